@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit: page tables as a data structure.
+ *
+ * Include this for the whole public API, or the module headers under
+ * ptkit/ one by one.
+ */
+#ifndef PTKIT_H
+#define PTKIT_H
+
+#include "ptkit/errors.h"
+#include "ptkit/types.h"
+#include "ptkit/fmt.h"
+#include "ptkit/mem.h"
+#include "ptkit/table.h"
+
+#endif /* PTKIT_H */

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit table memory.
+ *
+ * DOC: memory
+ *
+ * The engine never allocates by itself. It asks a struct ptk_mem for
+ * table memory, which gives it two things for each table: the output
+ * address that other entries store, and a pointer through which ptkit
+ * reads and writes it. Two providers are built in:
+ *
+ *  - the host heap: the address is the pointer; tables are carved from
+ *    large aligned chunks (a slab), so a table costs a few instructions;
+ *  - a simulated physical arena: a buffer that stands for physical
+ *    memory from @base to @base + @size; addresses are not pointers.
+ *
+ * A provider whose address-to-pointer translation is a constant offset
+ * says so (PTK_MEM_LINEAR), and the engine then converts without calling
+ * it. Embedders (kernels, hypervisors) write their own provider.
+ */
+#ifndef PTKIT_MEM_H
+#define PTKIT_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PTK_MEM_OPS_VERSION 1
+
+/**
+ * struct ptk_mem_ops - A table-memory provider
+ * @version: PTK_MEM_OPS_VERSION
+ * @alloc: Allocate 2^@size_lg2 bytes, aligned to their size and zeroed.
+ *         Store the output address in *@oa_out and a pointer to it in
+ *         *@ptr_out. Return 0 or -PTK_ENOMEM; on failure nothing is
+ *         allocated.
+ * @free: Give back a block @alloc returned, with the same @size_lg2.
+ * @map: Return a pointer to 2^@size_lg2 bytes at @oa, or NULL when no
+ *       such memory exists. Only called when the provider is not
+ *       PTK_MEM_LINEAR, or for addresses outside its linear window.
+ */
+struct ptk_mem_ops {
+	unsigned int version;
+	int (*alloc)(void *arg, unsigned int size_lg2, ptk_oa_t *oa_out,
+		     void **ptr_out);
+	void (*free)(void *arg, ptk_oa_t oa, void *ptr, unsigned int size_lg2);
+	void *(*map)(void *arg, ptk_oa_t oa, unsigned int size_lg2);
+};
+
+/* struct ptk_mem.flags */
+#define PTK_MEM_LINEAR 0x1u /* ptr == oa + delta inside [lin_lo, lin_hi] */
+
+/**
+ * struct ptk_mem - A provider instance
+ * @ops: The provider's operations
+ * @arg: Passed to every operation
+ * @flags: PTK_MEM_* flags
+ * @lin_delta: With PTK_MEM_LINEAR, pointer = (uintptr_t)oa + lin_delta
+ *             (modulo the pointer width)
+ * @lin_lo: First address of the linear window
+ * @lin_hi: Last address of the linear window (inclusive)
+ */
+struct ptk_mem {
+	const struct ptk_mem_ops *ops;
+	void *arg;
+	unsigned int flags;
+	uintptr_t lin_delta;
+	ptk_oa_t lin_lo;
+	ptk_oa_t lin_hi;
+};
+
+/**
+ * struct ptk_mem_stats - What a built-in provider has handed out
+ * @allocs: Successful allocations so far
+ * @frees: Frees so far
+ * @live: Blocks currently allocated
+ * @live_bytes: Bytes currently allocated
+ */
+struct ptk_mem_stats {
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t live;
+	uint64_t live_bytes;
+};
+
+/* Size classes the built-in providers serve: 2^PTK_MEM_MIN_LG2 .. 2^PTK_MEM_MAX_LG2. */
+#define PTK_MEM_MIN_LG2 4
+#define PTK_MEM_MAX_LG2 21
+
+/**
+ * struct ptk_mem_arena - Simulated physical memory
+ * @mem: The provider; pass &arena.mem to ptk_table_create()
+ * @stats: Allocation counters
+ *
+ * Blocks are handed out from a bump pointer, naturally aligned, and
+ * recycled through one free list per size class.
+ */
+struct ptk_mem_arena {
+	struct ptk_mem mem;
+	struct ptk_mem_stats stats;
+	/* private: */
+	unsigned char *buf;
+	ptk_oa_t base;
+	uint64_t size;
+	uint64_t bump;
+	uint64_t free_head[PTK_MEM_MAX_LG2 + 1]; /* offset + 1, 0 = empty */
+	int owns_buf;
+};
+
+/**
+ * ptk_mem_arena_init() - Make an arena over a caller's buffer
+ * @a: The arena to initialise
+ * @buf: @size bytes standing for physical memory at @base; 16-byte
+ *       aligned. Its contents need not be zero.
+ * @base: The physical address of @buf[0]; 2 MiB aligned, so that blocks
+ *        up to 2^PTK_MEM_MAX_LG2 bytes can be naturally aligned
+ * @size: Bytes
+ *
+ * Context: Any context; allocates nothing. Usable freestanding.
+ *
+ * Return: 0, or -PTK_EINVAL for a NULL buffer, a zero size, a range
+ * that wraps, or misaligned @buf / @base.
+ */
+int ptk_mem_arena_init(struct ptk_mem_arena *a, void *buf, ptk_oa_t base,
+		       uint64_t size);
+
+/**
+ * ptk_mem_arena_create() - Make an arena with its own zeroed buffer
+ * @a: The arena to initialise
+ * @base: Physical address of the first byte; 2 MiB aligned
+ * @size: Bytes
+ *
+ * Context: Host builds only (uses the C library's allocator).
+ *
+ * Return: 0, -PTK_EINVAL (see ptk_mem_arena_init()) or -PTK_ENOMEM.
+ */
+int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base,
+			 uint64_t size);
+
+/**
+ * ptk_mem_arena_destroy() - Release an arena made by ptk_mem_arena_create()
+ * @a: The arena; NULL and zeroed arenas are accepted
+ *
+ * Tables still allocated from it become invalid.
+ *
+ * Context: Host builds only.
+ *
+ * Return: Nothing.
+ */
+void ptk_mem_arena_destroy(struct ptk_mem_arena *a);
+
+/**
+ * ptk_mem_arena_ptr() - The pointer behind an arena address
+ * @a: The arena
+ * @oa: An address inside it
+ *
+ * Context: Any context.
+ *
+ * Return: The pointer, or NULL when @oa is outside the arena.
+ */
+void *ptk_mem_arena_ptr(const struct ptk_mem_arena *a, ptk_oa_t oa);
+
+struct ptk_mem_heap_chunk;
+
+/**
+ * struct ptk_mem_heap - Host heap provider (address == pointer)
+ * @mem: The provider; pass &heap.mem to ptk_table_create()
+ * @stats: Allocation counters
+ */
+struct ptk_mem_heap {
+	struct ptk_mem mem;
+	struct ptk_mem_stats stats;
+	/* private: */
+	struct ptk_mem_heap_chunk *chunks;
+	unsigned char *cur;
+	size_t cur_left;
+	void *free_head[PTK_MEM_MAX_LG2 + 1];
+};
+
+/**
+ * ptk_mem_heap_init() - Make a host-heap provider
+ * @h: The provider to initialise
+ *
+ * Context: Host builds only. Not thread-safe: one provider per thread,
+ * or a lock around the tables that share it.
+ *
+ * Return: 0.
+ */
+int ptk_mem_heap_init(struct ptk_mem_heap *h);
+
+/**
+ * ptk_mem_heap_fini() - Release all memory of a host-heap provider
+ * @h: The provider; NULL and zeroed providers are accepted
+ *
+ * Tables still allocated from it become invalid.
+ *
+ * Context: Host builds only.
+ *
+ * Return: Nothing.
+ */
+void ptk_mem_heap_fini(struct ptk_mem_heap *h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTKIT_MEM_H */

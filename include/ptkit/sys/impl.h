@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * For implementers: the engine-instance vtable.
+ *
+ * DOC: impl
+ *
+ * Every format has a specialised instance of the engine (struct
+ * ptk_fmt.ops); the run-time instance serves descriptors without one.
+ * ptk_map() and the other public calls check their arguments, convert
+ * (va, len) to an inclusive range, and then make exactly one indirect
+ * call through this table. Other implementations (a hashed table, say)
+ * provide the same operations with the same contract.
+ */
+#ifndef PTKIT_SYS_IMPL_H
+#define PTKIT_SYS_IMPL_H
+
+#include "../table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PTK_IMPL_OPS_VERSION 1
+
+/**
+ * struct ptk_impl_ops - An engine instance
+ * @version: PTK_IMPL_OPS_VERSION
+ * @name: For diagnostics ("x86_64", "generic")
+ * @map: ptk_map() on [va, last], arguments already checked
+ * @unmap: ptk_unmap() on [va, last], arguments already checked
+ * @translate: ptk_translate() for a VA inside the space
+ * @walk: ptk_walk() on [va, last] inside the space
+ * @destroy: Free every table below the root
+ * @check: ptk_table_check()
+ */
+struct ptk_impl_ops {
+	unsigned int version;
+	const char *name;
+	int (*map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		   ptk_oa_t oa, const struct ptk_attrs *attrs,
+		   unsigned int flags, struct ptk_gather *g);
+	int (*unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		     unsigned int flags, struct ptk_gather *g);
+	int (*translate)(const struct ptk_table *t, ptk_va_t va,
+			 struct ptk_xlate *out);
+	int (*walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		    const struct ptk_walk_ops *ops, void *arg);
+	void (*destroy)(struct ptk_table *t);
+	int (*check)(struct ptk_check *out, const struct ptk_table *t);
+};
+
+/* The run-time instance, for descriptors whose ops is NULL. */
+extern const struct ptk_impl_ops ptk_generic_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTKIT_SYS_IMPL_H */

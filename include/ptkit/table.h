@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit tables: create, map, unmap, translate, walk.
+ *
+ * DOC: tables
+ *
+ * A struct ptk_table is a root table of some format, the memory provider
+ * its tables come from, and the engine instance that operates on it. The
+ * struct is caller-allocated (stack, static, embedded) so that ptkit
+ * allocates nothing but table memory; its fields are private.
+ *
+ * Locking is the caller's: mutations of one table must not run
+ * concurrently with each other or with readers.
+ *
+ * Every mutation reports what it invalidated through a struct ptk_gather:
+ * merged VA ranges whose old translations may be cached somewhere (TLBs,
+ * secondary MMUs), and the tables it unlinked. Unlinked tables are freed
+ * by ptk_table_flush() after the caller has invalidated the ranges, never
+ * before.
+ */
+#ifndef PTKIT_TABLE_H
+#define PTKIT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "types.h"
+#include "fmt.h"
+#include "mem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ptk_table_create() / ptk_table_attach() flags */
+#define PTK_TABLE_GENERIC 0x1u /* use the run-time engine instance */
+#define PTK_TABLE_OWNED 0x2u /* attach: destroy frees the tables too */
+
+/**
+ * struct ptk_table - A translation table
+ *
+ * All fields are private; use the functions below.
+ */
+struct ptk_table {
+	/* private: */
+	const struct ptk_fmt *fmt;
+	const struct ptk_impl_ops *ops;
+	const struct ptk_mem *mem;
+	void *root;
+	ptk_oa_t root_oa;
+	uintptr_t lin_delta;
+	ptk_oa_t lin_lo;
+	ptk_oa_t lin_hi;
+	unsigned int linear;
+	unsigned int flags;
+	uint64_t nr_tables[PTK_MAX_LEVELS];
+};
+
+#define PTK_GATHER_RANGES 4
+
+/* struct ptk_gather.flags */
+#define PTK_GATHER_MERGED 0x1u /* ranges were widened to fit; covers more */
+
+/**
+ * struct ptk_range - An inclusive VA range
+ * @va: First address
+ * @last: Last address (inclusive)
+ */
+struct ptk_range {
+	ptk_va_t va;
+	ptk_va_t last;
+};
+
+/**
+ * struct ptk_gather - What a mutation invalidated
+ * @nr: Number of valid entries in @ranges, sorted by address, disjoint
+ *      and not adjacent
+ * @flags: PTK_GATHER_* flags
+ * @ranges: VA ranges whose old translations must be invalidated; when
+ *          more than PTK_GATHER_RANGES were touched, neighbours are
+ *          merged (the ranges then cover more than was changed, never
+ *          less)
+ * @nr_free: Tables unlinked and waiting for ptk_table_flush()
+ */
+struct ptk_gather {
+	unsigned int nr;
+	unsigned int flags;
+	struct ptk_range ranges[PTK_GATHER_RANGES];
+	uint64_t nr_free;
+	/* private: */
+	ptk_oa_t free_oa;
+	void *free_ptr;
+	unsigned int free_lg2;
+};
+
+/**
+ * ptk_gather_init() - Start an empty gather
+ * @g: The gather
+ *
+ * Context: Any context.
+ *
+ * Return: Nothing.
+ */
+void ptk_gather_init(struct ptk_gather *g);
+
+/**
+ * ptk_gather_add() - Record an invalidated range
+ * @g: The gather
+ * @va: First address
+ * @last: Last address, inclusive, >= @va
+ *
+ * Context: Any context.
+ *
+ * Return: Nothing.
+ */
+void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last);
+
+/**
+ * ptk_table_flush() - Free the tables a gather collected and reset it
+ * @t: The table the gather was used with
+ * @g: The gather; may be NULL
+ *
+ * Call after the gathered ranges have been invalidated wherever they may
+ * be cached.
+ *
+ * Context: Same as the mutation that filled @g.
+ *
+ * Return: Nothing.
+ */
+void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
+
+/**
+ * ptk_table_create() - Make an empty table
+ * @t: Caller storage for the table
+ * @fmt: Its format (built-in, or filled in at run time)
+ * @mem: Where its tables come from; must outlive the table
+ * @flags: PTK_TABLE_GENERIC to force the run-time engine instance
+ *
+ * Allocates the root table.
+ *
+ * Context: Any context that may call @mem's alloc.
+ *
+ * Return: 0, -PTK_EINVAL / -PTK_EVERSION for a bad @fmt or @mem (see
+ * ptk_fmt_check()), or -PTK_ENOMEM.
+ */
+int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
+		     const struct ptk_mem *mem, unsigned int flags);
+
+/**
+ * ptk_table_attach() - Wrap an existing root table
+ * @t: Caller storage for the table
+ * @fmt: The root's format
+ * @mem: The memory the tables live in; must map @root
+ * @root: Output address of the root table
+ * @flags: PTK_TABLE_GENERIC; PTK_TABLE_OWNED when ptk_table_destroy()
+ *         should free the tables through @mem
+ *
+ * Per-level table counts start at zero for attached tables; the
+ * invariant checker only compares them on tables ptkit created.
+ *
+ * Context: Any context.
+ *
+ * Return: 0, -PTK_EINVAL (bad arguments, @root misaligned or not mapped
+ * by @mem) or -PTK_EVERSION.
+ */
+int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
+		     const struct ptk_mem *mem, ptk_oa_t root,
+		     unsigned int flags);
+
+/**
+ * ptk_table_destroy() - Tear a table down
+ * @t: The table; NULL and zeroed tables are accepted
+ *
+ * Frees every table below the root and the root itself, unless the
+ * table was attached without PTK_TABLE_OWNED, in which case nothing is
+ * freed. @t may be reused afterwards.
+ *
+ * Context: No concurrent users of @t.
+ *
+ * Return: Nothing.
+ */
+void ptk_table_destroy(struct ptk_table *t);
+
+/**
+ * ptk_table_root() - The root table's output address
+ * @t: The table
+ *
+ * Context: Any context.
+ *
+ * Return: What a CR3/TTBR/satp would point to.
+ */
+ptk_oa_t ptk_table_root(const struct ptk_table *t);
+
+/**
+ * ptk_table_fmt() - The table's format
+ * @t: The table
+ *
+ * Context: Any context.
+ *
+ * Return: The descriptor the table was made with.
+ */
+const struct ptk_fmt *ptk_table_fmt(const struct ptk_table *t);
+
+/**
+ * ptk_table_count() - Tables ptkit allocated at a level, root excluded
+ * @t: The table
+ * @level: 0..levels-1
+ *
+ * Context: Any context.
+ *
+ * Return: The count, or 0 for a level out of range.
+ */
+uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
+
+/* ptk_map() flags */
+#define PTK_MAP_REPLACE 0x1u /* overwrite present leaves instead of EEXIST */
+#define PTK_MAP_SUPERSET 0x2u /* widen a prot the format cannot express */
+/* Cap the page size at 2^lg2 bytes (0 = no cap). */
+#define PTK_MAP_MAX_PAGE(lg2) (((unsigned int)(lg2) & 0x3fu) << 8)
+
+/**
+ * ptk_map() - Map a VA range to an OA range
+ * @t: The table
+ * @va: First input address; aligned to the smallest page size
+ * @len: Bytes; non-zero, a multiple of the smallest page size
+ * @oa: First output address; aligned to the smallest page size
+ * @attrs: What the mapping grants
+ * @flags: PTK_MAP_* flags
+ * @g: Collects invalidations and unlinked tables; NULL when nothing can
+ *     have cached the table (then unlinked tables are freed at once)
+ *
+ * At each point the largest page size is used that the format allows at
+ * some level, that VA and OA alignment allow, and that the remaining
+ * length covers, unless a table already exists there (then ptk_map()
+ * descends into it). Tables are allocated on demand.
+ *
+ * All or nothing: on any error, allocation failure included, the table
+ * is exactly as it was and @g is unchanged.
+ *
+ * With PTK_MAP_REPLACE, present leaves in the range are overwritten (a
+ * huge leaf the range only partly covers is split first) and their range
+ * is gathered.
+ *
+ * Context: Caller excludes other users of the range and all readers.
+ *
+ * Return: 0; -PTK_EINVAL (NULL arguments, zero length, unknown flags),
+ * -PTK_EALIGN, -PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
+ * -PTK_ERANGE (outside the VA space or OA above oa_bits), -PTK_EEXIST
+ * (something is mapped in the range), -PTK_EPROT, -PTK_ENOMEM.
+ */
+int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
+	    const struct ptk_attrs *attrs, unsigned int flags,
+	    struct ptk_gather *g);
+
+/* ptk_unmap() flags */
+#define PTK_UNMAP_SPLIT 0x1u /* split huge leaves the range cuts */
+
+/**
+ * ptk_unmap() - Remove every mapping in a VA range
+ * @t: The table
+ * @va: First input address; aligned to the smallest page size
+ * @len: Bytes; non-zero, a multiple of the smallest page size
+ * @flags: PTK_UNMAP_SPLIT to split huge leaves that straddle the ends
+ * @g: Collects invalidations and unlinked tables; NULL frees at once
+ *
+ * Holes in the range are fine. Tables that become empty are unlinked
+ * (and freed after ptk_table_flush()); the root is never freed. Without
+ * PTK_UNMAP_SPLIT, a huge leaf that the range cuts makes the call fail
+ * with -PTK_ESPLIT and nothing changes. All or nothing, like ptk_map().
+ *
+ * Context: Caller excludes other users of the range and all readers.
+ *
+ * Return: 0, -PTK_EINVAL, -PTK_EALIGN, -PTK_EOVERFLOW, -PTK_ERANGE,
+ * -PTK_ESPLIT, -PTK_ECORRUPT (an invalid entry in the range) or
+ * -PTK_ENOMEM (splitting needed a table).
+ */
+int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
+	      unsigned int flags, struct ptk_gather *g);
+
+/**
+ * struct ptk_xlate - The result of a translation
+ * @oa: The output address of the translated VA (page OA + offset)
+ * @pte: The leaf entry
+ * @level: The level of the leaf
+ * @size_lg2: log2 of the leaf's page size
+ */
+struct ptk_xlate {
+	ptk_oa_t oa;
+	ptk_pte_t pte;
+	unsigned int level;
+	unsigned int size_lg2;
+};
+
+/**
+ * ptk_translate() - Translate one address
+ * @t: The table
+ * @va: The address
+ * @out: The result; may be NULL to only test for a mapping
+ *
+ * Context: Readers only; see ptk_table for locking.
+ *
+ * Return: 0, -PTK_ENOENT (not mapped), -PTK_ERANGE (outside the VA space)
+ * or -PTK_ECORRUPT (an invalid entry on the way).
+ */
+int ptk_translate(const struct ptk_table *t, ptk_va_t va,
+		  struct ptk_xlate *out);
+
+/**
+ * ptk_leaf_attrs() - Decode a leaf's attributes
+ * @out: The attributes
+ * @t: The table the leaf belongs to
+ * @level: Its level
+ * @pte: The leaf
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or -PTK_EINVAL if @pte is not a leaf at @level.
+ */
+int ptk_leaf_attrs(struct ptk_attrs *out, const struct ptk_table *t,
+		   unsigned int level, ptk_pte_t pte);
+
+/**
+ * struct ptk_walk_leaf - A run of leaves handed to a walk's leaf hook
+ * @va: VA of the first leaf
+ * @oa: OA of the first leaf
+ * @count: Number of leaves in the run (>= 1)
+ * @pte: The first leaf's raw entry
+ * @attrs: Its decoded attributes
+ * @level: Their level
+ * @size_lg2: log2 of each leaf's page size
+ *
+ * A run is a maximal sequence of leaves, inside one table and inside the
+ * walked range, with consecutive VAs, contiguous OAs and equal
+ * non-address bits. It spans count << size_lg2 bytes.
+ */
+struct ptk_walk_leaf {
+	ptk_va_t va;
+	ptk_oa_t oa;
+	uint64_t count;
+	ptk_pte_t pte;
+	struct ptk_attrs attrs;
+	unsigned int level;
+	unsigned int size_lg2;
+};
+
+/**
+ * struct ptk_walk_table - A table a walk enters or leaves
+ * @va: First VA the table spans
+ * @last: Last VA the table spans (inclusive)
+ * @oa: The table's output address
+ * @level: The table's level (its entries' level)
+ */
+struct ptk_walk_table {
+	ptk_va_t va;
+	ptk_va_t last;
+	ptk_oa_t oa;
+	unsigned int level;
+};
+
+/**
+ * struct ptk_walk_ops - Walk hooks; any may be NULL
+ * @leaf: A run of present leaves
+ * @hole: [@va, @last] maps nothing; reported per run of empty entries at
+ *        @level, clipped to the walked range
+ * @pre_table: Before the entries of a table below the root are visited
+ * @post_table: After them
+ * @invalid: A malformed entry at @level spanning [@va, @last]; when NULL
+ *           the walk stops with -PTK_ECORRUPT
+ *
+ * Each hook returns 0 to go on, a positive value to stop the walk and
+ * make ptk_walk() return that value, or a negative error to stop and
+ * return it. NULL hooks cost nothing: with neither @leaf nor @hole nor
+ * @invalid, level-0 tables are not read at all.
+ *
+ * Hooks must not modify the table being walked.
+ */
+struct ptk_walk_ops {
+	int (*leaf)(const struct ptk_walk_leaf *l, void *arg);
+	int (*hole)(ptk_va_t va, ptk_va_t last, unsigned int level, void *arg);
+	int (*pre_table)(const struct ptk_walk_table *tb, void *arg);
+	int (*post_table)(const struct ptk_walk_table *tb, void *arg);
+	int (*invalid)(ptk_va_t va, ptk_va_t last, unsigned int level,
+		       ptk_pte_t pte, void *arg);
+};
+
+/**
+ * ptk_walk() - Visit everything in a VA range, in address order
+ * @t: The table
+ * @va: First address
+ * @len: Bytes; non-zero
+ * @ops: Hooks
+ * @arg: Passed to every hook
+ *
+ * For sign-extended formats the range may cross the non-canonical hole;
+ * the hole is skipped (no hooks are called for it).
+ *
+ * Context: Readers only; see ptk_table for locking.
+ *
+ * Return: 0 when the whole range was visited, a hook's positive or
+ * negative return value, -PTK_EINVAL, -PTK_EOVERFLOW, -PTK_ERANGE (no
+ * part of the range is in the VA space) or -PTK_ECORRUPT.
+ */
+int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
+	     const struct ptk_walk_ops *ops, void *arg);
+
+/**
+ * ptk_walk_all() - ptk_walk() over the whole VA space
+ * @t: The table
+ * @ops: Hooks
+ * @arg: Passed to every hook
+ *
+ * Context: Readers only.
+ *
+ * Return: As ptk_walk().
+ */
+int ptk_walk_all(const struct ptk_table *t, const struct ptk_walk_ops *ops,
+		 void *arg);
+
+/**
+ * struct ptk_check - What the invariant checker found
+ * @tables: Tables reached below the root, per level
+ * @leaves: Leaves found, per level
+ * @bad_level: Level of the first problem, or -1
+ * @bad_va: VA of the first problem
+ * @what: Static description of the first problem, or NULL
+ */
+struct ptk_check {
+	uint64_t tables[PTK_MAX_LEVELS];
+	uint64_t leaves[PTK_MAX_LEVELS];
+	int bad_level;
+	ptk_va_t bad_va;
+	const char *what;
+};
+
+/**
+ * ptk_table_check() - Check a table's invariants
+ * @out: Findings; may be NULL
+ * @t: The table
+ *
+ * Checks that every entry decodes (no invalid entries), every table is
+ * aligned and reachable once, no table below the root is empty, and, for
+ * tables ptkit created, that the tables reached per level equal the
+ * tables allocated per level (no orphans, no leaks).
+ *
+ * Context: Readers only. Cost: the whole tree.
+ *
+ * Return: 0, or -PTK_ECORRUPT with @out describing the first problem.
+ */
+int ptk_table_check(struct ptk_check *out, const struct ptk_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTKIT_TABLE_H */

@@ -1,0 +1,1000 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: translate, walk, map, unmap, release and check, written once.
+ *
+ * This is "templated C": it is compiled once per built-in format (with
+ * every geometry value and hook a compile-time constant) and once for the
+ * run-time instance. Include it only through template.h (specialised) or
+ * src/core/generic.c (run-time).
+ *
+ * Conventions inside: ranges are inclusive [va, last]; a body at level l
+ * works on one table whose entries are at level l and is given a range
+ * that lies inside that table's span; e_va/e_last is the span of the
+ * entry being looked at and [a, b] its part inside the range.
+ *
+ * Mutations run twice: a dry run that changes nothing, finds every error
+ * (conflicts, cut huge leaves, inexpressible attributes, malformed
+ * entries) and counts the tables the change needs, then, once those
+ * tables are all allocated, the real run, which cannot fail. That is how
+ * every mutation is all-or-nothing.
+ */
+
+/* --- entries and tables */
+
+static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ld)(const struct ptk_fmt *f,
+					      const void *tbl, uint64_t i)
+{
+	if (ptkf_entry_lg2(f) == 3)
+		return ((const uint64_t *)tbl)[i];
+	return ((const uint32_t *)tbl)[i];
+}
+
+static PTK_ALWAYS_INLINE void PTK_NS(st)(const struct ptk_fmt *f, void *tbl,
+					 uint64_t i, ptk_pte_t v)
+{
+	if (ptkf_entry_lg2(f) == 3)
+		((uint64_t *)tbl)[i] = v;
+	else
+		((uint32_t *)tbl)[i] = (uint32_t)v;
+}
+
+static PTK_ALWAYS_INLINE unsigned int PTK_NS(tbl_lg2)(const struct ptk_fmt *f,
+						      unsigned int l)
+{
+	return ptkf_bits(f, l) + ptkf_entry_lg2(f);
+}
+
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(idx)(const struct ptk_fmt *f,
+					      unsigned int l, ptk_va_t va)
+{
+	return (va >> ptkf_shift(f, l)) & ptk_lg2_mask(ptkf_bits(f, l));
+}
+
+/* SAFETY: tables ptkit created came from the provider; a linear provider
+ * maps them by adding a constant. Anything else is bounds-checked. */
+static PTK_ALWAYS_INLINE void *PTK_NS(tptr)(const struct ptk_table *t,
+					    ptk_oa_t oa, unsigned int lg2)
+{
+	if (PTK_LIKELY(t->linear == PTK_LIN_TRUSTED))
+		return (void *)(uintptr_t)((uintptr_t)oa + t->lin_delta);
+	return ptk_table__ptr(t, oa, lg2);
+}
+
+/* The VA of entry @idx of the root table (sign-extended where needed). */
+static PTK_ALWAYS_INLINE ptk_va_t PTK_NS(top_va)(const struct ptk_fmt *f,
+						 uint64_t idx)
+{
+	unsigned int top = ptkf_levels(f) - 1;
+	unsigned int vb = ptkf_va_bits(f);
+	ptk_va_t va = idx << ptkf_shift(f, top);
+
+	if (ptkf_sign_extend(f) && ((va >> (vb - 1)) & 1))
+		va |= ~ptk_lg2_mask(vb);
+	return va;
+}
+
+/* Entries from the one containing @a to the one containing @last. */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(span_entries)(unsigned int shift,
+						       ptk_va_t e_va,
+						       ptk_va_t last)
+{
+	return ((last - e_va) >> shift) + 1;
+}
+
+/* Fill @child (level @l) with leaves equal to the huge leaf mapping @oa. */
+static PTK_ALWAYS_INLINE void PTK_NS(fill_split)(const struct ptk_fmt *f,
+						 unsigned int l, void *child,
+						 ptk_oa_t oa, ptk_pte_t bits)
+{
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+	unsigned int shift = ptkf_shift(f, l);
+	uint64_t j;
+
+	for (j = 0; j < n; j++)
+		PTK_NS(st)(f, child, j,
+			   ptkf_make_leaf(f, l, oa + (j << shift), bits));
+}
+
+static PTK_ALWAYS_INLINE bool PTK_NS(table_empty)(const struct ptk_fmt *f,
+						  unsigned int l,
+						  const void *tbl)
+{
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+	uint64_t j;
+
+	for (j = 0; j < n; j++)
+		if (ptkf_classify(f, l, PTK_NS(ld)(f, tbl, j)) !=
+		    PTK_ENTRY_EMPTY)
+			return false;
+	return true;
+}
+
+/* --- translate */
+
+static int PTK_NS(translate)(const struct ptk_table *t, ptk_va_t va,
+			     struct ptk_xlate *out)
+{
+	const struct ptk_fmt *f = t->fmt;
+	const void *tbl = t->root;
+	int l;
+
+#pragma GCC unroll 6
+	for (l = (int)ptkf_levels(f) - 1; l >= 0; l--) {
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, PTK_NS(idx)(f, l, va));
+
+		switch (ptkf_classify(f, l, pte)) {
+		case PTK_ENTRY_TABLE:
+			if (PTK_UNLIKELY(l == 0))
+				return PTK_ECORRUPT;
+			tbl = PTK_NS(tptr)(t, ptkf_table_oa(f, l, pte),
+					   PTK_NS(tbl_lg2)(f, l - 1));
+			if (PTK_UNLIKELY(!tbl))
+				return PTK_ECORRUPT;
+			continue;
+		case PTK_ENTRY_LEAF:
+			if (out) {
+				unsigned int shift = ptkf_shift(f, l);
+
+				out->oa = ptkf_leaf_oa(f, l, pte) +
+					  (va & ptk_lg2_mask(shift));
+				out->pte = pte;
+				out->level = (unsigned int)l;
+				out->size_lg2 = shift;
+			}
+			return 0;
+		case PTK_ENTRY_EMPTY:
+			return PTK_ENOENT;
+		default:
+			return PTK_ECORRUPT;
+		}
+	}
+	return PTK_ECORRUPT;
+}
+
+/* --- walk */
+
+struct PTK_NS(walk_ctx) {
+	const struct ptk_table *t;
+	const struct ptk_walk_ops *ops;
+	void *arg;
+	bool scan_leaves;
+};
+
+PTK_LEVELS_DECLARE(walk, (struct PTK_NS(walk_ctx) * c, const void *tbl,
+			  ptk_va_t va, ptk_va_t last),
+		   (c, tbl, va, last))
+
+/* Count the leaves after the one at @idx that continue its run. */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
+						  unsigned int l,
+						  const void *tbl, uint64_t idx,
+						  ptk_pte_t pte, uint64_t max)
+{
+	unsigned int shift = ptkf_shift(f, l);
+	ptk_pte_t step = ptkf_leaf_step(f, l);
+	ptk_oa_t oa = ptkf_leaf_oa(f, l, pte);
+	uint64_t room = (ptk_lg2_mask(ptkf_oa_bits(f)) - oa) >> shift;
+	uint64_t n = 1;
+
+	if (max > room + 1)
+		max = room + 1;
+	if (step) {
+		ptk_pte_t expect = pte + step;
+
+		while (n < max && PTK_NS(ld)(f, tbl, idx + n) == expect) {
+			n++;
+			expect += step;
+		}
+	} else {
+		ptk_pte_t amask = ~ptkf_leaf_oa_mask(f, l);
+
+		while (n < max) {
+			ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + n);
+
+			if (((e ^ pte) & amask) ||
+			    ptkf_classify(f, l, e) != PTK_ENTRY_LEAF ||
+			    ptkf_leaf_oa(f, l, e) != oa + (n << shift))
+				break;
+			n++;
+		}
+	}
+	return n;
+}
+
+PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
+			   const void *tbl, ptk_va_t va, ptk_va_t last)
+{
+	const struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+	const struct ptk_walk_ops *ops = c->ops;
+	unsigned int shift = ptkf_shift(f, l);
+	ptk_va_t smask = ptk_lg2_mask(shift);
+	ptk_va_t a = va, hva = 0;
+	bool in_hole = false;
+	int rc;
+
+	for (;;) {
+		ptk_va_t e_va = a & ~smask;
+		ptk_va_t b = (e_va | smask) < last ? (e_va | smask) : last;
+		uint64_t idx = PTK_NS(idx)(f, l, a);
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, idx);
+		enum ptk_entry_type type = ptkf_classify(f, l, pte);
+
+		if (type == PTK_ENTRY_EMPTY) {
+			if (ops->hole) {
+				if (!in_hole)
+					hva = a;
+				in_hole = true;
+			} else {
+				/* Skip a run of zero entries in one go. */
+				uint64_t max = PTK_NS(span_entries)(shift, e_va,
+								    last);
+				uint64_t n = 1;
+
+				while (n < max &&
+				       PTK_NS(ld)(f, tbl, idx + n) == 0)
+					n++;
+				b = e_va + ((n << shift) - 1);
+				if (b > last)
+					b = last;
+			}
+			goto next;
+		}
+		if (in_hole) {
+			in_hole = false;
+			rc = ops->hole(hva, a - 1, l, c->arg);
+			if (rc)
+				return rc;
+		}
+		if (type == PTK_ENTRY_LEAF) {
+			struct ptk_walk_leaf lf;
+			uint64_t n;
+
+			if (!ops->leaf)
+				goto next;
+			n = PTK_NS(run_len)(f, l, tbl, idx, pte,
+					    PTK_NS(span_entries)(shift, e_va,
+								 last));
+			lf.va = e_va;
+			lf.oa = ptkf_leaf_oa(f, l, pte);
+			lf.count = n;
+			lf.pte = pte;
+			lf.level = l;
+			lf.size_lg2 = shift;
+			ptkf_decode(f, l, pte, &lf.attrs);
+			rc = ops->leaf(&lf, c->arg);
+			if (rc)
+				return rc;
+			b = e_va + ((n << shift) - 1);
+			if (b > last)
+				b = last;
+			goto next;
+		}
+		if (type == PTK_ENTRY_TABLE && PTK_LIKELY(l > 0)) {
+			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
+			const void *child = PTK_NS(tptr)(
+				t, coa, PTK_NS(tbl_lg2)(f, l - 1));
+			struct ptk_walk_table tb;
+
+			if (PTK_UNLIKELY(!child))
+				goto invalid;
+			tb.va = e_va;
+			tb.last = e_va | smask;
+			tb.oa = coa;
+			tb.level = l - 1;
+			if (ops->pre_table) {
+				rc = ops->pre_table(&tb, c->arg);
+				if (rc)
+					return rc;
+			}
+			if (l - 1 > 0 || c->scan_leaves) {
+				rc = PTK_NS(walk_at)(l - 1, c, child, a, b);
+				if (rc)
+					return rc;
+			}
+			if (ops->post_table) {
+				rc = ops->post_table(&tb, c->arg);
+				if (rc)
+					return rc;
+			}
+			goto next;
+		}
+invalid:
+		if (!ops->invalid)
+			return PTK_ECORRUPT;
+		rc = ops->invalid(a, b, l, pte, c->arg);
+		if (rc)
+			return rc;
+next:
+		if (b == last)
+			break;
+		a = b + 1;
+	}
+	if (in_hole)
+		return ops->hole(hva, last, l, c->arg);
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(walk, (struct PTK_NS(walk_ctx) * c, const void *tbl,
+			 ptk_va_t va, ptk_va_t last),
+		  (c, tbl, va, last))
+
+static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			const struct ptk_walk_ops *ops, void *arg)
+{
+	struct PTK_NS(walk_ctx) c;
+
+	c.t = t;
+	c.ops = ops;
+	c.arg = arg;
+	c.scan_leaves = ops->leaf || ops->hole || ops->invalid;
+	if (!c.scan_leaves && !ops->pre_table && !ops->post_table)
+		return 0;
+	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &c, t->root, va,
+			       last);
+}
+
+/* --- release: unlink-time freeing of a whole subtree */
+
+struct PTK_NS(rel_ctx) {
+	struct ptk_table *t;
+	struct ptk_gather *g;
+};
+
+PTK_LEVELS_DECLARE(rel, (struct PTK_NS(rel_ctx) * c, void *tbl, ptk_oa_t oa),
+		   (c, tbl, oa))
+
+/*
+ * Queue table @tbl (entries at level @l, at @oa) and everything below it
+ * for freeing after the flush. Children go first: a queued table's first
+ * words are overwritten by the queue link.
+ */
+PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c,
+			  void *tbl, ptk_oa_t oa)
+{
+	struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+
+	if (l > 0) {
+		uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+		uint64_t j;
+
+		for (j = 0; j < n; j++) {
+			ptk_pte_t pte = PTK_NS(ld)(f, tbl, j);
+			ptk_oa_t coa;
+			void *child;
+
+			if (ptkf_classify(f, l, pte) != PTK_ENTRY_TABLE)
+				continue;
+			coa = ptkf_table_oa(f, l, pte);
+			child = PTK_NS(tptr)(t, coa,
+					     PTK_NS(tbl_lg2)(f, l - 1));
+			if (child)
+				PTK_NS(rel_at)(l - 1, c, child, coa);
+			else
+				PTK_ASSERT(!"release: table not addressable");
+		}
+	}
+	if (t->nr_tables[l])
+		t->nr_tables[l]--;
+	ptk_gather__defer_free(c->g, oa, tbl, PTK_NS(tbl_lg2)(f, l));
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(rel, (struct PTK_NS(rel_ctx) * c, void *tbl, ptk_oa_t oa),
+		  (c, tbl, oa))
+
+/* --- shared by map and unmap: the table pool and the dry run's view */
+
+/*
+ * In a dry run, a table that does not exist yet is "virtual": empty, or
+ * the split of a huge leaf (every entry a leaf continuing @oa from @va
+ * with @attrs).
+ */
+struct PTK_NS(vtable) {
+	bool split;
+	ptk_va_t va;
+	ptk_oa_t oa;
+	struct ptk_attrs attrs;
+};
+
+struct PTK_NS(mut_ctx) {
+	struct ptk_table *t;
+	bool dry;
+	unsigned int flags;
+	unsigned int max_lg2;
+	ptk_va_t va0;
+	ptk_oa_t oa0;
+	ptk_pte_t bits[PTK_MAX_LEVELS];
+	uint64_t need[PTK_MAX_LEVELS];
+	struct ptk_pool pool[PTK_MAX_LEVELS];
+	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
+	struct ptk_gather *g;
+	struct ptk_gpend gp;
+};
+
+/* Take a zeroed table for level @l from the pool filled after the dry run. */
+static PTK_ALWAYS_INLINE void *PTK_NS(take)(struct PTK_NS(mut_ctx) * c,
+					    unsigned int l, ptk_oa_t *oa_out)
+{
+	return ptk_pool__take(&c->pool[l], oa_out);
+}
+
+/* Allocate every table the dry run counted; all or nothing. */
+static int PTK_NS(fill_pools)(struct PTK_NS(mut_ctx) * c)
+{
+	const struct ptk_fmt *f = c->t->fmt;
+	unsigned int l;
+
+	for (l = 0; l + 1 < ptkf_levels(f); l++) {
+		int rc = ptk_pool__fill(c->t, &c->pool[l], c->need[l],
+					PTK_NS(tbl_lg2)(f, l));
+
+		if (rc < 0) {
+			while (l--)
+				ptk_pool__drain(c->t, &c->pool[l]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The leaf bits at level @l for a leaf split off a bigger one with @attrs.
+ * Formats encode some attributes per level (x86 PAT, PS), so re-encode.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(split_bits)(const struct ptk_fmt *f,
+						unsigned int l,
+						const struct ptk_attrs *attrs,
+						ptk_pte_t *bits)
+{
+	return ptkf_encode(f, l, attrs, 0, bits);
+}
+
+/*
+ * Replace the huge leaf at entry @idx of @tbl (level @l) by a table of
+ * level l-1: empty when @empty (the caller overwrites all of it), else
+ * holding leaves with the same translation. Real run only.
+ */
+static PTK_ALWAYS_INLINE void *PTK_NS(split_leaf)(struct PTK_NS(mut_ctx) * c,
+						  unsigned int l, void *tbl,
+						  uint64_t idx, ptk_pte_t pte,
+						  bool empty)
+{
+	const struct ptk_fmt *f = c->t->fmt;
+	ptk_oa_t coa;
+	void *child = PTK_NS(take)(c, l - 1, &coa);
+
+	if (!empty) {
+		struct ptk_attrs attrs;
+		ptk_pte_t bits = 0;
+
+		ptkf_decode(f, l, pte, &attrs);
+		/* The dry run checked that this encodes. */
+		(void)PTK_NS(split_bits)(f, l - 1, &attrs, &bits);
+		PTK_NS(fill_split)(f, l - 1, child, ptkf_leaf_oa(f, l, pte),
+				   bits);
+	}
+	PTK_NS(st)(f, tbl, idx, ptkf_make_table(f, l, coa));
+	c->t->nr_tables[l - 1]++;
+	return child;
+}
+
+/* Dry run: describe the table a split of leaf @pte (or of virtual leaf
+ * @e_va of table v[l]) would create at level l-1. */
+static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
+					       unsigned int l, const void *tbl,
+					       ptk_pte_t pte, ptk_va_t e_va,
+					       bool empty)
+{
+	const struct ptk_fmt *f = c->t->fmt;
+	struct PTK_NS(vtable) *v = &c->v[l - 1];
+	ptk_pte_t bits;
+
+	c->need[l - 1]++;
+	v->split = !empty;
+	if (empty)
+		return 0;
+	v->va = e_va;
+	if (tbl) {
+		v->oa = ptkf_leaf_oa(f, l, pte);
+		ptkf_decode(f, l, pte, &v->attrs);
+	} else {
+		v->oa = c->v[l].oa + (e_va - c->v[l].va);
+		v->attrs = c->v[l].attrs;
+	}
+	return PTK_NS(split_bits)(f, l - 1, &v->attrs, &bits);
+}
+
+/* --- map */
+
+PTK_LEVELS_DECLARE(map, (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+			 ptk_va_t last),
+		   (c, tbl, va, last))
+
+PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
+			  void *tbl, ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int shift = ptkf_shift(f, l);
+	ptk_va_t smask = ptk_lg2_mask(shift);
+	bool can_leaf = ptkf_leaf_ok(f, l) && shift <= c->max_lg2;
+	ptk_va_t a = va;
+	int rc;
+
+	for (;;) {
+		ptk_va_t e_va = a & ~smask;
+		ptk_va_t e_last = e_va | smask;
+		ptk_va_t b = e_last < last ? e_last : last;
+		uint64_t idx = PTK_NS(idx)(f, l, a);
+		ptk_oa_t oa = c->oa0 + (a - c->va0);
+		bool full = a == e_va && b == e_last;
+		ptk_pte_t pte = 0;
+		enum ptk_entry_type type;
+
+		if (tbl) {
+			pte = PTK_NS(ld)(f, tbl, idx);
+			type = ptkf_classify(f, l, pte);
+		} else {
+			type = c->v[l].split ? PTK_ENTRY_LEAF :
+					       PTK_ENTRY_EMPTY;
+		}
+
+		if (type == PTK_ENTRY_EMPTY && full && can_leaf &&
+		    !(oa & smask)) {
+			/*
+			 * A run of whole, empty entries: leaves. The run
+			 * ends at the range, the table, or the first entry
+			 * that is not empty.
+			 */
+			uint64_t max = ((last - e_va) >> shift) +
+				       ((((last - e_va) & smask) == smask) ? 1 :
+									    0);
+			uint64_t n = 1;
+
+			if (!tbl) {
+				n = max;
+			} else if (c->dry) {
+				while (n < max &&
+				       ptkf_classify(f, l,
+						     PTK_NS(ld)(f, tbl,
+								idx + n)) ==
+					       PTK_ENTRY_EMPTY)
+					n++;
+			} else {
+				ptk_pte_t step = ptkf_leaf_step(f, l);
+				ptk_pte_t bits = c->bits[l];
+
+				PTK_NS(st)(f, tbl, idx,
+					   ptkf_make_leaf(f, l, oa, bits));
+				if (step) {
+					ptk_pte_t e = ptkf_make_leaf(f, l, oa,
+								     bits);
+
+					while (n < max &&
+					       PTK_NS(ld)(f, tbl, idx + n) ==
+						       0) {
+						e += step;
+						PTK_NS(st)(f, tbl, idx + n, e);
+						n++;
+					}
+				} else {
+					while (n < max &&
+					       PTK_NS(ld)(f, tbl, idx + n) ==
+						       0) {
+						PTK_NS(st)(f, tbl, idx + n,
+							   ptkf_make_leaf(
+								   f, l,
+								   oa + (n << shift),
+								   bits));
+						n++;
+					}
+				}
+			}
+			b = e_va + ((n << shift) - 1);
+			goto next;
+		}
+
+		/* Level 0 is all leaves and always whole: nothing descends. */
+		if (PTK_UNLIKELY(l == 0) && type != PTK_ENTRY_LEAF)
+			return PTK_ECORRUPT;
+
+		switch (type) {
+		case PTK_ENTRY_EMPTY:
+			if (c->dry) {
+				c->need[l - 1]++;
+				c->v[l - 1].split = false;
+				rc = PTK_NS(map_at)(l - 1, c, NULL, a, b);
+				if (rc)
+					return rc;
+			} else {
+				ptk_oa_t coa;
+				void *child = PTK_NS(take)(c, l - 1, &coa);
+
+				PTK_NS(st)(f, tbl, idx,
+					   ptkf_make_table(f, l, coa));
+				t->nr_tables[l - 1]++;
+				PTK_NS(map_at)(l - 1, c, child, a, b);
+			}
+			break;
+		case PTK_ENTRY_TABLE: {
+			void *child = PTK_NS(tptr)(t, ptkf_table_oa(f, l, pte),
+						   PTK_NS(tbl_lg2)(f, l - 1));
+
+			if (PTK_UNLIKELY(!child))
+				return PTK_ECORRUPT;
+			rc = PTK_NS(map_at)(l - 1, c, child, a, b);
+			if (rc)
+				return rc;
+			break;
+		}
+		case PTK_ENTRY_LEAF:
+			if (!(c->flags & PTK_MAP_REPLACE))
+				return PTK_EEXIST;
+			if (full && can_leaf && !(oa & smask)) {
+				if (!c->dry) {
+					PTK_NS(st)(f, tbl, idx,
+						   ptkf_make_leaf(f, l, oa,
+								  c->bits[l]));
+					ptk_gpend__add(&c->gp, c->g, e_va,
+						       e_last);
+				}
+				break;
+			}
+			if (c->dry) {
+				rc = PTK_NS(dry_split)(c, l, tbl, pte, e_va,
+						       full);
+				if (rc)
+					return rc;
+				rc = PTK_NS(map_at)(l - 1, c, NULL, a, b);
+				if (rc)
+					return rc;
+			} else {
+				void *child = PTK_NS(split_leaf)(c, l, tbl, idx,
+								 pte, full);
+
+				ptk_gpend__add(&c->gp, c->g, a, b);
+				PTK_NS(map_at)(l - 1, c, child, a, b);
+			}
+			break;
+		default:
+			return PTK_ECORRUPT;
+		}
+next:
+		if (b >= last)
+			return 0;
+		a = b + 1;
+	}
+}
+
+PTK_LEVELS_DEFINE(map, (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+			ptk_va_t last),
+		  (c, tbl, va, last))
+
+static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		       ptk_oa_t oa, const struct ptk_attrs *attrs,
+		       unsigned int flags, struct ptk_gather *g)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	unsigned int cap = (flags >> 8) & 0x3f;
+	struct PTK_NS(mut_ctx) c;
+	unsigned int l;
+	int rc;
+
+	PTK_MEMSET(&c, 0, sizeof(c));
+	c.t = t;
+	c.flags = flags;
+	c.max_lg2 = cap ? cap : 64;
+	c.va0 = va;
+	c.oa0 = oa;
+	c.g = g;
+	for (l = 0; l <= top; l++) {
+		if (!ptkf_leaf_ok(f, l))
+			continue;
+		rc = ptkf_encode(f, l, attrs, flags & PTK_ENC_SUPERSET,
+				 &c.bits[l]);
+		if (rc)
+			return rc;
+	}
+	if (cap && cap < ptkf_shift(f, 0))
+		return PTK_EINVAL;
+
+	c.dry = true;
+	rc = PTK_NS(map_at)(top, &c, t->root, va, last);
+	if (rc)
+		return rc;
+	rc = PTK_NS(fill_pools)(&c);
+	if (rc)
+		return rc;
+	c.dry = false;
+	PTK_NS(map_at)(top, &c, t->root, va, last);
+	ptk_gpend__flush(&c.gp, g);
+	return 0;
+}
+
+/* --- unmap */
+
+PTK_LEVELS_DECLARE(unmap, (struct PTK_NS(mut_ctx) * c, void *tbl,
+			   ptk_va_t va, ptk_va_t last),
+		   (c, tbl, va, last))
+
+PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
+			    void *tbl, ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int shift = ptkf_shift(f, l);
+	ptk_va_t smask = ptk_lg2_mask(shift);
+	ptk_va_t a = va;
+	int rc;
+
+	for (;;) {
+		ptk_va_t e_va = a & ~smask;
+		ptk_va_t e_last = e_va | smask;
+		ptk_va_t b = e_last < last ? e_last : last;
+		uint64_t idx = PTK_NS(idx)(f, l, a);
+		bool full = a == e_va && b == e_last;
+		ptk_pte_t pte = 0;
+		enum ptk_entry_type type;
+
+		if (tbl) {
+			pte = PTK_NS(ld)(f, tbl, idx);
+			type = ptkf_classify(f, l, pte);
+		} else {
+			/* Only split leaves are virtual in an unmap. */
+			type = PTK_ENTRY_LEAF;
+		}
+
+		if (PTK_UNLIKELY(l == 0) && type == PTK_ENTRY_TABLE)
+			type = PTK_ENTRY_INVALID;
+
+		switch (type) {
+		case PTK_ENTRY_EMPTY:
+			break;
+		case PTK_ENTRY_LEAF:
+			if (full || PTK_UNLIKELY(l == 0)) {
+				if (!c->dry) {
+					PTK_NS(st)(f, tbl, idx, 0);
+					ptk_gpend__add(&c->gp, c->g, e_va,
+						       e_last);
+				}
+				break;
+			}
+			if (c->dry) {
+				if (!(c->flags & PTK_UNMAP_SPLIT))
+					return PTK_ESPLIT;
+				rc = PTK_NS(dry_split)(c, l, tbl, pte, e_va,
+						       false);
+				if (rc)
+					return rc;
+				rc = PTK_NS(unmap_at)(l - 1, c, NULL, a, b);
+				if (rc)
+					return rc;
+			} else {
+				void *child = PTK_NS(split_leaf)(c, l, tbl, idx,
+								 pte, false);
+
+				PTK_NS(unmap_at)(l - 1, c, child, a, b);
+			}
+			break;
+		case PTK_ENTRY_TABLE: {
+			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
+			void *child = PTK_NS(tptr)(t, coa,
+						   PTK_NS(tbl_lg2)(f, l - 1));
+
+			if (full) {
+				if (!c->dry) {
+					struct PTK_NS(rel_ctx) rc_ = { t,
+								       c->g };
+
+					PTK_NS(st)(f, tbl, idx, 0);
+					ptk_gpend__add(&c->gp, c->g, e_va,
+						       e_last);
+					if (child)
+						PTK_NS(rel_at)(l - 1, &rc_,
+							       child, coa);
+				}
+				break;
+			}
+			if (PTK_UNLIKELY(!child))
+				return PTK_ECORRUPT;
+			rc = PTK_NS(unmap_at)(l - 1, c, child, a, b);
+			if (rc)
+				return rc;
+			if (!c->dry && PTK_NS(table_empty)(f, l - 1, child)) {
+				PTK_NS(st)(f, tbl, idx, 0);
+				if (t->nr_tables[l - 1])
+					t->nr_tables[l - 1]--;
+				ptk_gather__defer_free(
+					c->g, coa, child,
+					PTK_NS(tbl_lg2)(f, l - 1));
+			}
+			break;
+		}
+		default:
+			if (!full)
+				return PTK_ECORRUPT;
+			if (!c->dry) {
+				PTK_NS(st)(f, tbl, idx, 0);
+				ptk_gpend__add(&c->gp, c->g, e_va, e_last);
+			}
+			break;
+		}
+		if (b >= last)
+			return 0;
+		a = b + 1;
+	}
+}
+
+PTK_LEVELS_DEFINE(unmap, (struct PTK_NS(mut_ctx) * c, void *tbl,
+			  ptk_va_t va, ptk_va_t last),
+		  (c, tbl, va, last))
+
+static int PTK_NS(unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			 unsigned int flags, struct ptk_gather *g)
+{
+	unsigned int top = ptkf_levels(t->fmt) - 1;
+	struct PTK_NS(mut_ctx) c;
+	int rc;
+
+	PTK_MEMSET(&c, 0, sizeof(c));
+	c.t = t;
+	c.flags = flags;
+	c.g = g;
+	c.dry = true;
+	rc = PTK_NS(unmap_at)(top, &c, t->root, va, last);
+	if (rc)
+		return rc;
+	rc = PTK_NS(fill_pools)(&c);
+	if (rc)
+		return rc;
+	c.dry = false;
+	PTK_NS(unmap_at)(top, &c, t->root, va, last);
+	ptk_gpend__flush(&c.gp, g);
+	return 0;
+}
+
+/* --- destroy */
+
+static void PTK_NS(destroy)(struct ptk_table *t)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, top);
+	struct ptk_gather g;
+	struct PTK_NS(rel_ctx) c;
+	uint64_t j;
+
+	ptk_gather_init(&g);
+	c.t = t;
+	c.g = &g;
+	if (top > 0) {
+		for (j = 0; j < n; j++) {
+			ptk_pte_t pte = PTK_NS(ld)(f, t->root, j);
+			ptk_oa_t coa;
+			void *child;
+
+			if (ptkf_classify(f, top, pte) != PTK_ENTRY_TABLE)
+				continue;
+			coa = ptkf_table_oa(f, top, pte);
+			child = PTK_NS(tptr)(t, coa,
+					     PTK_NS(tbl_lg2)(f, top - 1));
+			if (child)
+				PTK_NS(rel_at)(top - 1, &c, child, coa);
+			PTK_NS(st)(f, t->root, j, 0);
+		}
+	}
+	ptk_table_flush(t, &g);
+}
+
+/* --- check */
+
+struct PTK_NS(check_ctx) {
+	const struct ptk_table *t;
+	struct ptk_check *out;
+	bool owned;
+};
+
+PTK_LEVELS_DECLARE(check, (struct PTK_NS(check_ctx) * c, const void *tbl,
+			   ptk_va_t va),
+		   (c, tbl, va))
+
+static int PTK_NS(check_fail)(struct PTK_NS(check_ctx) * c, unsigned int l,
+			      ptk_va_t va, const char *what)
+{
+	c->out->bad_level = (int)l;
+	c->out->bad_va = va;
+	c->out->what = what;
+	return PTK_ECORRUPT;
+}
+
+PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
+			    const void *tbl, ptk_va_t va)
+{
+	const struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	unsigned int shift = ptkf_shift(f, l);
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+	bool nonempty = false;
+	uint64_t j;
+	int rc;
+
+	for (j = 0; j < n; j++) {
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, j);
+		ptk_va_t e_va = l == top ? PTK_NS(top_va)(f, j) :
+					   va + (j << shift);
+
+		switch (ptkf_classify(f, l, pte)) {
+		case PTK_ENTRY_EMPTY:
+			continue;
+		case PTK_ENTRY_LEAF:
+			nonempty = true;
+			c->out->leaves[l]++;
+			if (ptkf_leaf_oa(f, l, pte) & ptk_lg2_mask(shift))
+				return PTK_NS(check_fail)(c, l, e_va,
+							  "misaligned leaf");
+			continue;
+		case PTK_ENTRY_TABLE: {
+			unsigned int clg2;
+			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
+			const void *child;
+
+			nonempty = true;
+			if (l == 0)
+				return PTK_NS(check_fail)(c, l, e_va,
+							  "table at level 0");
+			clg2 = PTK_NS(tbl_lg2)(f, l - 1);
+			if (coa & ptk_lg2_mask(clg2))
+				return PTK_NS(check_fail)(c, l, e_va,
+							  "misaligned table");
+			child = PTK_NS(tptr)(t, coa, clg2);
+			if (!child)
+				return PTK_NS(check_fail)(
+					c, l, e_va, "table not addressable");
+			c->out->tables[l - 1]++;
+			rc = PTK_NS(check_at)(l - 1, c, child, e_va);
+			if (rc)
+				return rc;
+			continue;
+		}
+		default:
+			return PTK_NS(check_fail)(c, l, e_va, "invalid entry");
+		}
+	}
+	if (!nonempty && l != top && c->owned)
+		return PTK_NS(check_fail)(c, l, va, "empty table");
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(check, (struct PTK_NS(check_ctx) * c, const void *tbl,
+			  ptk_va_t va),
+		  (c, tbl, va))
+
+static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)
+{
+	const struct ptk_fmt *f = t->fmt;
+	struct PTK_NS(check_ctx) c;
+	unsigned int l;
+	int rc;
+
+	c.t = t;
+	c.out = out;
+	c.owned = !(t->flags & PTK_TABLE__ATTACHED);
+	rc = PTK_NS(check_at)(ptkf_levels(f) - 1, &c, t->root, 0);
+	if (rc)
+		return rc;
+	if (!c.owned)
+		return 0;
+	for (l = 0; l < ptkf_levels(f); l++) {
+		if (out->tables[l] != t->nr_tables[l]) {
+			out->bad_level = (int)l;
+			out->bad_va = 0;
+			out->what = "table count differs from allocations";
+			return PTK_ECORRUPT;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Gathers (invalidated ranges and tables to free after the flush) and
+ * table pools.
+ */
+#include "internal/ptk_internal.h"
+
+void ptk_gather_init(struct ptk_gather *g)
+{
+	PTK_MEMSET(g, 0, sizeof(*g));
+}
+
+/* Whether [a.va, a.last] and [b.va, b.last] (a before b) touch. */
+static bool touches(const struct ptk_range *a, const struct ptk_range *b)
+{
+	return a->last == ~(ptk_va_t)0 || b->va <= a->last + 1;
+}
+
+void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_range in[PTK_GATHER_RANGES + 1];
+	struct ptk_range r[PTK_GATHER_RANGES + 1];
+	unsigned int n = 0, i, k = 0, best;
+
+	if (!g || last < va)
+		return;
+	/* The ranges plus the new one, sorted by start. */
+	for (i = 0; i < g->nr && g->ranges[i].va <= va; i++)
+		in[k++] = g->ranges[i];
+	in[k].va = va;
+	in[k++].last = last;
+	for (; i < g->nr; i++)
+		in[k++] = g->ranges[i];
+	/* Merge the ones that overlap or touch. */
+	for (i = 0; i < k; i++) {
+		if (n && touches(&r[n - 1], &in[i])) {
+			if (in[i].last > r[n - 1].last)
+				r[n - 1].last = in[i].last;
+		} else {
+			r[n++] = in[i];
+		}
+	}
+	if (n > PTK_GATHER_RANGES) {
+		/* Too many: join the two neighbours with the smallest gap. */
+		best = 0;
+		for (i = 1; i + 1 < n; i++)
+			if (r[i + 1].va - r[i].last <
+			    r[best + 1].va - r[best].last)
+				best = i;
+		r[best].last = r[best + 1].last;
+		for (i = best + 1; i + 1 < n; i++)
+			r[i] = r[i + 1];
+		n--;
+		g->flags |= PTK_GATHER_MERGED;
+	}
+	for (i = 0; i < n; i++)
+		g->ranges[i] = r[i];
+	g->nr = n;
+}
+
+void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa, void *ptr,
+			    unsigned int lg2)
+{
+	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
+	g->free_oa = oa;
+	g->free_ptr = ptr;
+	g->free_lg2 = lg2;
+	g->nr_free++;
+}
+
+void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
+{
+	if (!g)
+		return;
+	while (g->nr_free) {
+		ptk_oa_t oa = g->free_oa;
+		void *ptr = g->free_ptr;
+		unsigned int lg2 = g->free_lg2;
+
+		ptk_link__get(ptr, &g->free_oa, &g->free_ptr, &g->free_lg2);
+		ptk_table__free(t, oa, ptr, lg2);
+		g->nr_free--;
+	}
+	ptk_gather_init(g);
+}
+
+int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
+		   unsigned int lg2)
+{
+	p->lg2 = lg2;
+	while (p->nr < n) {
+		ptk_oa_t oa;
+		void *ptr;
+		int rc = ptk_table__alloc(t, lg2, &oa, &ptr);
+
+		if (rc < 0) {
+			ptk_pool__drain(t, p);
+			return rc;
+		}
+		ptk_link__set(ptr, p->oa, p->ptr, 0);
+		p->oa = oa;
+		p->ptr = ptr;
+		p->nr++;
+	}
+	return 0;
+}
+
+void ptk_pool__drain(struct ptk_table *t, struct ptk_pool *p)
+{
+	while (p->nr) {
+		ptk_oa_t oa;
+		void *ptr = ptk_pool__take(p, &oa);
+
+		ptk_table__free(t, oa, ptr, p->lg2);
+	}
+}

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The public table API: argument checks at the edge, (va, len) to
+ * [va, last], then one call into the table's engine instance.
+ */
+#include "internal/ptk_internal.h"
+
+#if PTK_DEBUG >= 3
+#define PTK_CHECK_MUTATION(t) ptk_table__check_or_bug(t)
+static void ptk_table__check_or_bug(const struct ptk_table *t)
+{
+	struct ptk_check c;
+
+	if (ptk_table_check(&c, t))
+		PTK_BUG(c.what ? c.what : "table invariant broken");
+}
+#else
+#define PTK_CHECK_MUTATION(t) ((void)0)
+#endif
+
+void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2)
+{
+	const struct ptk_mem *m = t->mem;
+	uint64_t span = ptk_lg2_mask(lg2);
+
+	if ((m->flags & PTK_MEM_LINEAR) && oa >= m->lin_lo &&
+	    oa <= m->lin_hi && span <= m->lin_hi - oa)
+		return (void *)(uintptr_t)((uintptr_t)oa + m->lin_delta);
+	if (m->ops->map)
+		return m->ops->map(m->arg, oa, lg2);
+	return NULL;
+}
+
+int ptk_table__alloc(struct ptk_table *t, unsigned int lg2, ptk_oa_t *oa_out,
+		     void **ptr_out)
+{
+	const struct ptk_mem *m = t->mem;
+	int rc;
+
+	if (lg2 < PTK_MEM_MIN_LG2)
+		lg2 = PTK_MEM_MIN_LG2;
+	rc = m->ops->alloc(m->arg, lg2, oa_out, ptr_out);
+	if (rc < 0)
+		return rc;
+	PTK_ASSERT(!(*oa_out & ptk_lg2_mask(lg2)));
+	return 0;
+}
+
+void ptk_table__free(struct ptk_table *t, ptk_oa_t oa, void *ptr,
+		     unsigned int lg2)
+{
+	const struct ptk_mem *m = t->mem;
+
+	if (lg2 < PTK_MEM_MIN_LG2)
+		lg2 = PTK_MEM_MIN_LG2;
+	m->ops->free(m->arg, oa, ptr, lg2);
+}
+
+static int check_mem(const struct ptk_mem *mem)
+{
+	if (!mem || !mem->ops)
+		return PTK_EINVAL;
+	if (mem->ops->version != PTK_MEM_OPS_VERSION)
+		return PTK_EVERSION;
+	if (!mem->ops->alloc || !mem->ops->free)
+		return PTK_EINVAL;
+	if (!(mem->flags & PTK_MEM_LINEAR) && !mem->ops->map)
+		return PTK_EINVAL;
+	return 0;
+}
+
+static unsigned int root_lg2(const struct ptk_fmt *f)
+{
+	return f->level_bits[f->levels - 1] + f->entry_lg2;
+}
+
+static void table_setup(struct ptk_table *t, const struct ptk_fmt *fmt,
+			const struct ptk_mem *mem, unsigned int flags)
+{
+	PTK_MEMSET(t, 0, sizeof(*t));
+	t->fmt = fmt;
+	t->ops = (fmt->ops && !(flags & PTK_TABLE_GENERIC)) ? fmt->ops :
+							      &ptk_generic_ops;
+	t->mem = mem;
+	t->flags = flags;
+	t->lin_delta = mem->lin_delta;
+	t->lin_lo = mem->lin_lo;
+	t->lin_hi = mem->lin_hi;
+}
+
+int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
+		     const struct ptk_mem *mem, unsigned int flags)
+{
+	int rc;
+
+	if (!t || (flags & ~PTK_TABLE_GENERIC))
+		return PTK_EINVAL;
+	PTK_TRY(ptk_fmt_check(fmt));
+	PTK_TRY(check_mem(mem));
+	table_setup(t, fmt, mem, flags);
+	/* Tables ptkit allocates are trusted: convert them by offset. */
+	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED :
+						    PTK_LIN_NONE;
+	rc = ptk_table__alloc(t, root_lg2(fmt), &t->root_oa, &t->root);
+	if (rc < 0) {
+		PTK_MEMSET(t, 0, sizeof(*t));
+		return rc;
+	}
+	return 0;
+}
+
+int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
+		     const struct ptk_mem *mem, ptk_oa_t root,
+		     unsigned int flags)
+{
+	unsigned int lg2;
+
+	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_OWNED)))
+		return PTK_EINVAL;
+	PTK_TRY(ptk_fmt_check(fmt));
+	PTK_TRY(check_mem(mem));
+	lg2 = root_lg2(fmt);
+	if (root & ptk_lg2_mask(lg2 < PTK_MEM_MIN_LG2 ? lg2 : PTK_MEM_MIN_LG2))
+		return PTK_EINVAL;
+	table_setup(t, fmt, mem, flags | PTK_TABLE__ATTACHED);
+	t->linear = PTK_LIN_NONE; /* entries are not ours: check them */
+	t->root_oa = root;
+	t->root = ptk_table__ptr(t, root, lg2);
+	if (!t->root) {
+		PTK_MEMSET(t, 0, sizeof(*t));
+		return PTK_EINVAL;
+	}
+	return 0;
+}
+
+void ptk_table_destroy(struct ptk_table *t)
+{
+	if (!t || !t->fmt || !t->ops)
+		return;
+	if (!(t->flags & PTK_TABLE__ATTACHED) ||
+	    (t->flags & PTK_TABLE_OWNED)) {
+		t->ops->destroy(t);
+		ptk_table__free(t, t->root_oa, t->root, root_lg2(t->fmt));
+	}
+	PTK_MEMSET(t, 0, sizeof(*t));
+}
+
+ptk_oa_t ptk_table_root(const struct ptk_table *t)
+{
+	return t->root_oa;
+}
+
+const struct ptk_fmt *ptk_table_fmt(const struct ptk_table *t)
+{
+	return t->fmt;
+}
+
+uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level)
+{
+	if (!t || !t->fmt || level >= t->fmt->levels)
+		return 0;
+	return t->nr_tables[level];
+}
+
+/* The span of the VA space that holds @va: its canonical half, or all. */
+static void va_half(const struct ptk_fmt *f, ptk_va_t va, ptk_va_t *lo,
+		    ptk_va_t *hi)
+{
+	unsigned int vb = f->va_bits;
+
+	if (!(f->features & PTK_FMT_SIGN_EXTEND)) {
+		*lo = 0;
+		*hi = ptk_lg2_mask(vb);
+	} else if ((va >> (vb - 1)) & 1) {
+		*lo = ~ptk_lg2_mask(vb - 1);
+		*hi = ~(ptk_va_t)0;
+	} else {
+		*lo = 0;
+		*hi = ptk_lg2_mask(vb - 1);
+	}
+}
+
+/*
+ * Check a mutation's range: (va, len) aligned to the smallest page, not
+ * wrapping, inside one part of the VA space. Sets *@last.
+ */
+static int mut_range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
+		     ptk_va_t *last)
+{
+	const struct ptk_fmt *f = t->fmt;
+	uint64_t gmask = ptk_lg2_mask(f->level_shift[0]);
+	ptk_va_t lo, hi;
+
+	if (!len)
+		return PTK_EINVAL;
+	if ((va | len) & gmask)
+		return PTK_EALIGN;
+	if (__builtin_add_overflow(va, len - 1, last))
+		return PTK_EOVERFLOW;
+	if (!ptk_fmt_va_valid(f, va))
+		return PTK_ERANGE;
+	va_half(f, va, &lo, &hi);
+	if (*last > hi)
+		return PTK_ERANGE;
+	return 0;
+}
+
+#define PTK_MAP_KNOWN                                                    \
+	(PTK_MAP_REPLACE | PTK_MAP_SUPERSET | PTK_MAP_MAX_PAGE(0x3f))
+
+int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
+	    const struct ptk_attrs *attrs, unsigned int flags,
+	    struct ptk_gather *g)
+{
+	const struct ptk_fmt *f;
+	ptk_va_t last;
+	ptk_oa_t oa_last;
+	int rc;
+
+	if (!t || !t->ops || !attrs || (flags & ~PTK_MAP_KNOWN))
+		return PTK_EINVAL;
+	f = t->fmt;
+	rc = mut_range(t, va, len, &last);
+	if (rc)
+		return rc;
+	if (oa & ptk_lg2_mask(f->level_shift[0]))
+		return PTK_EALIGN;
+	if (__builtin_add_overflow(oa, len - 1, &oa_last))
+		return PTK_EOVERFLOW;
+	if (f->oa_bits < 64 && (oa_last >> f->oa_bits))
+		return PTK_ERANGE;
+	rc = t->ops->map(t, va, last, oa, attrs, flags, g);
+	PTK_CHECK_MUTATION(t);
+	return rc;
+}
+
+int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
+	      unsigned int flags, struct ptk_gather *g)
+{
+	struct ptk_gather local;
+	ptk_va_t last;
+	int rc;
+
+	if (!t || !t->ops || (flags & ~PTK_UNMAP_SPLIT))
+		return PTK_EINVAL;
+	rc = mut_range(t, va, len, &last);
+	if (rc)
+		return rc;
+	if (!g) {
+		ptk_gather_init(&local);
+		rc = t->ops->unmap(t, va, last, flags, &local);
+		ptk_table_flush(t, &local);
+	} else {
+		rc = t->ops->unmap(t, va, last, flags, g);
+	}
+	PTK_CHECK_MUTATION(t);
+	return rc;
+}
+
+int ptk_translate(const struct ptk_table *t, ptk_va_t va,
+		  struct ptk_xlate *out)
+{
+	if (PTK_UNLIKELY(!t || !t->ops))
+		return PTK_EINVAL;
+	if (PTK_UNLIKELY(!ptk_fmt_va_valid(t->fmt, va)))
+		return PTK_ERANGE;
+	return t->ops->translate(t, va, out);
+}
+
+int ptk_leaf_attrs(struct ptk_attrs *out, const struct ptk_table *t,
+		   unsigned int level, ptk_pte_t pte)
+{
+	const struct ptk_fmt *f;
+
+	if (!out || !t || !t->fmt || level >= t->fmt->levels)
+		return PTK_EINVAL;
+	f = t->fmt;
+	if (f->hooks->classify(f, level, pte) != PTK_ENTRY_LEAF)
+		return PTK_EINVAL;
+	f->hooks->decode(f, level, pte, out);
+	return 0;
+}
+
+/* Walk [va, last] piece by piece over the parts of the VA space. */
+static int walk_range(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		      const struct ptk_walk_ops *ops, void *arg)
+{
+	const struct ptk_fmt *f = t->fmt;
+	bool any = false;
+	ptk_va_t lo, hi;
+	int rc;
+
+	for (;;) {
+		ptk_va_t a, b;
+
+		va_half(f, va, &lo, &hi);
+		if (!ptk_fmt_va_valid(f, va)) {
+			/* In the non-canonical hole: skip to the high half. */
+			if (!(f->features & PTK_FMT_SIGN_EXTEND))
+				break;
+			lo = ~ptk_lg2_mask(f->va_bits - 1);
+			if (last < lo)
+				break;
+			va = lo;
+			continue;
+		}
+		a = va;
+		b = last < hi ? last : hi;
+		any = true;
+		rc = t->ops->walk(t, a, b, ops, arg);
+		if (rc)
+			return rc;
+		if (b == last || hi == ~(ptk_va_t)0)
+			break;
+		va = hi + 1;
+	}
+	return any ? 0 : PTK_ERANGE;
+}
+
+int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
+	     const struct ptk_walk_ops *ops, void *arg)
+{
+	ptk_va_t last;
+
+	if (!t || !t->ops || !ops || !len)
+		return PTK_EINVAL;
+	if (__builtin_add_overflow(va, len - 1, &last))
+		return PTK_EOVERFLOW;
+	return walk_range(t, va, last, ops, arg);
+}
+
+int ptk_walk_all(const struct ptk_table *t, const struct ptk_walk_ops *ops,
+		 void *arg)
+{
+	if (!t || !t->ops || !ops)
+		return PTK_EINVAL;
+	return walk_range(t, 0, ~(ptk_va_t)0, ops, arg);
+}
+
+int ptk_table_check(struct ptk_check *out, const struct ptk_table *t)
+{
+	struct ptk_check local;
+
+	if (!t || !t->ops)
+		return PTK_EINVAL;
+	if (!out)
+		out = &local;
+	PTK_MEMSET(out, 0, sizeof(*out));
+	out->bad_level = -1;
+	return t->ops->check(out, t);
+}

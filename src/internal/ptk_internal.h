@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Library-internal helpers: debug tiers, asserts, log2 arithmetic.
+ *
+ * Debug tiers (PTK_DEBUG, set by the build):
+ *   0  nothing beyond what the API needs to be safe
+ *   1  cheap argument checks at the API edge (always compiled: they are
+ *      part of the contract, so levels 0 and 1 differ only in warnings)
+ *   2  internal assertions (PTK_ASSERT)
+ *   3  a full ptk_table_check() after every mutation
+ */
+#ifndef PTK_INTERNAL_H
+#define PTK_INTERNAL_H
+
+#include "port/ptk_deps.h"
+#include <ptkit/errors.h>
+#include <ptkit/types.h>
+#include <ptkit/fmt.h>
+#include <ptkit/table.h>
+#include <ptkit/sys/impl.h>
+
+#ifndef PTK_DEBUG
+#define PTK_DEBUG 1
+#endif
+
+#if PTK_DEBUG >= 2
+#define PTK_ASSERT(cond)                                                  \
+	do {                                                              \
+		if (PTK_UNLIKELY(!(cond)))                                \
+			PTK_BUG("assertion failed: " #cond);              \
+	} while (0)
+#else
+#define PTK_ASSERT(cond) ((void)0)
+#endif
+
+/* Forward a negative return. */
+#define PTK_TRY(expr)                                                     \
+	do {                                                              \
+		int ptk_try_rc_ = (expr);                                 \
+		if (PTK_UNLIKELY(ptk_try_rc_ < 0))                        \
+			return ptk_try_rc_;                               \
+	} while (0)
+
+/* A mask of the low @lg2 bits; @lg2 may be 64. */
+static inline uint64_t ptk_lg2_mask(unsigned int lg2)
+{
+	return lg2 >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << lg2) - 1;
+}
+
+/* Bits @hi..@lo set (inclusive), like the kernel's GENMASK_ULL. */
+#define PTK_GENMASK(hi, lo)                                                \
+	((~(uint64_t)0 >> (63 - (hi))) & (~(uint64_t)0 << (lo)))
+#define PTK_BIT(n) ((uint64_t)1 << (n))
+
+/* struct ptk_table.linear */
+#define PTK_LIN_NONE 0 /* ask the provider, check every address */
+#define PTK_LIN_TRUSTED 1 /* tables ptkit made in a linear provider */
+
+/* Private struct ptk_table.flags, above the public PTK_TABLE_* ones. */
+#define PTK_TABLE__ATTACHED 0x10000u
+
+/* Internal cross-file functions (double underscore: library-private). */
+
+/* Pointer to the table of 2^@lg2 bytes at @oa, or NULL (checked path). */
+void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2);
+
+/* Allocate / free one table through the table's provider. */
+int ptk_table__alloc(struct ptk_table *t, unsigned int lg2, ptk_oa_t *oa_out,
+		     void **ptr_out);
+void ptk_table__free(struct ptk_table *t, ptk_oa_t oa, void *ptr,
+		     unsigned int lg2);
+
+/*
+ * Queue a table for freeing at ptk_table_flush(). The queue is threaded
+ * through the first 16 bytes of the queued tables themselves, so queuing
+ * never allocates (and so never fails).
+ */
+void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa, void *ptr,
+			    unsigned int lg2);
+
+/*
+ * A list of preallocated tables for one level, threaded through the
+ * tables like the gather's queue. Filled after a mutation's dry run,
+ * emptied by its real run.
+ */
+struct ptk_pool {
+	ptk_oa_t oa;
+	void *ptr;
+	uint64_t nr;
+	unsigned int lg2;
+};
+
+int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
+		   unsigned int lg2);
+void ptk_pool__drain(struct ptk_table *t, struct ptk_pool *p);
+
+/* The queue link lives in the first two 8-byte words of a table. */
+static inline void ptk_link__set(void *tbl, ptk_oa_t oa, void *ptr,
+				 unsigned int lg2)
+{
+	uint64_t w[2];
+
+	w[0] = oa | (lg2 & 0xf);
+	w[1] = (uint64_t)(uintptr_t)ptr | (lg2 >> 4);
+	PTK_MEMCPY(tbl, w, sizeof(w));
+}
+
+static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
+				 unsigned int *lg2)
+{
+	uint64_t w[2];
+
+	PTK_MEMCPY(w, tbl, sizeof(w));
+	*oa = w[0] & ~(uint64_t)0xf;
+	*ptr = (void *)(uintptr_t)(w[1] & ~(uint64_t)0xf);
+	*lg2 = (unsigned int)((w[0] & 0xf) | ((w[1] & 0xf) << 4));
+}
+
+static inline void *ptk_pool__take(struct ptk_pool *p, ptk_oa_t *oa_out)
+{
+	void *ptr = p->ptr;
+	unsigned int lg2;
+
+	PTK_ASSERT(p->nr > 0);
+	*oa_out = p->oa;
+	ptk_link__get(ptr, &p->oa, &p->ptr, &lg2);
+	PTK_MEMSET(ptr, 0, 16);
+	p->nr--;
+	return ptr;
+}
+
+/*
+ * Gather bookkeeping inside one operation: consecutive ranges are merged
+ * locally and handed to the gather only when a discontiguous one comes.
+ */
+struct ptk_gpend {
+	ptk_va_t va;
+	ptk_va_t last;
+	bool pending;
+};
+
+static PTK_ALWAYS_INLINE void ptk_gpend__add(struct ptk_gpend *gp,
+					     struct ptk_gather *g, ptk_va_t va,
+					     ptk_va_t last)
+{
+	if (gp->pending && va == gp->last + 1 && gp->last != ~(ptk_va_t)0) {
+		gp->last = last;
+		return;
+	}
+	if (gp->pending && g)
+		ptk_gather_add(g, gp->va, gp->last);
+	gp->va = va;
+	gp->last = last;
+	gp->pending = true;
+}
+
+static inline void ptk_gpend__flush(struct ptk_gpend *gp, struct ptk_gather *g)
+{
+	if (gp->pending && g)
+		ptk_gather_add(g, gp->va, gp->last);
+	gp->pending = false;
+}
+
+#endif /* PTK_INTERNAL_H */
