@@ -25,16 +25,16 @@ extern "C" {
 #define PTK_ERROR_MAP(X)                                                    \
 	X(EINVAL, 1, "invalid argument")                                    \
 	X(ENOMEM, 2, "table allocation failed")                             \
-	X(ERANGE, 3, "address outside the table's address range")          \
-	X(EOVERFLOW, 4, "range wraps past the top of the address space")   \
-	X(EALIGN, 5, "address or length not aligned to the smallest page") \
+	X(ERANGE, 3, "address outside the table's address range")           \
+	X(EOVERFLOW, 4, "range wraps past the top of the address space")    \
+	X(EALIGN, 5, "address or length not aligned to the smallest page")  \
 	X(EEXIST, 6, "range already (partly) mapped")                       \
 	X(ENOENT, 7, "no translation")                                      \
-	X(EBBM, 8, "change would need break-before-make")                  \
-	X(ENOTSUP, 9, "operation or feature not supported by this format") \
+	X(EBBM, 8, "change would need break-before-make")                   \
+	X(ENOTSUP, 9, "operation or feature not supported by this format")  \
 	X(ECORRUPT, 10, "malformed entry or table")                         \
 	X(EAGAIN, 11, "lost a race; retry")                                 \
-	X(EPROT, 12, "protection not expressible in this format")          \
+	X(EPROT, 12, "protection not expressible in this format")           \
 	X(ESPLIT, 13, "range cuts a huge leaf and splitting was not asked") \
 	X(EVERSION, 14, "ops or descriptor version not supported")          \
 	X(EUSER, 15, "stopped by a callback")

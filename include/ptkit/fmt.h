@@ -39,7 +39,8 @@ struct ptk_impl_ops;
 #define PTK_FMT_SIGN_EXTEND 0x1u /* VA bits above va_bits copy bit va_bits-1 */
 
 /* Flags for the encode hook (a subset of the PTK_MAP_* flags). */
-#define PTK_ENC_SUPERSET 0x2u /* widen an inexpressible prot instead of failing */
+#define PTK_ENC_SUPERSET \
+	0x2u /* widen an inexpressible prot instead of failing */
 
 /**
  * struct ptk_fmt_hooks - How a format reads and writes its entries

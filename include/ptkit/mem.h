@@ -139,8 +139,7 @@ int ptk_mem_arena_init(struct ptk_mem_arena *a, void *buf, ptk_oa_t base,
  *
  * Return: 0, -PTK_EINVAL (see ptk_mem_arena_init()) or -PTK_ENOMEM.
  */
-int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base,
-			 uint64_t size);
+int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base, uint64_t size);
 
 /**
  * ptk_mem_arena_destroy() - Release an arena made by ptk_mem_arena_create()

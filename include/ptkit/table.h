@@ -217,7 +217,7 @@ uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
 #define PTK_MAP_REPLACE 0x1u /* overwrite present leaves instead of EEXIST */
 #define PTK_MAP_SUPERSET 0x2u /* widen a prot the format cannot express */
 /* Cap the page size at 2^lg2 bytes (0 = no cap). */
-#define PTK_MAP_MAX_PAGE(lg2) (((unsigned int)(lg2) & 0x3fu) << 8)
+#define PTK_MAP_MAX_PAGE(lg2) (((unsigned int)(lg2)&0x3fu) << 8)
 
 /**
  * ptk_map() - Map a VA range to an OA range

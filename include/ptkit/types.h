@@ -30,8 +30,8 @@ extern "C" {
 #define PTK_VERSION_MINOR 1
 #define PTK_VERSION_PATCH 0
 /* major * 10000 + minor * 100 + patch */
-#define PTK_VERSION_NUMBER                                            \
-	(PTK_VERSION_MAJOR * 10000 + PTK_VERSION_MINOR * 100 +        \
+#define PTK_VERSION_NUMBER                                     \
+	(PTK_VERSION_MAJOR * 10000 + PTK_VERSION_MINOR * 100 + \
 	 PTK_VERSION_PATCH)
 #define PTK_VERSION_STRING "0.1.0"
 

@@ -91,13 +91,12 @@ static PTK_ALWAYS_INLINE void PTK_NS(fill_split)(const struct ptk_fmt *f,
 	uint64_t j;
 
 	for (j = 0; j < n; j++)
-		PTK_NS(st)(f, child, j,
-			   ptkf_make_leaf(f, l, oa + (j << shift), bits));
+		PTK_NS(st)
+		(f, child, j, ptkf_make_leaf(f, l, oa + (j << shift), bits));
 }
 
-static PTK_ALWAYS_INLINE bool PTK_NS(table_empty)(const struct ptk_fmt *f,
-						  unsigned int l,
-						  const void *tbl)
+static PTK_ALWAYS_INLINE bool
+PTK_NS(table_empty)(const struct ptk_fmt *f, unsigned int l, const void *tbl)
 {
 	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
 	uint64_t j;
@@ -160,8 +159,9 @@ struct PTK_NS(walk_ctx) {
 	bool scan_leaves;
 };
 
-PTK_LEVELS_DECLARE(walk, (struct PTK_NS(walk_ctx) * c, const void *tbl,
-			  ptk_va_t va, ptk_va_t last),
+PTK_LEVELS_DECLARE(walk,
+		   (struct PTK_NS(walk_ctx) * c, const void *tbl, ptk_va_t va,
+		    ptk_va_t last),
 		   (c, tbl, va, last))
 
 /* Count the leaves after the one at @idx that continue its run. */
@@ -227,8 +227,8 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 				in_hole = true;
 			} else {
 				/* Skip a run of zero entries in one go. */
-				uint64_t max = PTK_NS(span_entries)(shift, e_va,
-								    last);
+				uint64_t max =
+					PTK_NS(span_entries)(shift, e_va, last);
 				uint64_t n = 1;
 
 				while (n < max &&
@@ -272,8 +272,8 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 		}
 		if (type == PTK_ENTRY_TABLE && PTK_LIKELY(l > 0)) {
 			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
-			const void *child = PTK_NS(tptr)(
-				t, coa, PTK_NS(tbl_lg2)(f, l - 1));
+			const void *child =
+				PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, l - 1));
 			struct ptk_walk_table tb;
 
 			if (PTK_UNLIKELY(!child))
@@ -299,13 +299,13 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 			}
 			goto next;
 		}
-invalid:
+	invalid:
 		if (!ops->invalid)
 			return PTK_ECORRUPT;
 		rc = ops->invalid(a, b, l, pte, c->arg);
 		if (rc)
 			return rc;
-next:
+	next:
 		if (b == last)
 			break;
 		a = b + 1;
@@ -315,8 +315,9 @@ next:
 	return 0;
 }
 
-PTK_LEVELS_DEFINE(walk, (struct PTK_NS(walk_ctx) * c, const void *tbl,
-			 ptk_va_t va, ptk_va_t last),
+PTK_LEVELS_DEFINE(walk,
+		  (struct PTK_NS(walk_ctx) * c, const void *tbl, ptk_va_t va,
+		   ptk_va_t last),
 		  (c, tbl, va, last))
 
 static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -330,8 +331,7 @@ static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	c.scan_leaves = ops->leaf || ops->hole || ops->invalid;
 	if (!c.scan_leaves && !ops->pre_table && !ops->post_table)
 		return 0;
-	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &c, t->root, va,
-			       last);
+	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &c, t->root, va, last);
 }
 
 /* --- release: unlink-time freeing of a whole subtree */
@@ -349,8 +349,8 @@ PTK_LEVELS_DECLARE(rel, (struct PTK_NS(rel_ctx) * c, void *tbl, ptk_oa_t oa),
  * for freeing after the flush. Children go first: a queued table's first
  * words are overwritten by the queue link.
  */
-PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c,
-			  void *tbl, ptk_oa_t oa)
+PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c, void *tbl,
+			  ptk_oa_t oa)
 {
 	struct ptk_table *t = c->t;
 	const struct ptk_fmt *f = t->fmt;
@@ -367,8 +367,7 @@ PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c,
 			if (ptkf_classify(f, l, pte) != PTK_ENTRY_TABLE)
 				continue;
 			coa = ptkf_table_oa(f, l, pte);
-			child = PTK_NS(tptr)(t, coa,
-					     PTK_NS(tbl_lg2)(f, l - 1));
+			child = PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, l - 1));
 			if (child)
 				PTK_NS(rel_at)(l - 1, c, child, coa);
 			else
@@ -472,8 +471,8 @@ static PTK_ALWAYS_INLINE void *PTK_NS(split_leaf)(struct PTK_NS(mut_ctx) * c,
 		ptkf_decode(f, l, pte, &attrs);
 		/* The dry run checked that this encodes. */
 		(void)PTK_NS(split_bits)(f, l - 1, &attrs, &bits);
-		PTK_NS(fill_split)(f, l - 1, child, ptkf_leaf_oa(f, l, pte),
-				   bits);
+		PTK_NS(fill_split)
+		(f, l - 1, child, ptkf_leaf_oa(f, l, pte), bits);
 	}
 	PTK_NS(st)(f, tbl, idx, ptkf_make_table(f, l, coa));
 	c->t->nr_tables[l - 1]++;
@@ -508,12 +507,13 @@ static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
 
 /* --- map */
 
-PTK_LEVELS_DECLARE(map, (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
-			 ptk_va_t last),
+PTK_LEVELS_DECLARE(map,
+		   (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+		    ptk_va_t last),
 		   (c, tbl, va, last))
 
-PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
-			  void *tbl, ptk_va_t va, ptk_va_t last)
+PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
+			  ptk_va_t va, ptk_va_t last)
 {
 	struct ptk_table *t = c->t;
 	const struct ptk_fmt *f = t->fmt;
@@ -530,6 +530,9 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 		uint64_t idx = PTK_NS(idx)(f, l, a);
 		ptk_oa_t oa = c->oa0 + (a - c->va0);
 		bool full = a == e_va && b == e_last;
+		/* (Level 0 entries are always whole and aligned: the API
+		 * checked the granule alignment.) */
+		bool leafable = l == 0 || (full && can_leaf && !(oa & smask));
 		ptk_pte_t pte = 0;
 		enum ptk_entry_type type;
 
@@ -537,20 +540,18 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			pte = PTK_NS(ld)(f, tbl, idx);
 			type = ptkf_classify(f, l, pte);
 		} else {
-			type = c->v[l].split ? PTK_ENTRY_LEAF :
-					       PTK_ENTRY_EMPTY;
+			type = c->v[l].split ? PTK_ENTRY_LEAF : PTK_ENTRY_EMPTY;
 		}
 
-		if (type == PTK_ENTRY_EMPTY && full && can_leaf &&
-		    !(oa & smask)) {
+		if (type == PTK_ENTRY_EMPTY && leafable) {
 			/*
 			 * A run of whole, empty entries: leaves. The run
 			 * ends at the range, the table, or the first entry
 			 * that is not empty.
 			 */
-			uint64_t max = ((last - e_va) >> shift) +
-				       ((((last - e_va) & smask) == smask) ? 1 :
-									    0);
+			uint64_t max =
+				((last - e_va) >> shift) +
+				((((last - e_va) & smask) == smask) ? 1 : 0);
 			uint64_t n = 1;
 
 			if (!tbl) {
@@ -566,11 +567,11 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				ptk_pte_t step = ptkf_leaf_step(f, l);
 				ptk_pte_t bits = c->bits[l];
 
-				PTK_NS(st)(f, tbl, idx,
-					   ptkf_make_leaf(f, l, oa, bits));
+				PTK_NS(st)
+				(f, tbl, idx, ptkf_make_leaf(f, l, oa, bits));
 				if (step) {
-					ptk_pte_t e = ptkf_make_leaf(f, l, oa,
-								     bits);
+					ptk_pte_t e =
+						ptkf_make_leaf(f, l, oa, bits);
 
 					while (n < max &&
 					       PTK_NS(ld)(f, tbl, idx + n) ==
@@ -583,11 +584,12 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 					while (n < max &&
 					       PTK_NS(ld)(f, tbl, idx + n) ==
 						       0) {
-						PTK_NS(st)(f, tbl, idx + n,
-							   ptkf_make_leaf(
-								   f, l,
-								   oa + (n << shift),
-								   bits));
+						PTK_NS(st)
+						(f, tbl, idx + n,
+						 ptkf_make_leaf(f, l,
+								oa + (n
+								      << shift),
+								bits));
 						n++;
 					}
 				}
@@ -612,8 +614,8 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				ptk_oa_t coa;
 				void *child = PTK_NS(take)(c, l - 1, &coa);
 
-				PTK_NS(st)(f, tbl, idx,
-					   ptkf_make_table(f, l, coa));
+				PTK_NS(st)
+				(f, tbl, idx, ptkf_make_table(f, l, coa));
 				t->nr_tables[l - 1]++;
 				PTK_NS(map_at)(l - 1, c, child, a, b);
 			}
@@ -632,11 +634,11 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 		case PTK_ENTRY_LEAF:
 			if (!(c->flags & PTK_MAP_REPLACE))
 				return PTK_EEXIST;
-			if (full && can_leaf && !(oa & smask)) {
+			if (leafable) {
 				if (!c->dry) {
-					PTK_NS(st)(f, tbl, idx,
-						   ptkf_make_leaf(f, l, oa,
-								  c->bits[l]));
+					PTK_NS(st)
+					(f, tbl, idx,
+					 ptkf_make_leaf(f, l, oa, c->bits[l]));
 					ptk_gpend__add(&c->gp, c->g, e_va,
 						       e_last);
 				}
@@ -661,15 +663,16 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 		default:
 			return PTK_ECORRUPT;
 		}
-next:
+	next:
 		if (b >= last)
 			return 0;
 		a = b + 1;
 	}
 }
 
-PTK_LEVELS_DEFINE(map, (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
-			ptk_va_t last),
+PTK_LEVELS_DEFINE(map,
+		  (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+		   ptk_va_t last),
 		  (c, tbl, va, last))
 
 static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -716,8 +719,9 @@ static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 
 /* --- unmap */
 
-PTK_LEVELS_DECLARE(unmap, (struct PTK_NS(mut_ctx) * c, void *tbl,
-			   ptk_va_t va, ptk_va_t last),
+PTK_LEVELS_DECLARE(unmap,
+		   (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+		    ptk_va_t last),
 		   (c, tbl, va, last))
 
 PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
@@ -781,20 +785,20 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			break;
 		case PTK_ENTRY_TABLE: {
 			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
-			void *child = PTK_NS(tptr)(t, coa,
-						   PTK_NS(tbl_lg2)(f, l - 1));
+			void *child =
+				PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, l - 1));
 
 			if (full) {
 				if (!c->dry) {
-					struct PTK_NS(rel_ctx) rc_ = { t,
-								       c->g };
+					struct PTK_NS(rel_ctx)
+						rc_ = { t, c->g };
 
 					PTK_NS(st)(f, tbl, idx, 0);
 					ptk_gpend__add(&c->gp, c->g, e_va,
 						       e_last);
 					if (child)
-						PTK_NS(rel_at)(l - 1, &rc_,
-							       child, coa);
+						PTK_NS(rel_at)
+						(l - 1, &rc_, child, coa);
 				}
 				break;
 			}
@@ -807,9 +811,9 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				PTK_NS(st)(f, tbl, idx, 0);
 				if (t->nr_tables[l - 1])
 					t->nr_tables[l - 1]--;
-				ptk_gather__defer_free(
-					c->g, coa, child,
-					PTK_NS(tbl_lg2)(f, l - 1));
+				ptk_gather__defer_free(c->g, coa, child,
+						       PTK_NS(tbl_lg2)(f,
+								       l - 1));
 			}
 			break;
 		}
@@ -828,8 +832,9 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 	}
 }
 
-PTK_LEVELS_DEFINE(unmap, (struct PTK_NS(mut_ctx) * c, void *tbl,
-			  ptk_va_t va, ptk_va_t last),
+PTK_LEVELS_DEFINE(unmap,
+		  (struct PTK_NS(mut_ctx) * c, void *tbl, ptk_va_t va,
+		   ptk_va_t last),
 		  (c, tbl, va, last))
 
 static int PTK_NS(unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -897,8 +902,8 @@ struct PTK_NS(check_ctx) {
 	bool owned;
 };
 
-PTK_LEVELS_DECLARE(check, (struct PTK_NS(check_ctx) * c, const void *tbl,
-			   ptk_va_t va),
+PTK_LEVELS_DECLARE(check,
+		   (struct PTK_NS(check_ctx) * c, const void *tbl, ptk_va_t va),
 		   (c, tbl, va))
 
 static int PTK_NS(check_fail)(struct PTK_NS(check_ctx) * c, unsigned int l,
@@ -924,8 +929,8 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 
 	for (j = 0; j < n; j++) {
 		ptk_pte_t pte = PTK_NS(ld)(f, tbl, j);
-		ptk_va_t e_va = l == top ? PTK_NS(top_va)(f, j) :
-					   va + (j << shift);
+		ptk_va_t e_va = l == top ? PTK_NS(top_va)(f, j)
+					 : va + (j << shift);
 
 		switch (ptkf_classify(f, l, pte)) {
 		case PTK_ENTRY_EMPTY:
@@ -952,8 +957,9 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 							  "misaligned table");
 			child = PTK_NS(tptr)(t, coa, clg2);
 			if (!child)
-				return PTK_NS(check_fail)(
-					c, l, e_va, "table not addressable");
+				return PTK_NS(check_fail)(c, l, e_va,
+							  "table not "
+							  "addressable");
 			c->out->tables[l - 1]++;
 			rc = PTK_NS(check_at)(l - 1, c, child, e_va);
 			if (rc)
@@ -969,8 +975,8 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 	return 0;
 }
 
-PTK_LEVELS_DEFINE(check, (struct PTK_NS(check_ctx) * c, const void *tbl,
-			  ptk_va_t va),
+PTK_LEVELS_DEFINE(check,
+		  (struct PTK_NS(check_ctx) * c, const void *tbl, ptk_va_t va),
 		  (c, tbl, va))
 
 static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)

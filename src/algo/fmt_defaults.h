@@ -90,8 +90,8 @@ static PTK_ALWAYS_INLINE ptk_pte_t ptkf_leaf_oa_mask(const struct ptk_fmt *f,
 #endif
 
 #ifndef ptkf_leaf_step
-static PTK_ALWAYS_INLINE ptk_pte_t ptkf_default_leaf_step(
-	const struct ptk_fmt *f, unsigned int l)
+static PTK_ALWAYS_INLINE ptk_pte_t
+ptkf_default_leaf_step(const struct ptk_fmt *f, unsigned int l)
 {
 	(void)f;
 	(void)l;

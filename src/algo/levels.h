@@ -42,41 +42,40 @@
 
 #define PTK_BODY static PTK_ALWAYS_INLINE int
 
-#define PTK_LVL_PROTO_(L, name, params, args)                              \
+#define PTK_LVL_PROTO_(L, name, params, args) \
 	static PTK_NOINLINE int PTK_NS(name##_l##L)(PTK_STRIP params);
-#define PTK_LVL_CASE_(L, name, params, args)                               \
-	case L:                                                            \
+#define PTK_LVL_CASE_(L, name, params, args) \
+	case L:                              \
 		return PTK_NS(name##_l##L)(PTK_STRIP args);
-#define PTK_LVL_DEF_(L, name, params, args)                                \
-	static PTK_NOINLINE int PTK_NS(name##_l##L)(PTK_STRIP params)      \
-	{                                                                  \
-		return PTK_NS(name##_body)(L, PTK_STRIP args);             \
+#define PTK_LVL_DEF_(L, name, params, args)                           \
+	static PTK_NOINLINE int PTK_NS(name##_l##L)(PTK_STRIP params) \
+	{                                                             \
+		return PTK_NS(name##_body)(L, PTK_STRIP args);        \
 	}
 
-#define PTK_LEVELS_DECLARE(name, params, args)                             \
-	PTK_FOR_LEVELS(PTK_LVL_PROTO_, name, params, args)                 \
-	static PTK_ALWAYS_INLINE int PTK_NS(name##_at)(unsigned int l,     \
-						       PTK_STRIP params)   \
-	{                                                                  \
-		switch (l) {                                               \
-			PTK_FOR_LEVELS(PTK_LVL_CASE_, name, params, args)  \
-		}                                                          \
-		return PTK_EINVAL;                                         \
+#define PTK_LEVELS_DECLARE(name, params, args)                            \
+	PTK_FOR_LEVELS(PTK_LVL_PROTO_, name, params, args)                \
+	static PTK_ALWAYS_INLINE int PTK_NS(name##_at)(unsigned int l,    \
+						       PTK_STRIP params)  \
+	{                                                                 \
+		switch (l) {                                              \
+			PTK_FOR_LEVELS(PTK_LVL_CASE_, name, params, args) \
+		}                                                         \
+		return PTK_EINVAL;                                        \
 	}
 
-#define PTK_LEVELS_DEFINE(name, params, args)                              \
+#define PTK_LEVELS_DEFINE(name, params, args) \
 	PTK_FOR_LEVELS(PTK_LVL_DEF_, name, params, args)
 
 #else /* run-time instance */
 
 #define PTK_BODY static int
 
-#define PTK_LEVELS_DECLARE(name, params, args)                             \
-	static int PTK_NS(name##_body)(unsigned int l, PTK_STRIP params);  \
-	static inline int PTK_NS(name##_at)(unsigned int l,                \
-					    PTK_STRIP params)              \
-	{                                                                  \
-		return PTK_NS(name##_body)(l, PTK_STRIP args);             \
+#define PTK_LEVELS_DECLARE(name, params, args)                                \
+	static int PTK_NS(name##_body)(unsigned int l, PTK_STRIP params);     \
+	static inline int PTK_NS(name##_at)(unsigned int l, PTK_STRIP params) \
+	{                                                                     \
+		return PTK_NS(name##_body)(l, PTK_STRIP args);                \
 	}
 
 #define PTK_LEVELS_DEFINE(name, params, args)

@@ -60,9 +60,8 @@ static ptk_pte_t PTK_NS(hook_make_table)(const struct ptk_fmt *f,
 	return ptkf_make_table(f, l, oa);
 }
 
-static ptk_pte_t PTK_NS(hook_make_leaf)(const struct ptk_fmt *f,
-					unsigned int l, ptk_oa_t oa,
-					ptk_pte_t bits)
+static ptk_pte_t PTK_NS(hook_make_leaf)(const struct ptk_fmt *f, unsigned int l,
+					ptk_oa_t oa, ptk_pte_t bits)
 {
 	return ptkf_make_leaf(f, l, oa, bits);
 }

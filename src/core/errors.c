@@ -7,8 +7,8 @@ const char *ptk_strerror(int err)
 	switch (err) {
 	case 0:
 		return "success";
-#define PTK_ERR_STR_(name, val, msg)                                      \
-	case -(val):                                                      \
+#define PTK_ERR_STR_(name, val, msg) \
+	case -(val):                 \
 		return msg;
 		PTK_ERROR_MAP(PTK_ERR_STR_)
 #undef PTK_ERR_STR_
@@ -22,8 +22,8 @@ const char *ptk_errname(int err)
 	switch (err) {
 	case 0:
 		return "0";
-#define PTK_ERR_NAME_(name, val, msg)                                     \
-	case -(val):                                                      \
+#define PTK_ERR_NAME_(name, val, msg) \
+	case -(val):                  \
 		return "PTK_" #name;
 		PTK_ERROR_MAP(PTK_ERR_NAME_)
 #undef PTK_ERR_NAME_

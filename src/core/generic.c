@@ -75,15 +75,14 @@ static inline ptk_oa_t ptkf_leaf_oa(const struct ptk_fmt *f, unsigned int l,
 	return f->hooks->leaf_oa(f, l, pte);
 }
 
-static inline ptk_pte_t ptkf_make_table(const struct ptk_fmt *f,
-					unsigned int l, ptk_oa_t oa)
+static inline ptk_pte_t ptkf_make_table(const struct ptk_fmt *f, unsigned int l,
+					ptk_oa_t oa)
 {
 	return f->hooks->make_table(f, l, oa);
 }
 
-static inline ptk_pte_t ptkf_make_leaf(const struct ptk_fmt *f,
-				       unsigned int l, ptk_oa_t oa,
-				       ptk_pte_t bits)
+static inline ptk_pte_t ptkf_make_leaf(const struct ptk_fmt *f, unsigned int l,
+				       ptk_oa_t oa, ptk_pte_t bits)
 {
 	return f->hooks->make_leaf(f, l, oa, bits);
 }

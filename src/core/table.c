@@ -23,8 +23,8 @@ void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2)
 	const struct ptk_mem *m = t->mem;
 	uint64_t span = ptk_lg2_mask(lg2);
 
-	if ((m->flags & PTK_MEM_LINEAR) && oa >= m->lin_lo &&
-	    oa <= m->lin_hi && span <= m->lin_hi - oa)
+	if ((m->flags & PTK_MEM_LINEAR) && oa >= m->lin_lo && oa <= m->lin_hi &&
+	    span <= m->lin_hi - oa)
 		return (void *)(uintptr_t)((uintptr_t)oa + m->lin_delta);
 	if (m->ops->map)
 		return m->ops->map(m->arg, oa, lg2);
@@ -79,8 +79,8 @@ static void table_setup(struct ptk_table *t, const struct ptk_fmt *fmt,
 {
 	PTK_MEMSET(t, 0, sizeof(*t));
 	t->fmt = fmt;
-	t->ops = (fmt->ops && !(flags & PTK_TABLE_GENERIC)) ? fmt->ops :
-							      &ptk_generic_ops;
+	t->ops = (fmt->ops && !(flags & PTK_TABLE_GENERIC)) ? fmt->ops
+							    : &ptk_generic_ops;
 	t->mem = mem;
 	t->flags = flags;
 	t->lin_delta = mem->lin_delta;
@@ -99,8 +99,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 	PTK_TRY(check_mem(mem));
 	table_setup(t, fmt, mem, flags);
 	/* Tables ptkit allocates are trusted: convert them by offset. */
-	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED :
-						    PTK_LIN_NONE;
+	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED
+						  : PTK_LIN_NONE;
 	rc = ptk_table__alloc(t, root_lg2(fmt), &t->root_oa, &t->root);
 	if (rc < 0) {
 		PTK_MEMSET(t, 0, sizeof(*t));
@@ -137,8 +137,7 @@ void ptk_table_destroy(struct ptk_table *t)
 {
 	if (!t || !t->fmt || !t->ops)
 		return;
-	if (!(t->flags & PTK_TABLE__ATTACHED) ||
-	    (t->flags & PTK_TABLE_OWNED)) {
+	if (!(t->flags & PTK_TABLE__ATTACHED) || (t->flags & PTK_TABLE_OWNED)) {
 		t->ops->destroy(t);
 		ptk_table__free(t, t->root_oa, t->root, root_lg2(t->fmt));
 	}
@@ -205,7 +204,7 @@ static int mut_range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 	return 0;
 }
 
-#define PTK_MAP_KNOWN                                                    \
+#define PTK_MAP_KNOWN \
 	(PTK_MAP_REPLACE | PTK_MAP_SUPERSET | PTK_MAP_MAX_PAGE(0x3f))
 
 int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
@@ -257,8 +256,7 @@ int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 	return rc;
 }
 
-int ptk_translate(const struct ptk_table *t, ptk_va_t va,
-		  struct ptk_xlate *out)
+int ptk_translate(const struct ptk_table *t, ptk_va_t va, struct ptk_xlate *out)
 {
 	if (PTK_UNLIKELY(!t || !t->ops))
 		return PTK_EINVAL;

@@ -58,9 +58,8 @@ enum {
 #define PTKF_BITS(l) 9
 #define PTKF_LEAF_OA_MASK(l) (X86_64_ADDR & ~(PTK_BIT(PTKF_SHIFT(l)) - 1))
 
-static inline enum ptk_entry_type x86_64_classify(const struct ptk_fmt *f,
-						  unsigned int level,
-						  ptk_pte_t pte)
+static inline enum ptk_entry_type
+x86_64_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 {
 	(void)f;
 	if (!(pte & X86_64_P))
@@ -134,8 +133,8 @@ static inline int x86_64_encode(const struct ptk_fmt *f, unsigned int level,
 	(void)f;
 	if (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER))
 		return PTK_EINVAL;
-	if (a->flags & ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED |
-				   PTK_ATTR_DIRTY))
+	if (a->flags &
+	    ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY))
 		return PTK_EINVAL;
 	if (a->memtype > 7 || a->sw >= (1u << 14))
 		return PTK_EINVAL;

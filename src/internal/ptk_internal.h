@@ -24,21 +24,21 @@
 #endif
 
 #if PTK_DEBUG >= 2
-#define PTK_ASSERT(cond)                                                  \
-	do {                                                              \
-		if (PTK_UNLIKELY(!(cond)))                                \
-			PTK_BUG("assertion failed: " #cond);              \
+#define PTK_ASSERT(cond)                                     \
+	do {                                                 \
+		if (PTK_UNLIKELY(!(cond)))                   \
+			PTK_BUG("assertion failed: " #cond); \
 	} while (0)
 #else
 #define PTK_ASSERT(cond) ((void)0)
 #endif
 
 /* Forward a negative return. */
-#define PTK_TRY(expr)                                                     \
-	do {                                                              \
-		int ptk_try_rc_ = (expr);                                 \
-		if (PTK_UNLIKELY(ptk_try_rc_ < 0))                        \
-			return ptk_try_rc_;                               \
+#define PTK_TRY(expr)                              \
+	do {                                       \
+		int ptk_try_rc_ = (expr);          \
+		if (PTK_UNLIKELY(ptk_try_rc_ < 0)) \
+			return ptk_try_rc_;        \
 	} while (0)
 
 /* A mask of the low @lg2 bits; @lg2 may be 64. */
@@ -48,7 +48,7 @@ static inline uint64_t ptk_lg2_mask(unsigned int lg2)
 }
 
 /* Bits @hi..@lo set (inclusive), like the kernel's GENMASK_ULL. */
-#define PTK_GENMASK(hi, lo)                                                \
+#define PTK_GENMASK(hi, lo) \
 	((~(uint64_t)0 >> (63 - (hi))) & (~(uint64_t)0 << (lo)))
 #define PTK_BIT(n) ((uint64_t)1 << (n))
 

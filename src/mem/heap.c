@@ -136,8 +136,7 @@ void ptk_mem_heap_fini(struct ptk_mem_heap *h)
 	memset(h, 0, sizeof(*h));
 }
 
-int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base,
-			 uint64_t size)
+int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base, uint64_t size)
 {
 	void *buf;
 	int rc;

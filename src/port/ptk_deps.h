@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <limits.h>
 
 #define PTK_MEMSET(p, c, n) __builtin_memset((p), (c), (n))
 #define PTK_MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))

@@ -36,9 +36,9 @@ extern "C" {
 struct ptk_impl_ops {
 	unsigned int version;
 	const char *name;
-	int (*map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
-		   ptk_oa_t oa, const struct ptk_attrs *attrs,
-		   unsigned int flags, struct ptk_gather *g);
+	int (*map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last, ptk_oa_t oa,
+		   const struct ptk_attrs *attrs, unsigned int flags,
+		   struct ptk_gather *g);
 	int (*unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		     unsigned int flags, struct ptk_gather *g);
 	int (*translate)(const struct ptk_table *t, ptk_va_t va,
