@@ -59,6 +59,13 @@ struct ptk_impl_ops;
  *          (unless @flags has PTK_ENC_SUPERSET), -PTK_EINVAL for
  *          out-of-range fields.
  * @decode: The format-neutral attributes of the leaf @pte at @level.
+ * @is_contig: Whether the leaf @pte is part of a contiguous group (ARM's
+ *             contiguous hint, RISC-V Svnapot). NULL when the format has
+ *             no groups (contig_lg2 all zero).
+ * @contig_entry: Entry @j of the group whose first page the plain leaf
+ *                @first (made by @make_leaf) maps. NULL when no groups.
+ *                @leaf_oa of any entry of a group, rounded down to the
+ *                group's size, must give the group's OA.
  *
  * Every hook receives the descriptor, so one set of hooks can serve
  * several geometries (an ARM granule at any VA size, say).
@@ -80,6 +87,10 @@ struct ptk_fmt_hooks {
 		      ptk_pte_t *bits_out);
 	void (*decode)(const struct ptk_fmt *f, unsigned int level,
 		       ptk_pte_t pte, struct ptk_attrs *attrs_out);
+	bool (*is_contig)(const struct ptk_fmt *f, unsigned int level,
+			  ptk_pte_t pte);
+	ptk_pte_t (*contig_entry)(const struct ptk_fmt *f, unsigned int level,
+				  ptk_pte_t first, unsigned int j);
 };
 
 /**
@@ -101,6 +112,9 @@ struct ptk_fmt_hooks {
  * @leaf_oa_mask: Per level, the entry bits that hold a leaf's OA; two
  *                leaves at one level with equal bits outside this mask
  *                have equal attributes
+ * @contig_lg2: Per level, log2 of the entries in a contiguous group (a
+ *              group of 2^contig_lg2 aligned leaves mapping an aligned
+ *              block acts as one page of that size), or 0
  * @hooks: Entry encoding; required
  * @ops: Specialised engine instance, or NULL for the run-time instance
  * @level_names: Architecture names per level (index = level), or NULL
@@ -119,6 +133,7 @@ struct ptk_fmt {
 	uint32_t leaf_levels;
 	uint32_t features;
 	ptk_pte_t leaf_oa_mask[PTK_MAX_LEVELS];
+	uint8_t contig_lg2[PTK_MAX_LEVELS];
 	const struct ptk_fmt_hooks *hooks;
 	const struct ptk_impl_ops *ops;
 	const char *const *level_names;

@@ -92,7 +92,7 @@ static PTK_ALWAYS_INLINE void PTK_NS(fill_split)(const struct ptk_fmt *f,
 
 	for (j = 0; j < n; j++)
 		PTK_NS(st)
-		(f, child, j, ptkf_make_leaf(f, l, oa + (j << shift), bits));
+	(f, child, j, ptkf_make_leaf(f, l, oa + (j << shift), bits));
 }
 
 static PTK_ALWAYS_INLINE bool
@@ -134,7 +134,11 @@ static int PTK_NS(translate)(const struct ptk_table *t, ptk_va_t va,
 			if (out) {
 				unsigned int shift = ptkf_shift(f, l);
 
-				out->oa = ptkf_leaf_oa(f, l, pte) +
+				if (ptkf_contig_lg2(f, l) &&
+				    ptkf_is_contig(f, l, pte))
+					shift += ptkf_contig_lg2(f, l);
+				out->oa = (ptkf_leaf_oa(f, l, pte) &
+					   ~ptk_lg2_mask(shift)) +
 					  (va & ptk_lg2_mask(shift));
 				out->pte = pte;
 				out->level = (unsigned int)l;
@@ -164,16 +168,21 @@ PTK_LEVELS_DECLARE(walk,
 		    ptk_va_t last),
 		   (c, tbl, va, last))
 
-/* Count the leaves after the one at @idx that continue its run. */
+/*
+ * Count the units after the one at entry @idx that continue its run: a
+ * unit is one leaf (@ulg2 == 0) or one contiguous group of 2^@ulg2
+ * entries, whose first entry is @pte. At most @max units.
+ */
 static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 						  unsigned int l,
 						  const void *tbl, uint64_t idx,
-						  ptk_pte_t pte, uint64_t max)
+						  ptk_pte_t pte, uint64_t max,
+						  unsigned int ulg2)
 {
-	unsigned int shift = ptkf_shift(f, l);
-	ptk_pte_t step = ptkf_leaf_step(f, l);
-	ptk_oa_t oa = ptkf_leaf_oa(f, l, pte);
-	uint64_t room = (ptk_lg2_mask(ptkf_oa_bits(f)) - oa) >> shift;
+	unsigned int ushift = ptkf_shift(f, l) + ulg2;
+	ptk_pte_t step = ptkf_leaf_step(f, l) << ulg2;
+	ptk_oa_t oa = ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(ushift);
+	uint64_t room = (ptk_lg2_mask(ptkf_oa_bits(f)) - oa) >> ushift;
 	uint64_t n = 1;
 
 	if (max > room + 1)
@@ -181,7 +190,8 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 	if (step) {
 		ptk_pte_t expect = pte + step;
 
-		while (n < max && PTK_NS(ld)(f, tbl, idx + n) == expect) {
+		while (n < max &&
+		       PTK_NS(ld)(f, tbl, idx + (n << ulg2)) == expect) {
 			n++;
 			expect += step;
 		}
@@ -189,11 +199,12 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 		ptk_pte_t amask = ~ptkf_leaf_oa_mask(f, l);
 
 		while (n < max) {
-			ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + n);
+			ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + (n << ulg2));
 
 			if (((e ^ pte) & amask) ||
 			    ptkf_classify(f, l, e) != PTK_ENTRY_LEAF ||
-			    ptkf_leaf_oa(f, l, e) != oa + (n << shift))
+			    (ptkf_leaf_oa(f, l, e) & ~ptk_lg2_mask(ushift)) !=
+				    oa + (n << ushift))
 				break;
 			n++;
 		}
@@ -250,22 +261,33 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 			struct ptk_walk_leaf lf;
 			uint64_t n;
 
+			unsigned int ulg2 = 0, ushift = shift;
+
 			if (!ops->leaf)
 				goto next;
-			n = PTK_NS(run_len)(f, l, tbl, idx, pte,
-					    PTK_NS(span_entries)(shift, e_va,
-								 last));
+			if (ptkf_contig_lg2(f, l) &&
+			    ptkf_is_contig(f, l, pte)) {
+				/* A group is reported whole, as one page. */
+				ulg2 = ptkf_contig_lg2(f, l);
+				ushift = shift + ulg2;
+				e_va = a & ~ptk_lg2_mask(ushift);
+				idx &= ~ptk_lg2_mask(ulg2);
+				pte = PTK_NS(ld)(f, tbl, idx);
+			}
+			n = PTK_NS(run_len)(
+				f, l, tbl, idx, pte,
+				PTK_NS(span_entries)(ushift, e_va, last), ulg2);
 			lf.va = e_va;
-			lf.oa = ptkf_leaf_oa(f, l, pte);
+			lf.oa = ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(ushift);
 			lf.count = n;
 			lf.pte = pte;
 			lf.level = l;
-			lf.size_lg2 = shift;
+			lf.size_lg2 = ushift;
 			ptkf_decode(f, l, pte, &lf.attrs);
 			rc = ops->leaf(&lf, c->arg);
 			if (rc)
 				return rc;
-			b = e_va + ((n << shift) - 1);
+			b = e_va + ((n << ushift) - 1);
 			if (b > last)
 				b = last;
 			goto next;
@@ -505,6 +527,122 @@ static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
 	return PTK_NS(split_bits)(f, l - 1, &v->attrs, &bits);
 }
 
+/* --- contiguous groups */
+
+/* Rewrite the contiguous group at entry @gidx as plain leaves. */
+static PTK_ALWAYS_INLINE void PTK_NS(uncontig)(const struct ptk_fmt *f,
+					       unsigned int l, void *tbl,
+					       uint64_t gidx)
+{
+	unsigned int shift = ptkf_shift(f, l);
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	ptk_pte_t pte = PTK_NS(ld)(f, tbl, gidx);
+	ptk_oa_t goa = ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift + cl);
+	struct ptk_attrs attrs;
+	ptk_pte_t bits = 0;
+	uint64_t k;
+
+	ptkf_decode(f, l, pte, &attrs);
+	/* The dry run checked that this encodes. */
+	(void)ptkf_encode(f, l, &attrs, 0, &bits);
+	for (k = 0; k < ((uint64_t)1 << cl); k++)
+		PTK_NS(st)
+		(f, tbl, gidx + k,
+		 ptkf_make_leaf(f, l, goa + (k << shift), bits));
+}
+
+/*
+ * Contiguous groups that [va, last] covers only in part must become plain
+ * leaves before part of them changes. In the dry run, say whether that is
+ * allowed (@split_ok, else @err) and possible; in the real run, do it.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(fix_groups)(struct PTK_NS(mut_ctx) * c,
+						unsigned int l, void *tbl,
+						ptk_va_t va, ptk_va_t last,
+						bool split_ok, int err)
+{
+	const struct ptk_fmt *f = c->t->fmt;
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	ptk_va_t gmask, ends[2];
+	int i;
+
+	if (!cl || !tbl)
+		return 0;
+	gmask = ptk_lg2_mask(ptkf_shift(f, l) + cl);
+	ends[0] = va;
+	ends[1] = last;
+	for (i = 0; i < 2; i++) {
+		ptk_va_t g_va = ends[i] & ~gmask;
+		uint64_t gidx = PTK_NS(idx)(f, l, g_va);
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, gidx);
+		struct ptk_attrs attrs;
+		ptk_pte_t bits;
+		int rc;
+
+		if (i == 1 && g_va == (va & ~gmask))
+			break; /* one group holds both ends */
+		if (va <= g_va && last >= (g_va | gmask))
+			continue; /* wholly covered */
+		if (ptkf_classify(f, l, pte) != PTK_ENTRY_LEAF ||
+		    !ptkf_is_contig(f, l, pte))
+			continue;
+		if (!split_ok)
+			return err;
+		if (c->dry) {
+			ptkf_decode(f, l, pte, &attrs);
+			rc = ptkf_encode(f, l, &attrs, 0, &bits);
+			if (rc)
+				return rc;
+			continue;
+		}
+		PTK_NS(uncontig)(f, l, tbl, gidx);
+		ptk_gpend__add(&c->gp, c->g, g_va, g_va | gmask);
+	}
+	return 0;
+}
+
+/*
+ * Write up to @max leaves from entry @idx, mapping @oa onwards, using
+ * contiguous groups where alignment allows. Entry @idx is known empty;
+ * stops at the first other entry that is not zero. Returns the count.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(put_leaves_contig)(
+	const struct ptk_fmt *f, unsigned int l, void *tbl, uint64_t idx,
+	ptk_oa_t oa, ptk_pte_t bits, uint64_t max)
+{
+	unsigned int shift = ptkf_shift(f, l);
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	uint64_t g = (uint64_t)1 << cl;
+	uint64_t j = 0, k;
+
+	while (j < max) {
+		ptk_oa_t o = oa + (j << shift);
+
+		if (!((idx + j) & (g - 1)) && max - j >= g &&
+		    !(o & ptk_lg2_mask(shift + cl))) {
+			for (k = 0; k < g; k++)
+				if (j + k && PTK_NS(ld)(f, tbl, idx + j + k))
+					break;
+			if (k == g) {
+				ptk_pte_t first = ptkf_make_leaf(f, l, o, bits);
+
+				for (k = 0; k < g; k++)
+					PTK_NS(st)
+					(f, tbl, idx + j + k,
+					 ptkf_contig_entry(f, l, first,
+							   (unsigned int)k));
+				j += g;
+				continue;
+			}
+		}
+		if (j && PTK_NS(ld)(f, tbl, idx + j) != 0)
+			break;
+		PTK_NS(st)(f, tbl, idx + j, ptkf_make_leaf(f, l, o, bits));
+		j++;
+	}
+	return j;
+}
+
 /* --- map */
 
 PTK_LEVELS_DECLARE(map,
@@ -523,6 +661,12 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 	ptk_va_t a = va;
 	int rc;
 
+	if (ptkf_contig_lg2(f, l)) {
+		rc = PTK_NS(fix_groups)(c, l, tbl, va, last,
+					c->flags & PTK_MAP_REPLACE, PTK_EEXIST);
+		if (rc)
+			return rc;
+	}
 	for (;;) {
 		ptk_va_t e_va = a & ~smask;
 		ptk_va_t e_last = e_va | smask;
@@ -563,6 +707,11 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 								idx + n)) ==
 					       PTK_ENTRY_EMPTY)
 					n++;
+			} else if (ptkf_contig_lg2(f, l) &&
+				   shift + ptkf_contig_lg2(f, l) <=
+					   c->max_lg2) {
+				n = PTK_NS(put_leaves_contig)(
+					f, l, tbl, idx, oa, c->bits[l], max);
 			} else {
 				ptk_pte_t step = ptkf_leaf_step(f, l);
 				ptk_pte_t bits = c->bits[l];
@@ -734,6 +883,12 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 	ptk_va_t a = va;
 	int rc;
 
+	if (ptkf_contig_lg2(f, l)) {
+		rc = PTK_NS(fix_groups)(c, l, tbl, va, last,
+					c->flags & PTK_UNMAP_SPLIT, PTK_ESPLIT);
+		if (rc)
+			return rc;
+	}
 	for (;;) {
 		ptk_va_t e_va = a & ~smask;
 		ptk_va_t e_last = e_va | smask;
@@ -798,7 +953,7 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 						       e_last);
 					if (child)
 						PTK_NS(rel_at)
-						(l - 1, &rc_, child, coa);
+					(l - 1, &rc_, child, coa);
 				}
 				break;
 			}
@@ -915,6 +1070,41 @@ static int PTK_NS(check_fail)(struct PTK_NS(check_ctx) * c, unsigned int l,
 	return PTK_ECORRUPT;
 }
 
+/*
+ * Entry @j is part of a contiguous group: the group's first entry must be
+ * one too, and when @j is that first entry, every entry of the group must
+ * be exactly what the format makes for the group.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(check_group)(const struct ptk_fmt *f,
+						 unsigned int l,
+						 const void *tbl, uint64_t j)
+{
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	unsigned int shift = ptkf_shift(f, l);
+	uint64_t g0 = j & ~ptk_lg2_mask(cl);
+	ptk_pte_t pte = PTK_NS(ld)(f, tbl, g0);
+	struct ptk_attrs attrs;
+	ptk_pte_t bits, first;
+	uint64_t k;
+
+	if (ptkf_classify(f, l, pte) != PTK_ENTRY_LEAF ||
+	    !ptkf_is_contig(f, l, pte))
+		return PTK_ECORRUPT;
+	if (j != g0)
+		return 0;
+	ptkf_decode(f, l, pte, &attrs);
+	if (ptkf_encode(f, l, &attrs, 0, &bits))
+		return PTK_ECORRUPT;
+	first = ptkf_make_leaf(
+		f, l, ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift + cl),
+		bits);
+	for (k = 0; k < ((uint64_t)1 << cl); k++)
+		if (PTK_NS(ld)(f, tbl, g0 + k) !=
+		    ptkf_contig_entry(f, l, first, (unsigned int)k))
+			return PTK_ECORRUPT;
+	return 0;
+}
+
 PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 			    const void *tbl, ptk_va_t va)
 {
@@ -941,6 +1131,15 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 			if (ptkf_leaf_oa(f, l, pte) & ptk_lg2_mask(shift))
 				return PTK_NS(check_fail)(c, l, e_va,
 							  "misaligned leaf");
+			if (ptkf_contig_lg2(f, l) &&
+			    ptkf_is_contig(f, l, pte)) {
+				rc = PTK_NS(check_group)(f, l, tbl, j);
+				if (rc)
+					return PTK_NS(check_fail)(c, l, e_va,
+								  "broken "
+								  "contiguous "
+								  "group");
+			}
 			continue;
 		case PTK_ENTRY_TABLE: {
 			unsigned int clg2;

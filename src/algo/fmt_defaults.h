@@ -16,6 +16,8 @@
  *   ptkf_classify, ptkf_table_oa, ptkf_leaf_oa,
  *   ptkf_make_table, ptkf_make_leaf, ptkf_encode,
  *   ptkf_decode                                        struct ptk_fmt_hooks
+ *   ptkf_contig_lg2(f, l)  log2 entries per contiguous group, or 0
+ *   ptkf_is_contig, ptkf_contig_entry   (only with contiguous groups)
  *   ptkf_leaf_step(f, l)   entry delta that advances a leaf's OA by one
  *                          page, or 0 when the OA is not a plain field
  */
@@ -87,6 +89,44 @@ static PTK_ALWAYS_INLINE ptk_pte_t ptkf_leaf_oa_mask(const struct ptk_fmt *f,
 }
 #else
 #define PTKF_SPECIALISED 0
+#endif
+
+#ifndef PTKF_CONTIG_LG2
+#define PTKF_CONTIG_LG2(l) 0
+#endif
+
+#if PTKF_SPECIALISED
+static PTK_ALWAYS_INLINE unsigned int ptkf_contig_lg2(const struct ptk_fmt *f,
+						      unsigned int l)
+{
+	(void)f;
+	(void)l;
+	return PTKF_CONTIG_LG2(l);
+}
+#endif
+
+#ifndef ptkf_is_contig
+static PTK_ALWAYS_INLINE bool ptkf_default_is_contig(const struct ptk_fmt *f,
+						     unsigned int l,
+						     ptk_pte_t pte)
+{
+	(void)f;
+	(void)l;
+	(void)pte;
+	return false;
+}
+#define ptkf_is_contig ptkf_default_is_contig
+
+static PTK_ALWAYS_INLINE ptk_pte_t ptkf_default_contig_entry(
+	const struct ptk_fmt *f, unsigned int l, ptk_pte_t first,
+	unsigned int j)
+{
+	(void)f;
+	(void)l;
+	(void)j;
+	return first;
+}
+#define ptkf_contig_entry ptkf_default_contig_entry
 #endif
 
 #ifndef ptkf_leaf_step

@@ -79,6 +79,26 @@ static void PTK_NS(hook_decode)(const struct ptk_fmt *f, unsigned int l,
 	ptkf_decode(f, l, pte, attrs_out);
 }
 
+#if defined(PTKF_HAS_CONTIG)
+static bool PTK_NS(hook_is_contig)(const struct ptk_fmt *f, unsigned int l,
+				   ptk_pte_t pte)
+{
+	return ptkf_is_contig(f, l, pte);
+}
+
+static ptk_pte_t PTK_NS(hook_contig_entry)(const struct ptk_fmt *f,
+					   unsigned int l, ptk_pte_t first,
+					   unsigned int j)
+{
+	return ptkf_contig_entry(f, l, first, j);
+}
+#define PTK_HOOK_CONTIG_                                                   \
+	.is_contig = PTK_NS(hook_is_contig),                               \
+	.contig_entry = PTK_NS(hook_contig_entry),
+#else
+#define PTK_HOOK_CONTIG_
+#endif
+
 static const struct ptk_fmt_hooks PTK_NS(hooks) = {
 	.version = PTK_FMT_HOOKS_VERSION,
 	.classify = PTK_NS(hook_classify),
@@ -88,6 +108,7 @@ static const struct ptk_fmt_hooks PTK_NS(hooks) = {
 	.make_leaf = PTK_NS(hook_make_leaf),
 	.encode = PTK_NS(hook_encode),
 	.decode = PTK_NS(hook_decode),
+	PTK_HOOK_CONTIG_
 };
 
 static const char *const PTK_NS(level_names)[] = { PTKF_LEVEL_NAMES };
@@ -116,6 +137,10 @@ const struct ptk_fmt PTK_FMT_SYM = {
 			  PTK_GEO_(3, PTKF_LEAF_OA_MASK),
 			  PTK_GEO_(4, PTKF_LEAF_OA_MASK),
 			  PTK_GEO_(5, PTKF_LEAF_OA_MASK) },
+	.contig_lg2 = { PTK_GEO_(0, PTKF_CONTIG_LG2), PTK_GEO_(1, PTKF_CONTIG_LG2),
+			PTK_GEO_(2, PTKF_CONTIG_LG2), PTK_GEO_(3, PTKF_CONTIG_LG2),
+			PTK_GEO_(4, PTKF_CONTIG_LG2),
+			PTK_GEO_(5, PTKF_CONTIG_LG2) },
 	.hooks = &PTK_NS(hooks),
 	.ops = &PTK_NS(ops),
 	.level_names = PTK_NS(level_names),

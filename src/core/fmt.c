@@ -79,6 +79,11 @@ int ptk_fmt_check(const struct ptk_fmt *f)
 			return PTK_EINVAL;
 		if (tlg2 > PTK_MEM_MAX_LG2)
 			return PTK_EINVAL;
+		if (f->contig_lg2[l] &&
+		    (!((f->leaf_levels >> l) & 1) ||
+		     f->contig_lg2[l] >= f->level_bits[l] || !h->is_contig ||
+		     !h->contig_entry))
+			return PTK_EINVAL;
 		shift += f->level_bits[l];
 	}
 	/* The top of the space must stay representable: va_bits <= 63. */
@@ -100,9 +105,13 @@ uint64_t ptk_fmt_page_sizes(const struct ptk_fmt *f)
 
 	if (!f || f->levels > PTK_MAX_LEVELS)
 		return 0;
-	for (l = 0; l < f->levels; l++)
-		if ((f->leaf_levels >> l) & 1 && f->level_shift[l] < 64)
-			m |= PTK_BIT(f->level_shift[l]);
+	for (l = 0; l < f->levels; l++) {
+		if (!((f->leaf_levels >> l) & 1))
+			continue;
+		m |= PTK_BIT(f->level_shift[l]);
+		if (f->contig_lg2[l])
+			m |= PTK_BIT(f->level_shift[l] + f->contig_lg2[l]);
+	}
 	return m;
 }
 

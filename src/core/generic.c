@@ -100,6 +100,26 @@ static inline void ptkf_decode(const struct ptk_fmt *f, unsigned int l,
 	f->hooks->decode(f, l, pte, attrs_out);
 }
 
+static inline unsigned int ptkf_contig_lg2(const struct ptk_fmt *f,
+					   unsigned int l)
+{
+	return f->contig_lg2[l];
+}
+
+static inline bool ptkf_is_contig(const struct ptk_fmt *f, unsigned int l,
+				  ptk_pte_t pte)
+{
+	return f->hooks->is_contig && f->hooks->is_contig(f, l, pte);
+}
+
+static inline ptk_pte_t ptkf_contig_entry(const struct ptk_fmt *f,
+					  unsigned int l, ptk_pte_t first,
+					  unsigned int j)
+{
+	return f->hooks->contig_entry(f, l, first, j);
+}
+#define ptkf_is_contig ptkf_is_contig
+
 #include "algo/fmt_defaults.h"
 #include "algo/levels.h"
 #include "algo/engine.h"
