@@ -218,9 +218,33 @@ const char *ptk_fmt_level_name(const struct ptk_fmt *f, unsigned int level);
  */
 bool ptk_fmt_va_valid(const struct ptk_fmt *f, ptk_va_t va);
 
-/* The built-in formats. */
-extern const struct ptk_fmt ptk_fmt_x86_64;
-extern const struct ptk_fmt ptk_fmt_x86_64_la57;
+/*
+ * The built-in formats (`ptkit formats` lists them with their geometry).
+ * Level names and manual sections are in each format's header under
+ * src/fmt/.
+ */
+extern const struct ptk_fmt ptk_fmt_x86_32; /* 2-level, PSE, PSE-36 */
+extern const struct ptk_fmt ptk_fmt_x86_pae; /* 3-level PAE */
+extern const struct ptk_fmt ptk_fmt_x86_64; /* 4-level, 48-bit VA */
+extern const struct ptk_fmt ptk_fmt_x86_64_la57; /* 5-level, 57-bit VA */
+extern const struct ptk_fmt ptk_fmt_x86_ept; /* 4-level EPT */
+extern const struct ptk_fmt ptk_fmt_x86_ept_5; /* 5-level EPT */
+extern const struct ptk_fmt ptk_fmt_armv8_4k_39; /* Arm stage 1 */
+extern const struct ptk_fmt ptk_fmt_armv8_4k_48;
+extern const struct ptk_fmt ptk_fmt_armv8_4k_52;
+extern const struct ptk_fmt ptk_fmt_armv8_16k_47;
+extern const struct ptk_fmt ptk_fmt_armv8_16k_48;
+extern const struct ptk_fmt ptk_fmt_armv8_16k_52;
+extern const struct ptk_fmt ptk_fmt_armv8_64k_42;
+extern const struct ptk_fmt ptk_fmt_armv8_64k_48;
+extern const struct ptk_fmt ptk_fmt_armv8_64k_52;
+extern const struct ptk_fmt ptk_fmt_armv8_s2_4k_48; /* Arm stage 2 */
+extern const struct ptk_fmt ptk_fmt_armv8_s2_16k_47;
+extern const struct ptk_fmt ptk_fmt_armv8_s2_64k_48;
+extern const struct ptk_fmt ptk_fmt_riscv_sv32; /* RISC-V */
+extern const struct ptk_fmt ptk_fmt_riscv_sv39;
+extern const struct ptk_fmt ptk_fmt_riscv_sv48;
+extern const struct ptk_fmt ptk_fmt_riscv_sv57;
 
 #ifdef __cplusplus
 }

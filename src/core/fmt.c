@@ -2,9 +2,19 @@
 /* The registry of built-in formats and descriptor helpers. */
 #include "internal/ptk_internal.h"
 
+/* One line per format in src/fmt/list_*.def: PTK_FORMAT(name). */
+#define PTK_FORMAT(name) extern const struct ptk_fmt ptk_fmt_##name;
+#include "fmt/list_x86.def"
+#include "fmt/list_arm.def"
+#include "fmt/list_riscv.def"
+#undef PTK_FORMAT
+
 static const struct ptk_fmt *const builtin[] = {
-	&ptk_fmt_x86_64,
-	&ptk_fmt_x86_64_la57,
+#define PTK_FORMAT(name) &ptk_fmt_##name,
+#include "fmt/list_x86.def"
+#include "fmt/list_arm.def"
+#include "fmt/list_riscv.def"
+#undef PTK_FORMAT
 };
 
 #define NR_BUILTIN (sizeof(builtin) / sizeof(builtin[0]))
