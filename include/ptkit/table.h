@@ -370,11 +370,16 @@ struct ptk_walk_table {
  *
  * Each hook returns 0 to go on, a positive value to stop the walk and
  * make ptk_walk() return that value, or a negative error to stop and
- * return it. NULL hooks cost nothing: with neither @leaf nor @hole nor
+ * return it. One positive value is special: @pre_table may return
+ * PTK_WALK_SKIP to leave that table's entries out (its @post_table is
+ * still called), e.g. to bound the work on a hostile image. NULL hooks cost nothing: with neither @leaf nor @hole nor
  * @invalid, level-0 tables are not read at all.
  *
  * Hooks must not modify the table being walked.
  */
+/* pre_table's return value to skip the table's entries; see ptk_walk_ops. */
+#define PTK_WALK_SKIP 0x7ffffffe
+
 struct ptk_walk_ops {
 	int (*leaf)(const struct ptk_walk_leaf *l, void *arg);
 	int (*hole)(ptk_va_t va, ptk_va_t last, unsigned int level, void *arg);

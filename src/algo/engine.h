@@ -304,12 +304,14 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 			tb.last = e_va | smask;
 			tb.oa = coa;
 			tb.level = l - 1;
+			rc = 0;
 			if (ops->pre_table) {
 				rc = ops->pre_table(&tb, c->arg);
-				if (rc)
+				if (rc && rc != PTK_WALK_SKIP)
 					return rc;
 			}
-			if (l - 1 > 0 || c->scan_leaves) {
+			if (rc != PTK_WALK_SKIP &&
+			    (l - 1 > 0 || c->scan_leaves)) {
 				rc = PTK_NS(walk_at)(l - 1, c, child, a, b);
 				if (rc)
 					return rc;
@@ -547,8 +549,7 @@ static PTK_ALWAYS_INLINE void PTK_NS(uncontig)(const struct ptk_fmt *f,
 	(void)ptkf_encode(f, l, &attrs, 0, &bits);
 	for (k = 0; k < ((uint64_t)1 << cl); k++)
 		PTK_NS(st)
-		(f, tbl, gidx + k,
-		 ptkf_make_leaf(f, l, goa + (k << shift), bits));
+	(f, tbl, gidx + k, ptkf_make_leaf(f, l, goa + (k << shift), bits));
 }
 
 /*
@@ -628,9 +629,9 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(put_leaves_contig)(
 
 				for (k = 0; k < g; k++)
 					PTK_NS(st)
-					(f, tbl, idx + j + k,
-					 ptkf_contig_entry(f, l, first,
-							   (unsigned int)k));
+				(f, tbl, idx + j + k,
+				 ptkf_contig_entry(f, l, first,
+						   (unsigned int)k));
 				j += g;
 				continue;
 			}
