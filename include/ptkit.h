@@ -11,6 +11,7 @@
 #include "ptkit/errors.h"
 #include "ptkit/types.h"
 #include "ptkit/fmt.h"
+#include "ptkit/fmt_arm.h"
 #include "ptkit/mem.h"
 #include "ptkit/table.h"
 

@@ -358,6 +358,9 @@ struct ptk_walk_table {
 	unsigned int level;
 };
 
+/* pre_table's return value to skip the table's entries; see ptk_walk_ops. */
+#define PTK_WALK_SKIP 0x7ffffffe
+
 /**
  * struct ptk_walk_ops - Walk hooks; any may be NULL
  * @leaf: A run of present leaves
@@ -377,9 +380,6 @@ struct ptk_walk_table {
  *
  * Hooks must not modify the table being walked.
  */
-/* pre_table's return value to skip the table's entries; see ptk_walk_ops. */
-#define PTK_WALK_SKIP 0x7ffffffe
-
 struct ptk_walk_ops {
 	int (*leaf)(const struct ptk_walk_leaf *l, void *arg);
 	int (*hole)(ptk_va_t va, ptk_va_t last, unsigned int level, void *arg);
