@@ -375,7 +375,9 @@ struct ptk_walk_table {
  * make ptk_walk() return that value, or a negative error to stop and
  * return it. One positive value is special: @pre_table may return
  * PTK_WALK_SKIP to leave that table's entries out (its @post_table is
- * still called), e.g. to bound the work on a hostile image. NULL hooks cost nothing: with neither @leaf nor @hole nor
+ * still called), e.g. to bound the work on a hostile image.
+ *
+ * NULL hooks cost nothing: with neither @leaf nor @hole nor
  * @invalid, level-0 tables are not read at all.
  *
  * Hooks must not modify the table being walked.
