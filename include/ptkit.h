@@ -14,5 +14,7 @@
 #include "ptkit/fmt_arm.h"
 #include "ptkit/mem.h"
 #include "ptkit/table.h"
+#include "ptkit/range.h"
+#include "ptkit/notify.h"
 
 #endif /* PTKIT_H */

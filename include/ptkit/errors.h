@@ -37,7 +37,8 @@ extern "C" {
 	X(EPROT, 12, "protection not expressible in this format")           \
 	X(ESPLIT, 13, "range cuts a huge leaf and splitting was not asked") \
 	X(EVERSION, 14, "ops or descriptor version not supported")          \
-	X(EUSER, 15, "stopped by a callback")
+	X(EUSER, 15, "stopped by a callback")                               \
+	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")
 
 /**
  * enum ptk_err - Negative error codes returned by ptkit functions.

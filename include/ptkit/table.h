@@ -33,6 +33,8 @@
 extern "C" {
 #endif
 
+struct ptk_notifier;
+
 /* ptk_table_create() / ptk_table_attach() flags */
 #define PTK_TABLE_GENERIC 0x1u /* use the run-time engine instance */
 #define PTK_TABLE_OWNED 0x2u /* attach: destroy frees the tables too */
@@ -55,6 +57,7 @@ struct ptk_table {
 	unsigned int linear;
 	unsigned int flags;
 	uint64_t nr_tables[PTK_MAX_LEVELS];
+	struct ptk_notifier *notifiers;
 };
 
 #define PTK_GATHER_RANGES 4

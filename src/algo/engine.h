@@ -434,6 +434,25 @@ struct PTK_NS(mut_ctx) {
 	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
 	struct ptk_gather *g;
 	struct ptk_gpend gp;
+	/* flags of the range operations (PTK_PROTECT_*, PTK_COPY_*, ...) */
+	unsigned int oflags;
+	/* copy: the table copied from; move: new_va - old_va */
+	const struct ptk_table *src;
+	ptk_va_t delta;
+	/* protect / copy-on-write: the new prot and a cache per level */
+	uint32_t prot;
+	ptk_pte_t pmask[PTK_MAX_LEVELS];
+	ptk_pte_t pc_key[PTK_MAX_LEVELS];
+	ptk_pte_t pc_val[PTK_MAX_LEVELS];
+	bool pc_ok[PTK_MAX_LEVELS];
+	/* harvest */
+	ptk_pte_t admask[PTK_MAX_LEVELS][2];
+	int (*fn)(ptk_va_t va, uint64_t len, unsigned int found, void *arg);
+	void *arg;
+	ptk_va_t h_va;
+	ptk_va_t h_last;
+	unsigned int h_found;
+	int h_rc;
 };
 
 /* Take a zeroed table for level @l from the pool filled after the dry run. */
@@ -460,6 +479,15 @@ static int PTK_NS(fill_pools)(struct PTK_NS(mut_ctx) * c)
 		}
 	}
 	return 0;
+}
+
+/* Free what the real run did not use (dry runs may over-count). */
+static void PTK_NS(drain_pools)(struct PTK_NS(mut_ctx) * c)
+{
+	unsigned int l;
+
+	for (l = 0; l < PTK_MAX_LEVELS; l++)
+		ptk_pool__drain(c->t, &c->pool[l]);
 }
 
 /*
@@ -1204,3 +1232,5 @@ static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)
 	}
 	return 0;
 }
+
+#include "algo/range_ops.h"

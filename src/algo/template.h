@@ -34,6 +34,12 @@ static const struct ptk_impl_ops PTK_NS(ops) = {
 	.walk = PTK_NS(walk),
 	.destroy = PTK_NS(destroy),
 	.check = PTK_NS(check),
+	.protect = PTK_NS(protect),
+	.harvest = PTK_NS(harvest),
+	.copy = PTK_NS(copy),
+	.move = PTK_NS(move),
+	.split = PTK_NS(split),
+	.collapse = PTK_NS(collapse),
 };
 
 static enum ptk_entry_type PTK_NS(hook_classify)(const struct ptk_fmt *f,
@@ -92,24 +98,23 @@ static ptk_pte_t PTK_NS(hook_contig_entry)(const struct ptk_fmt *f,
 {
 	return ptkf_contig_entry(f, l, first, j);
 }
-#define PTK_HOOK_CONTIG_                                                   \
-	.is_contig = PTK_NS(hook_is_contig),                               \
+#define PTK_HOOK_CONTIG_                     \
+	.is_contig = PTK_NS(hook_is_contig), \
 	.contig_entry = PTK_NS(hook_contig_entry),
 #else
 #define PTK_HOOK_CONTIG_
 #endif
 
-static const struct ptk_fmt_hooks PTK_NS(hooks) = {
-	.version = PTK_FMT_HOOKS_VERSION,
-	.classify = PTK_NS(hook_classify),
-	.table_oa = PTK_NS(hook_table_oa),
-	.leaf_oa = PTK_NS(hook_leaf_oa),
-	.make_table = PTK_NS(hook_make_table),
-	.make_leaf = PTK_NS(hook_make_leaf),
-	.encode = PTK_NS(hook_encode),
-	.decode = PTK_NS(hook_decode),
-	PTK_HOOK_CONTIG_
-};
+static const struct ptk_fmt_hooks
+	PTK_NS(hooks) = { .version = PTK_FMT_HOOKS_VERSION,
+			  .classify = PTK_NS(hook_classify),
+			  .table_oa = PTK_NS(hook_table_oa),
+			  .leaf_oa = PTK_NS(hook_leaf_oa),
+			  .make_table = PTK_NS(hook_make_table),
+			  .make_leaf = PTK_NS(hook_make_leaf),
+			  .encode = PTK_NS(hook_encode),
+			  .decode = PTK_NS(hook_decode),
+			  PTK_HOOK_CONTIG_ };
 
 static const char *const PTK_NS(level_names)[] = { PTKF_LEVEL_NAMES };
 
@@ -137,8 +142,10 @@ const struct ptk_fmt PTK_FMT_SYM = {
 			  PTK_GEO_(3, PTKF_LEAF_OA_MASK),
 			  PTK_GEO_(4, PTKF_LEAF_OA_MASK),
 			  PTK_GEO_(5, PTKF_LEAF_OA_MASK) },
-	.contig_lg2 = { PTK_GEO_(0, PTKF_CONTIG_LG2), PTK_GEO_(1, PTKF_CONTIG_LG2),
-			PTK_GEO_(2, PTKF_CONTIG_LG2), PTK_GEO_(3, PTKF_CONTIG_LG2),
+	.contig_lg2 = { PTK_GEO_(0, PTKF_CONTIG_LG2),
+			PTK_GEO_(1, PTKF_CONTIG_LG2),
+			PTK_GEO_(2, PTKF_CONTIG_LG2),
+			PTK_GEO_(3, PTKF_CONTIG_LG2),
 			PTK_GEO_(4, PTKF_CONTIG_LG2),
 			PTK_GEO_(5, PTKF_CONTIG_LG2) },
 	.hooks = &PTK_NS(hooks),

@@ -133,4 +133,10 @@ const struct ptk_impl_ops ptk_generic_ops = {
 	.walk = ptk_generic_walk,
 	.destroy = ptk_generic_destroy,
 	.check = ptk_generic_check,
+	.protect = ptk_generic_protect,
+	.harvest = ptk_generic_harvest,
+	.copy = ptk_generic_copy,
+	.move = ptk_generic_move,
+	.split = ptk_generic_split,
+	.collapse = ptk_generic_collapse,
 };

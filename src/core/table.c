@@ -6,16 +6,13 @@
 #include "internal/ptk_internal.h"
 
 #if PTK_DEBUG >= 3
-#define PTK_CHECK_MUTATION(t) ptk_table__check_or_bug(t)
-static void ptk_table__check_or_bug(const struct ptk_table *t)
+void ptk_table__check_or_bug(const struct ptk_table *t)
 {
 	struct ptk_check c;
 
 	if (ptk_table_check(&c, t))
 		PTK_BUG(c.what ? c.what : "table invariant broken");
 }
-#else
-#define PTK_CHECK_MUTATION(t) ((void)0)
 #endif
 
 void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2)
@@ -183,7 +180,7 @@ static void va_half(const struct ptk_fmt *f, ptk_va_t va, ptk_va_t *lo,
  * Check a mutation's range: (va, len) aligned to the smallest page, not
  * wrapping, inside one part of the VA space. Sets *@last.
  */
-static int mut_range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
+int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 		     ptk_va_t *last)
 {
 	const struct ptk_fmt *f = t->fmt;
@@ -219,7 +216,7 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 	if (!t || !t->ops || !attrs || (flags & ~PTK_MAP_KNOWN))
 		return PTK_EINVAL;
 	f = t->fmt;
-	rc = mut_range(t, va, len, &last);
+	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
 		return rc;
 	if (oa & ptk_lg2_mask(f->level_shift[0]))
@@ -228,7 +225,17 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 		return PTK_EOVERFLOW;
 	if (f->oa_bits < 64 && (oa_last >> f->oa_bits))
 		return PTK_ERANGE;
-	rc = t->ops->map(t, va, last, oa, attrs, flags, g);
+	if (flags & PTK_MAP_REPLACE) {
+		struct ptk_range r = { va, last };
+		struct ptk_op op;
+
+		ptk_op__begin(&op, t, g, PTK_NOTIFY_REPLACE, &r, 1);
+		rc = ptk_op__end(&op, t->ops->map(t, va, last, oa, attrs, flags,
+						  op.g));
+	} else {
+		/* Only empty entries change: nothing to invalidate. */
+		rc = t->ops->map(t, va, last, oa, attrs, flags, g);
+	}
 	PTK_CHECK_MUTATION(t);
 	return rc;
 }
@@ -236,22 +243,20 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 	      unsigned int flags, struct ptk_gather *g)
 {
-	struct ptk_gather local;
+	struct ptk_range r;
+	struct ptk_op op;
 	ptk_va_t last;
 	int rc;
 
 	if (!t || !t->ops || (flags & ~PTK_UNMAP_SPLIT))
 		return PTK_EINVAL;
-	rc = mut_range(t, va, len, &last);
+	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
 		return rc;
-	if (!g) {
-		ptk_gather_init(&local);
-		rc = t->ops->unmap(t, va, last, flags, &local);
-		ptk_table_flush(t, &local);
-	} else {
-		rc = t->ops->unmap(t, va, last, flags, g);
-	}
+	r.va = va;
+	r.last = last;
+	ptk_op__begin(&op, t, g, PTK_NOTIFY_UNMAP, &r, 1);
+	rc = ptk_op__end(&op, t->ops->unmap(t, va, last, flags, op.g));
 	PTK_CHECK_MUTATION(t);
 	return rc;
 }

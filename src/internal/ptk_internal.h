@@ -17,6 +17,8 @@
 #include <ptkit/types.h>
 #include <ptkit/fmt.h>
 #include <ptkit/table.h>
+#include <ptkit/range.h>
+#include <ptkit/notify.h>
 #include <ptkit/sys/impl.h>
 
 #ifndef PTK_DEBUG
@@ -63,6 +65,40 @@ static inline uint64_t ptk_lg2_mask(unsigned int lg2)
 
 /* Pointer to the table of 2^@lg2 bytes at @oa, or NULL (checked path). */
 void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2);
+
+#if PTK_DEBUG >= 3
+void ptk_table__check_or_bug(const struct ptk_table *t);
+#define PTK_CHECK_MUTATION(t) ptk_table__check_or_bug(t)
+#else
+#define PTK_CHECK_MUTATION(t) ((void)0)
+#endif
+
+/* Check a mutation's (va, len) and convert it to [va, *last]. */
+int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
+		     ptk_va_t *last);
+
+/* Move @src's ranges and queued tables into @dst; @src ends empty. */
+void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src);
+
+/*
+ * The bracket around an operation that may invalidate translations:
+ * notifier calls before and after, and a gather of the operation's own
+ * when there are subscribers (so that "after" sees exactly this
+ * operation's ranges) or when the caller passed none.
+ */
+struct ptk_op {
+	struct ptk_table *t;
+	struct ptk_gather *user;
+	struct ptk_gather *g; /* hand this to the engine */
+	struct ptk_gather local;
+	enum ptk_notify_reason reason;
+	bool notify;
+};
+
+void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
+		   enum ptk_notify_reason reason, const struct ptk_range *r,
+		   unsigned int nr);
+int ptk_op__end(struct ptk_op *op, int rc);
 
 /* Allocate / free one table through the table's provider. */
 int ptk_table__alloc(struct ptk_table *t, unsigned int lg2, ptk_oa_t *oa_out,

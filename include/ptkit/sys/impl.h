@@ -15,6 +15,7 @@
 #define PTKIT_SYS_IMPL_H
 
 #include "../table.h"
+#include "../range.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,14 @@ extern "C" {
  * @walk: ptk_walk() on [va, last] inside the space
  * @destroy: Free every table below the root
  * @check: ptk_table_check()
+ * @protect: ptk_protect() on [va, last]
+ * @harvest: ptk_harvest() on [va, last]
+ * @copy: ptk_copy() on [va, last]; both tables of this instance's format
+ * @move: ptk_move() of [va, last] to new_va
+ * @split: ptk_split()
+ * @collapse: ptk_collapse()
+ *
+ * The mutating operations may be given a gather; it is never NULL here.
  */
 struct ptk_impl_ops {
 	unsigned int version;
@@ -47,6 +56,22 @@ struct ptk_impl_ops {
 		    const struct ptk_walk_ops *ops, void *arg);
 	void (*destroy)(struct ptk_table *t);
 	int (*check)(struct ptk_check *out, const struct ptk_table *t);
+	int (*protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		       uint32_t prot, unsigned int flags, struct ptk_gather *g);
+	int (*harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		       unsigned int what, unsigned int flags,
+		       int (*fn)(ptk_va_t va, uint64_t len, unsigned int found,
+				 void *arg),
+		       void *arg, struct ptk_gather *g);
+	int (*copy)(struct ptk_table *dst, const struct ptk_table *src,
+		    ptk_va_t va, ptk_va_t last, unsigned int flags,
+		    struct ptk_gather *g);
+	int (*move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		    ptk_va_t new_va, unsigned int flags, struct ptk_gather *g);
+	int (*split)(struct ptk_table *t, ptk_va_t va, unsigned int level,
+		     struct ptk_gather *g);
+	int (*collapse)(struct ptk_table *t, ptk_va_t va, unsigned int level,
+			struct ptk_gather *g);
 };
 
 /* The run-time instance, for descriptors whose ops is NULL. */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Notifiers, and the bracket every invalidating operation runs in: one
+ * "before" call per subscriber, the operation, one "after" call, then the
+ * unlinked tables are freed (or handed to the caller's gather).
+ */
+#include "internal/ptk_internal.h"
+
+int ptk_notifier_register(struct ptk_table *t, struct ptk_notifier *n)
+{
+	struct ptk_notifier *p;
+
+	if (!t || !n || !n->ops)
+		return PTK_EINVAL;
+	if (n->ops->version != PTK_NOTIFIER_OPS_VERSION)
+		return PTK_EVERSION;
+	for (p = t->notifiers; p; p = p->next)
+		if (p == n)
+			return PTK_EINVAL;
+	n->next = t->notifiers;
+	t->notifiers = n;
+	return 0;
+}
+
+int ptk_notifier_unregister(struct ptk_table *t, struct ptk_notifier *n)
+{
+	struct ptk_notifier **pp;
+
+	if (!t || !n)
+		return PTK_EINVAL;
+	for (pp = &t->notifiers; *pp; pp = &(*pp)->next) {
+		if (*pp == n) {
+			*pp = n->next;
+			n->next = NULL;
+			return 0;
+		}
+	}
+	return PTK_ENOENT;
+}
+
+void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < src->nr; i++)
+		ptk_gather_add(dst, src->ranges[i].va, src->ranges[i].last);
+	dst->flags |= src->flags;
+	if (src->nr_free) {
+		/* Hang dst's queue behind src's last table, take src's head. */
+		ptk_oa_t oa = src->free_oa, noa;
+		void *ptr = src->free_ptr, *nptr;
+		unsigned int lg2 = src->free_lg2, nlg2;
+		uint64_t k;
+
+		for (k = 1; k < src->nr_free; k++) {
+			ptk_link__get(ptr, &noa, &nptr, &nlg2);
+			oa = noa;
+			ptr = nptr;
+			lg2 = nlg2;
+		}
+		(void)oa;
+		(void)lg2;
+		ptk_link__set(ptr, dst->free_oa, dst->free_ptr, dst->free_lg2);
+		dst->free_oa = src->free_oa;
+		dst->free_ptr = src->free_ptr;
+		dst->free_lg2 = src->free_lg2;
+		dst->nr_free += src->nr_free;
+	}
+	ptk_gather_init(src);
+}
+
+static void call_all(const struct ptk_table *t, bool after,
+		     const struct ptk_notify_event *ev)
+{
+	struct ptk_notifier *n, *next;
+
+	for (n = t->notifiers; n; n = next) {
+		next = n->next;
+		if (after && n->ops->after)
+			n->ops->after(n, ev);
+		else if (!after && n->ops->before)
+			n->ops->before(n, ev);
+	}
+}
+
+void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
+		   enum ptk_notify_reason reason, const struct ptk_range *r,
+		   unsigned int nr)
+{
+	op->t = t;
+	op->user = g;
+	op->reason = reason;
+	op->notify = t->notifiers && reason;
+	if (op->notify || !g) {
+		ptk_gather_init(&op->local);
+		op->g = &op->local;
+	} else {
+		op->g = g;
+	}
+	if (op->notify) {
+		struct ptk_notify_event ev = { t, reason, nr, r, 0 };
+
+		call_all(t, false, &ev);
+	}
+}
+
+int ptk_op__end(struct ptk_op *op, int rc)
+{
+	if (op->notify) {
+		struct ptk_notify_event ev = { op->t, op->reason,
+					       rc ? 0 : op->g->nr,
+					       op->g->ranges, rc };
+
+		call_all(op->t, true, &ev);
+	}
+	if (op->g == &op->local) {
+		if (op->user)
+			ptk_gather__merge(op->user, &op->local);
+		else
+			ptk_table_flush(op->t, &op->local);
+	}
+	return rc;
+}
