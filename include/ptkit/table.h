@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
 #include "types.h"
 #include "fmt.h"
 #include "mem.h"
@@ -34,6 +35,7 @@ extern "C" {
 #endif
 
 struct ptk_notifier;
+struct ptk_xlate;
 
 /* ptk_table_create() / ptk_table_attach() flags */
 #define PTK_TABLE_GENERIC 0x1u /* use the run-time engine instance */
@@ -58,6 +60,8 @@ struct ptk_table {
 	unsigned int flags;
 	uint64_t nr_tables[PTK_MAX_LEVELS];
 	struct ptk_notifier *notifiers;
+	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
+		     struct ptk_xlate *out);
 };
 
 #define PTK_GATHER_RANGES 4
@@ -303,11 +307,20 @@ struct ptk_xlate {
  *
  * Context: Readers only; see ptk_table for locking.
  *
- * Return: 0, -PTK_ENOENT (not mapped), -PTK_ERANGE (outside the VA space)
- * or -PTK_ECORRUPT (an invalid entry on the way).
+ * The hot path: an inline call straight into the table's engine instance
+ * (the function is also exported, for bindings).
+ *
+ * Return: 0, -PTK_ENOENT (not mapped), -PTK_ERANGE (outside the VA space),
+ * -PTK_EINVAL (@t NULL or not set up) or -PTK_ECORRUPT (an invalid entry
+ * on the way).
  */
-int ptk_translate(const struct ptk_table *t, ptk_va_t va,
-		  struct ptk_xlate *out);
+inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
+			 struct ptk_xlate *out)
+{
+	if (!t || !t->xlate)
+		return PTK_EINVAL;
+	return t->xlate(t, va, out);
+}
 
 /**
  * ptk_leaf_attrs() - Decode a leaf's attributes

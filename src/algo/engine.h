@@ -110,48 +110,123 @@ PTK_NS(table_empty)(const struct ptk_fmt *f, unsigned int l, const void *tbl)
 
 /* --- translate */
 
-static int PTK_NS(translate)(const struct ptk_table *t, ptk_va_t va,
-			     struct ptk_xlate *out)
+/* Whether @va is in the format's VA space (canonical, if sign-extended). */
+static PTK_ALWAYS_INLINE bool PTK_NS(va_ok)(const struct ptk_fmt *f,
+					    ptk_va_t va)
+{
+	unsigned int vb = ptkf_va_bits(f);
+
+	if (ptkf_sign_extend(f))
+		return (ptk_va_t)((int64_t)(va << (64 - vb)) >> (64 - vb)) ==
+		       va;
+	return (va >> vb) == 0;
+}
+
+/* Out of line, so the hot path carries no error constants. */
+static PTK_NOINLINE __attribute__((cold)) int
+PTK_NS(translate_miss)(enum ptk_entry_type type)
+{
+	return type == PTK_ENTRY_EMPTY ? PTK_ENOENT : PTK_ECORRUPT;
+}
+
+/* One level of translate_body(); @l is a constant in each expansion. */
+static PTK_ALWAYS_INLINE int
+PTK_NS(translate_step)(const struct ptk_table *t, ptk_va_t va,
+		       struct ptk_xlate *out, int trusted, const void **tbl,
+		       unsigned int l)
+{
+	const struct ptk_fmt *f = t->fmt;
+	ptk_pte_t pte = PTK_NS(ld)(f, *tbl, PTK_NS(idx)(f, l, va));
+	enum ptk_entry_type type = ptkf_classify(f, l, pte);
+
+	if (PTK_LIKELY(type == PTK_ENTRY_TABLE && l > 0)) {
+		ptk_oa_t oa = ptkf_table_oa(f, l, pte);
+
+		/* SAFETY: see tptr(); direct: the provider's delta is 0. */
+		if (trusted == 2) {
+			*tbl = (const void *)(uintptr_t)oa;
+			return 1;
+		}
+		if (trusted) {
+			*tbl = (const void *)(uintptr_t)((uintptr_t)oa +
+							 t->lin_delta);
+			return 1;
+		}
+		*tbl = ptk_table__ptr(t, oa, PTK_NS(tbl_lg2)(f, l - 1));
+		return *tbl ? 1 : PTK_ECORRUPT;
+	}
+	if (type == PTK_ENTRY_LEAF) {
+		if (out) {
+			unsigned int shift = ptkf_shift(f, l);
+
+			if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte))
+				shift += ptkf_contig_lg2(f, l);
+			out->oa = (ptkf_leaf_oa(f, l, pte) &
+				   ~ptk_lg2_mask(shift)) +
+				  (va & ptk_lg2_mask(shift));
+			out->pte = pte;
+			out->level = l;
+			out->size_lg2 = shift;
+		}
+		return 0;
+	}
+	return PTK_NS(translate_miss)(type);
+}
+
+/*
+ * The walk for one address. @trusted (constant in each caller): tables
+ * convert by the provider's offset, unchecked; else through the checked
+ * path. Two copies, so the fast one calls nothing and saves nothing. The
+ * levels are spelled out (not a loop) so that each leaf exit keeps its
+ * constant shift.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(translate_body)(const struct ptk_table *t,
+						    ptk_va_t va,
+						    struct ptk_xlate *out,
+						    int trusted)
 {
 	const struct ptk_fmt *f = t->fmt;
 	const void *tbl = t->root;
-	int l;
+	int rc;
 
-#pragma GCC unroll 6
-	for (l = (int)ptkf_levels(f) - 1; l >= 0; l--) {
-		ptk_pte_t pte = PTK_NS(ld)(f, tbl, PTK_NS(idx)(f, l, va));
-
-		switch (ptkf_classify(f, l, pte)) {
-		case PTK_ENTRY_TABLE:
-			if (PTK_UNLIKELY(l == 0))
-				return PTK_ECORRUPT;
-			tbl = PTK_NS(tptr)(t, ptkf_table_oa(f, l, pte),
-					   PTK_NS(tbl_lg2)(f, l - 1));
-			if (PTK_UNLIKELY(!tbl))
-				return PTK_ECORRUPT;
-			continue;
-		case PTK_ENTRY_LEAF:
-			if (out) {
-				unsigned int shift = ptkf_shift(f, l);
-
-				if (ptkf_contig_lg2(f, l) &&
-				    ptkf_is_contig(f, l, pte))
-					shift += ptkf_contig_lg2(f, l);
-				out->oa = (ptkf_leaf_oa(f, l, pte) &
-					   ~ptk_lg2_mask(shift)) +
-					  (va & ptk_lg2_mask(shift));
-				out->pte = pte;
-				out->level = (unsigned int)l;
-				out->size_lg2 = shift;
-			}
-			return 0;
-		case PTK_ENTRY_EMPTY:
-			return PTK_ENOENT;
-		default:
-			return PTK_ECORRUPT;
-		}
+	if (PTK_UNLIKELY(!PTK_NS(va_ok)(f, va)))
+		return PTK_ERANGE;
+#define PTK_XL_STEP_(L)                                                      \
+	if ((L) < ptkf_levels(f)) {                                          \
+		rc = PTK_NS(translate_step)(t, va, out, trusted, &tbl, (L)); \
+		if (rc <= 0)                                                 \
+			return rc;                                           \
 	}
+	PTK_XL_STEP_(5)
+	PTK_XL_STEP_(4)
+	PTK_XL_STEP_(3)
+	PTK_XL_STEP_(2)
+	PTK_XL_STEP_(1)
+	PTK_XL_STEP_(0)
+#undef PTK_XL_STEP_
 	return PTK_ECORRUPT;
+}
+
+static PTK_NOINLINE int PTK_NS(translate_checked)(const struct ptk_table *t,
+						  ptk_va_t va,
+						  struct ptk_xlate *out)
+{
+	return PTK_NS(translate_body)(t, va, out, 0);
+}
+
+static int PTK_NS(translate)(const struct ptk_table *t, ptk_va_t va,
+			     struct ptk_xlate *out)
+{
+	if (PTK_UNLIKELY(t->linear != PTK_LIN_TRUSTED))
+		return PTK_NS(translate_checked)(t, va, out);
+	return PTK_NS(translate_body)(t, va, out, 1);
+}
+
+/* For tables ptkit made in a provider whose addresses are pointers. */
+static int PTK_NS(translate_direct)(const struct ptk_table *t, ptk_va_t va,
+				    struct ptk_xlate *out)
+{
+	return PTK_NS(translate_body)(t, va, out, 2);
 }
 
 /* --- walk */
@@ -161,6 +236,11 @@ struct PTK_NS(walk_ctx) {
 	const struct ptk_walk_ops *ops;
 	void *arg;
 	bool scan_leaves;
+	/* The last decoded attributes, keyed by level and non-address bits */
+	bool dvalid;
+	unsigned int dlevel;
+	ptk_pte_t dkey;
+	struct ptk_attrs dattrs;
 };
 
 PTK_LEVELS_DECLARE(walk,
@@ -242,6 +322,16 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 					PTK_NS(span_entries)(shift, e_va, last);
 				uint64_t n = 1;
 
+				if (ptkf_entry_lg2(f) == 3) {
+					/* Four at a time while all are zero. */
+					const uint64_t *e =
+						(const uint64_t *)tbl + idx;
+
+					while (n + 4 <= max &&
+					       !(e[n] | e[n + 1] | e[n + 2] |
+						 e[n + 3]))
+						n += 4;
+				}
 				while (n < max &&
 				       PTK_NS(ld)(f, tbl, idx + n) == 0)
 					n++;
@@ -283,7 +373,18 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 			lf.pte = pte;
 			lf.level = l;
 			lf.size_lg2 = ushift;
-			ptkf_decode(f, l, pte, &lf.attrs);
+			{
+				ptk_pte_t key = pte & ~ptkf_leaf_oa_mask(f, l);
+
+				if (PTK_UNLIKELY(!c->dvalid || c->dkey != key ||
+						 c->dlevel != l)) {
+					ptkf_decode(f, l, pte, &c->dattrs);
+					c->dkey = key;
+					c->dlevel = l;
+					c->dvalid = true;
+				}
+				lf.attrs = c->dattrs;
+			}
 			rc = ops->leaf(&lf, c->arg);
 			if (rc)
 				return rc;
@@ -349,6 +450,7 @@ static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 {
 	struct PTK_NS(walk_ctx) c;
 
+	PTK_MEMSET(&c, 0, sizeof(c));
 	c.t = t;
 	c.ops = ops;
 	c.arg = arg;

@@ -172,7 +172,7 @@ PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 		ptk_va_t b = e_last < last ? e_last : last;
 		uint64_t idx = PTK_NS(idx)(f, l, a);
 		bool full = l == 0 || (a == e_va && b == e_last);
-		ptk_pte_t pte = 0, n;
+		ptk_pte_t pte = 0, n = 0;
 		enum ptk_entry_type type = PTK_ENTRY_LEAF;
 
 		if (tbl) {
@@ -381,9 +381,8 @@ PTK_BODY PTK_NS(harv_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 					for (k = 0; k < ((uint64_t)1 << cl);
 					     k++)
 						PTK_NS(st)
-						(f, tbl, g0 + k,
-						 PTK_NS(ld)(f, tbl, g0 + k) &
-							 ~clear);
+					(f, tbl, g0 + k,
+					 PTK_NS(ld)(f, tbl, g0 + k) & ~clear);
 					ptk_gpend__add(&c->gp, c->g, gva,
 						       glast);
 				}
@@ -506,7 +505,12 @@ static int PTK_NS(harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	 */
 	if ((flags & PTK_HARVEST_CLEAR) && (t->flags & PTK_TABLE__ATTACHED)) {
 		struct ptk_walk_ops none = { 0 };
-		struct PTK_NS(walk_ctx) w = { t, &none, NULL, true };
+		struct PTK_NS(walk_ctx) w;
+
+		PTK_MEMSET(&w, 0, sizeof(w));
+		w.t = t;
+		w.ops = &none;
+		w.scan_leaves = true;
 
 		rc = PTK_NS(walk_at)(top, &w, t->root, va, last);
 		if (rc)
@@ -655,7 +659,7 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				break;
 			}
 			if (c->dry) {
-				ptk_pte_t n;
+				ptk_pte_t n = 0;
 
 				if (cow) {
 					rc = PTK_NS(reprot)(c, l, se, true, &n);

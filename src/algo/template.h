@@ -31,6 +31,7 @@ static const struct ptk_impl_ops PTK_NS(ops) = {
 	.map = PTK_NS(map),
 	.unmap = PTK_NS(unmap),
 	.translate = PTK_NS(translate),
+	.translate_direct = PTK_NS(translate_direct),
 	.walk = PTK_NS(walk),
 	.destroy = PTK_NS(destroy),
 	.check = PTK_NS(check),

@@ -58,27 +58,21 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 	g->nr = n;
 }
 
-void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa, void *ptr,
-			    unsigned int lg2)
-{
-	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
-	g->free_oa = oa;
-	g->free_ptr = ptr;
-	g->free_lg2 = lg2;
-	g->nr_free++;
-}
-
 void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 {
+	const struct ptk_mem *m;
+
 	if (!g)
 		return;
+	m = t->mem;
 	while (g->nr_free) {
 		ptk_oa_t oa = g->free_oa;
 		void *ptr = g->free_ptr;
 		unsigned int lg2 = g->free_lg2;
 
 		ptk_link__get(ptr, &g->free_oa, &g->free_ptr, &g->free_lg2);
-		ptk_table__free(t, oa, ptr, lg2);
+		m->ops->free(m->arg, oa, ptr,
+			     lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
 		g->nr_free--;
 	}
 	ptk_gather_init(g);

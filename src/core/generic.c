@@ -130,6 +130,7 @@ const struct ptk_impl_ops ptk_generic_ops = {
 	.map = ptk_generic_map,
 	.unmap = ptk_generic_unmap,
 	.translate = ptk_generic_translate,
+	.translate_direct = ptk_generic_translate_direct,
 	.walk = ptk_generic_walk,
 	.destroy = ptk_generic_destroy,
 	.check = ptk_generic_check,

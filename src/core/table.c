@@ -83,6 +83,7 @@ static void table_setup(struct ptk_table *t, const struct ptk_fmt *fmt,
 	t->lin_delta = mem->lin_delta;
 	t->lin_lo = mem->lin_lo;
 	t->lin_hi = mem->lin_hi;
+	t->xlate = t->ops->translate;
 }
 
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
@@ -103,6 +104,9 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		PTK_MEMSET(t, 0, sizeof(*t));
 		return rc;
 	}
+	if (t->linear == PTK_LIN_TRUSTED && !t->lin_delta &&
+	    t->ops->translate_direct)
+		t->xlate = t->ops->translate_direct;
 	return 0;
 }
 
@@ -261,14 +265,9 @@ int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 	return rc;
 }
 
-int ptk_translate(const struct ptk_table *t, ptk_va_t va, struct ptk_xlate *out)
-{
-	if (PTK_UNLIKELY(!t || !t->ops))
-		return PTK_EINVAL;
-	if (PTK_UNLIKELY(!ptk_fmt_va_valid(t->fmt, va)))
-		return PTK_ERANGE;
-	return t->ops->translate(t, va, out);
-}
+/* The external definition of the inline function in ptkit/table.h. */
+extern inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
+				struct ptk_xlate *out);
 
 int ptk_leaf_attrs(struct ptk_attrs *out, const struct ptk_table *t,
 		   unsigned int level, ptk_pte_t pte)

@@ -107,14 +107,6 @@ void ptk_table__free(struct ptk_table *t, ptk_oa_t oa, void *ptr,
 		     unsigned int lg2);
 
 /*
- * Queue a table for freeing at ptk_table_flush(). The queue is threaded
- * through the first 16 bytes of the queued tables themselves, so queuing
- * never allocates (and so never fails).
- */
-void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa, void *ptr,
-			    unsigned int lg2);
-
-/*
  * A list of preallocated tables for one level, threaded through the
  * tables like the gather's queue. Filled after a mutation's dry run,
  * emptied by its real run.
@@ -150,6 +142,21 @@ static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
 	*oa = w[0] & ~(uint64_t)0xf;
 	*ptr = (void *)(uintptr_t)(w[1] & ~(uint64_t)0xf);
 	*lg2 = (unsigned int)((w[0] & 0xf) | ((w[1] & 0xf) << 4));
+}
+
+/*
+ * Queue a table for freeing at ptk_table_flush(). The queue is threaded
+ * through the first 16 bytes of the queued tables themselves, so queuing
+ * never allocates (and so never fails).
+ */
+static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
+					  void *ptr, unsigned int lg2)
+{
+	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
+	g->free_oa = oa;
+	g->free_ptr = ptr;
+	g->free_lg2 = lg2;
+	g->nr_free++;
 }
 
 static inline void *ptk_pool__take(struct ptk_pool *p, ptk_oa_t *oa_out)

@@ -29,7 +29,10 @@ extern "C" {
  * @name: For diagnostics ("x86_64", "generic")
  * @map: ptk_map() on [va, last], arguments already checked
  * @unmap: ptk_unmap() on [va, last], arguments already checked
- * @translate: ptk_translate() for a VA inside the space
+ * @translate: ptk_translate(); checks that the VA is in the space
+ * @translate_direct: The same, only for tables the instance created in a
+ *                    provider whose output addresses are pointers
+ *                    (PTK_MEM_LINEAR with lin_delta 0); may be NULL
  * @walk: ptk_walk() on [va, last] inside the space
  * @destroy: Free every table below the root
  * @check: ptk_table_check()
@@ -52,6 +55,8 @@ struct ptk_impl_ops {
 		     unsigned int flags, struct ptk_gather *g);
 	int (*translate)(const struct ptk_table *t, ptk_va_t va,
 			 struct ptk_xlate *out);
+	int (*translate_direct)(const struct ptk_table *t, ptk_va_t va,
+				struct ptk_xlate *out);
 	int (*walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		    const struct ptk_walk_ops *ops, void *arg);
 	void (*destroy)(struct ptk_table *t);
