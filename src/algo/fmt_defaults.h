@@ -106,9 +106,8 @@ static PTK_ALWAYS_INLINE unsigned int ptkf_contig_lg2(const struct ptk_fmt *f,
 #endif
 
 #ifndef ptkf_is_contig
-static PTK_ALWAYS_INLINE bool ptkf_default_is_contig(const struct ptk_fmt *f,
-						     unsigned int l,
-						     ptk_pte_t pte)
+static PTK_ALWAYS_INLINE bool
+ptkf_default_is_contig(const struct ptk_fmt *f, unsigned int l, ptk_pte_t pte)
 {
 	(void)f;
 	(void)l;
@@ -117,9 +116,9 @@ static PTK_ALWAYS_INLINE bool ptkf_default_is_contig(const struct ptk_fmt *f,
 }
 #define ptkf_is_contig ptkf_default_is_contig
 
-static PTK_ALWAYS_INLINE ptk_pte_t ptkf_default_contig_entry(
-	const struct ptk_fmt *f, unsigned int l, ptk_pte_t first,
-	unsigned int j)
+static PTK_ALWAYS_INLINE ptk_pte_t
+ptkf_default_contig_entry(const struct ptk_fmt *f, unsigned int l,
+			  ptk_pte_t first, unsigned int j)
 {
 	(void)f;
 	(void)l;

@@ -89,10 +89,9 @@ int ptk_fmt_check(const struct ptk_fmt *f)
 			return PTK_EINVAL;
 		if (tlg2 > PTK_MEM_MAX_LG2)
 			return PTK_EINVAL;
-		if (f->contig_lg2[l] &&
-		    (!((f->leaf_levels >> l) & 1) ||
-		     f->contig_lg2[l] >= f->level_bits[l] || !h->is_contig ||
-		     !h->contig_entry))
+		if (f->contig_lg2[l] && (!((f->leaf_levels >> l) & 1) ||
+					 f->contig_lg2[l] >= f->level_bits[l] ||
+					 !h->is_contig || !h->contig_entry))
 			return PTK_EINVAL;
 		shift += f->level_bits[l];
 	}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86 32-bit paging: two levels of 4-byte entries, 4 KiB pages and, with
+ * CR4.PSE = 1, 4 MiB pages, including the PSE-36 high address bits.
+ *
+ * Implements Intel SDM vol. 3A, section 4.3 "32-Bit Paging": Table 4-4
+ * (PDE mapping a 4-MByte page), Table 4-5 (PDE referencing a page table),
+ * Table 4-6 (PTE mapping a 4-KByte page); Figures 4-2 and 4-3 for the
+ * index fields (PD = VA 31:22, PT = VA 21:12). Section 4.1.4 for PSE-36
+ * and PAT, section 4.9.2 for the PAT index.
+ *
+ * Assumptions, as an OS that uses these features configures the CPU:
+ * CR4.PSE = 1 (bit 7 of a PDE selects a 4 MiB page), the PAT is
+ * supported (bit 7 of a PTE and bit 12 of a 4 MiB PDE are PAT), and
+ * PSE-36 with M = min(MAXPHYADDR, 40) = 40, so that a 4 MiB PDE holds
+ * physical-address bits 39:32 in its bits 20:13 and bit 21 is reserved
+ * (Table 4-4, rows "(M-20):13" and "21:(M-19)").
+ *
+ * Entries are 32 bits; the hooks take and return them zero-extended in a
+ * ptk_pte_t, and a value with any of bits 63:32 set is never a valid
+ * present entry.
+ *
+ * What ptk_attrs maps to:
+ *   prot     32-bit paging has no execute-disable and no "not readable":
+ *            every present page is readable and executable (section 4.6).
+ *            READ and EXEC are therefore required: a request without
+ *            either fails with -PTK_EPROT, or with PTK_ENC_SUPERSET is
+ *            widened to include them. WRITE -> R/W (bit 1), USER -> U/S
+ *            (bit 2).
+ *   flags    GLOBAL -> G (bit 8), ACCESSED -> A (bit 5), DIRTY -> D (6).
+ *   memtype  the PAT index PAT << 2 | PCD << 1 | PWT: PWT bit 3, PCD
+ *            bit 4, PAT bit 7 in a PTE and bit 12 in a 4 MiB PDE.
+ *   sw       bits 0-2 -> the ignored bits 11:9.
+ *
+ * Output addresses: a 4 KiB page, and every table, must lie below 4 GiB
+ * (the entries hold address bits 31:12 only); a 4 MiB page may lie
+ * anywhere below 2^40. The engine knows a single oa_bits for all levels,
+ * so the format declares 32: ptk_map() refuses output addresses above
+ * 4 GiB rather than truncate a 4 KiB leaf. 4 MiB leaves above 4 GiB found
+ * in existing tables (ptk_table_attach()) are decoded, translated and
+ * walked with their full 40-bit address, and make_leaf can write them.
+ * Such a leaf cannot be split into 4 KiB pages, and tables cannot live
+ * above 4 GiB; no hook sees the OA where the engine would need to refuse
+ * either, so until the engine checks that an OA survives make_leaf /
+ * make_table at the level it is written, do not split those leaves and
+ * use a memory provider whose addresses are below 4 GiB (an arena, not
+ * the host heap of a 64-bit process).
+ *
+ * Levels: ptkit level 0 = PT (PTE, 4 KiB), level 1 = PD (PDE, 4 MiB).
+ */
+#ifndef PTK_FMT_X86_32_H
+#define PTK_FMT_X86_32_H
+
+#include "internal/ptk_internal.h"
+
+enum {
+	X86_32_P = 1 << 0, /* present */
+	X86_32_RW = 1 << 1, /* writable */
+	X86_32_US = 1 << 2, /* user */
+	X86_32_PWT = 1 << 3,
+	X86_32_PCD = 1 << 4,
+	X86_32_A = 1 << 5, /* accessed */
+	X86_32_D = 1 << 6, /* dirty (leaves only) */
+	X86_32_PS = 1 << 7, /* page size in a PDE; PAT in a PTE */
+	X86_32_G = 1 << 8, /* global (leaves only) */
+};
+#define X86_32_PAT_4K PTK_BIT(7) /* Table 4-6 */
+#define X86_32_PAT_4M PTK_BIT(12) /* Table 4-4 */
+#define X86_32_ADDR PTK_GENMASK(31, 12) /* Tables 4-5, 4-6 */
+#define X86_32_ADDR_4M PTK_GENMASK(31, 22) /* Table 4-4, PA 31:22 */
+#define X86_32_PSE36 PTK_GENMASK(20, 13) /* Table 4-4, PA 39:32 */
+#define X86_32_PSE36_SHIFT 19 /* PA bit 32 sits in entry bit 13 */
+#define X86_32_RSVD_4M PTK_BIT(21) /* Table 4-4, 21:(M-19), M = 40 */
+#define X86_32_SW PTK_GENMASK(11, 9) /* ignored: ptk_attrs.sw 0-2 */
+#define X86_32_ENTRY PTK_GENMASK(31, 0)
+
+/* Geometry, as constant expressions. */
+#define PTKF_LEVELS 2
+#define PTKF_LEVELS_MAX 2
+#define PTKF_ENTRY_LG2 2
+#define PTKF_VA_BITS 32
+#define PTKF_OA_BITS 32 /* see above: 4 KiB leaves and tables */
+#define PTKF_LEAF_LEVELS 0x3u /* 4K, 4M */
+#define PTKF_FEATURES 0
+#define PTKF_SHIFT(l) (12 + 10 * (l))
+#define PTKF_BITS(l) 10
+#define PTKF_LEAF_OA_MASK(l) \
+	((l) ? (X86_32_ADDR_4M | X86_32_PSE36) : X86_32_ADDR)
+
+static inline enum ptk_entry_type
+x86_32_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	if (!(pte & X86_32_P))
+		return PTK_ENTRY_EMPTY;
+	/* Not a 32-bit entry at all. */
+	if (pte & ~X86_32_ENTRY)
+		return PTK_ENTRY_INVALID;
+	if (level == 0)
+		return PTK_ENTRY_LEAF;
+	if (!(pte & X86_32_PS))
+		return PTK_ENTRY_TABLE;
+	/* Bit 21 of a 4 MiB PDE is reserved with M = 40 (Table 4-4). */
+	if (pte & X86_32_RSVD_4M)
+		return PTK_ENTRY_INVALID;
+	return PTK_ENTRY_LEAF;
+}
+#define ptkf_classify x86_32_classify
+
+static inline ptk_oa_t x86_32_table_oa(const struct ptk_fmt *f,
+				       unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return pte & X86_32_ADDR;
+}
+#define ptkf_table_oa x86_32_table_oa
+
+static inline ptk_oa_t x86_32_leaf_oa(const struct ptk_fmt *f,
+				      unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	if (!level)
+		return pte & X86_32_ADDR;
+	/* PA 31:22 in place, PA 39:32 from bits 20:13 (Table 4-4). */
+	return (pte & X86_32_ADDR_4M) |
+	       ((pte & X86_32_PSE36) << X86_32_PSE36_SHIFT);
+}
+#define ptkf_leaf_oa x86_32_leaf_oa
+
+static inline ptk_pte_t x86_32_make_table(const struct ptk_fmt *f,
+					  unsigned int level, ptk_oa_t oa)
+{
+	(void)f;
+	(void)level;
+	/* Non-leaf entries grant everything; the leaf decides (4.6). */
+	return (oa & X86_32_ADDR) | X86_32_P | X86_32_RW | X86_32_US;
+}
+#define ptkf_make_table x86_32_make_table
+
+static inline ptk_pte_t x86_32_make_leaf(const struct ptk_fmt *f,
+					 unsigned int level, ptk_oa_t oa,
+					 ptk_pte_t bits)
+{
+	(void)f;
+	if (!level)
+		return (oa & X86_32_ADDR) | bits;
+	return (oa & X86_32_ADDR_4M) |
+	       ((oa >> X86_32_PSE36_SHIFT) & X86_32_PSE36) | bits;
+}
+#define ptkf_make_leaf x86_32_make_leaf
+
+/*
+ * Advance a leaf by one page. A PTE's address is a plain field; a 4 MiB
+ * PDE's is split (PA 39:32 sit below PA 31:22), so adding to it would
+ * carry out of bit 31 instead of into bit 13: no step there.
+ */
+static inline ptk_pte_t x86_32_leaf_step(const struct ptk_fmt *f,
+					 unsigned int level)
+{
+	(void)f;
+	return level ? 0 : PTK_BIT(12);
+}
+#define ptkf_leaf_step x86_32_leaf_step
+
+static inline int x86_32_encode(const struct ptk_fmt *f, unsigned int level,
+				const struct ptk_attrs *a, unsigned int flags,
+				ptk_pte_t *bits_out)
+{
+	const uint32_t need = PTK_PROT_READ | PTK_PROT_EXEC;
+	uint32_t prot = a->prot;
+	ptk_pte_t b = X86_32_P;
+
+	(void)f;
+	if (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER))
+		return PTK_EINVAL;
+	if (a->flags &
+	    ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY))
+		return PTK_EINVAL;
+	if (a->memtype > 7 || a->sw >= (1u << 3))
+		return PTK_EINVAL;
+	/* Present pages are always readable and executable (4.6). */
+	if ((prot & need) != need && !(flags & PTK_ENC_SUPERSET))
+		return PTK_EPROT;
+	if (prot & PTK_PROT_WRITE)
+		b |= X86_32_RW;
+	if (prot & PTK_PROT_USER)
+		b |= X86_32_US;
+	if (a->flags & PTK_ATTR_GLOBAL)
+		b |= X86_32_G;
+	if (a->flags & PTK_ATTR_ACCESSED)
+		b |= X86_32_A;
+	if (a->flags & PTK_ATTR_DIRTY)
+		b |= X86_32_D;
+	if (a->memtype & 1)
+		b |= X86_32_PWT;
+	if (a->memtype & 2)
+		b |= X86_32_PCD;
+	if (a->memtype & 4)
+		b |= level ? X86_32_PAT_4M : X86_32_PAT_4K;
+	if (level)
+		b |= X86_32_PS;
+	b |= (ptk_pte_t)a->sw << 9;
+	*bits_out = b;
+	return 0;
+}
+#define ptkf_encode x86_32_encode
+
+static inline void x86_32_decode(const struct ptk_fmt *f, unsigned int level,
+				 ptk_pte_t pte, struct ptk_attrs *a)
+{
+	ptk_pte_t pat = level ? X86_32_PAT_4M : X86_32_PAT_4K;
+
+	(void)f;
+	a->prot = PTK_PROT_READ | PTK_PROT_EXEC;
+	if (pte & X86_32_RW)
+		a->prot |= PTK_PROT_WRITE;
+	if (pte & X86_32_US)
+		a->prot |= PTK_PROT_USER;
+	a->flags = 0;
+	if (pte & X86_32_G)
+		a->flags |= PTK_ATTR_GLOBAL;
+	if (pte & X86_32_A)
+		a->flags |= PTK_ATTR_ACCESSED;
+	if (pte & X86_32_D)
+		a->flags |= PTK_ATTR_DIRTY;
+	a->memtype = (uint32_t)(((pte & X86_32_PWT) ? 1 : 0) |
+				((pte & X86_32_PCD) ? 2 : 0) |
+				((pte & pat) ? 4 : 0));
+	a->sw = (uint32_t)((pte & X86_32_SW) >> 9);
+}
+#define ptkf_decode x86_32_decode
+
+#define PTKF_NAME "x86_32"
+#define PTKF_DESC "x86 32-bit paging, 4K/4M pages, PSE-36"
+#define PTKF_LEVEL_NAMES "PT", "PD"
+
+#endif /* PTK_FMT_X86_32_H */
