@@ -101,7 +101,13 @@ struct ptk_fmt_hooks {
  * @levels: Number of levels, 1..PTK_MAX_LEVELS
  * @entry_lg2: log2 of the entry size in bytes: 2 or 3
  * @va_bits: VA bits translated; equals level_shift[top] + level_bits[top]
- * @oa_bits: Output address bits the format can hold
+ * @oa_bits: Output address bits the format can hold (at some level)
+ * @leaf_oa_bits: Per level, OA bits a leaf there can hold, when fewer
+ *                than @oa_bits (x86 PSE-36: 40 in a 4M leaf, 32 in a
+ *                PTE); 0 means @oa_bits
+ * @table_oa_bits: OA bits a table pointer can hold, when fewer than
+ *                 @oa_bits; 0 means @oa_bits. Tables (the root included)
+ *                 must lie below 2^table_oa_bits
  * @level_shift: Per level, the lowest VA bit its index decodes, which is
  *               also log2 of the size one entry at that level spans
  * @level_bits: Per level, index bits; a table at level L has
@@ -134,6 +140,8 @@ struct ptk_fmt {
 	uint32_t features;
 	ptk_pte_t leaf_oa_mask[PTK_MAX_LEVELS];
 	uint8_t contig_lg2[PTK_MAX_LEVELS];
+	uint8_t leaf_oa_bits[PTK_MAX_LEVELS];
+	uint8_t table_oa_bits;
 	const struct ptk_fmt_hooks *hooks;
 	const struct ptk_impl_ops *ops;
 	const char *const *level_names;

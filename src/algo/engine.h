@@ -73,6 +73,15 @@ static PTK_ALWAYS_INLINE ptk_va_t PTK_NS(top_va)(const struct ptk_fmt *f,
 	return va;
 }
 
+/* Whether [@oa, @oa_last] fits in what a leaf at level @l can hold. */
+static PTK_ALWAYS_INLINE bool
+PTK_NS(leaf_oa_fits)(const struct ptk_fmt *f, unsigned int l, ptk_oa_t oa_last)
+{
+	unsigned int bits = ptkf_leaf_oa_bits(f, l);
+
+	return bits >= 64 || !(oa_last >> bits);
+}
+
 /* Entries from the one containing @a to the one containing @last. */
 static PTK_ALWAYS_INLINE uint64_t PTK_NS(span_entries)(unsigned int shift,
 						       ptk_va_t e_va,
@@ -572,7 +581,8 @@ static int PTK_NS(fill_pools)(struct PTK_NS(mut_ctx) * c)
 
 	for (l = 0; l + 1 < ptkf_levels(f); l++) {
 		int rc = ptk_pool__fill(c->t, &c->pool[l], c->need[l],
-					PTK_NS(tbl_lg2)(f, l));
+					PTK_NS(tbl_lg2)(f, l),
+					ptkf_table_oa_bits(f));
 
 		if (rc < 0) {
 			while (l--)
@@ -656,6 +666,10 @@ static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
 		v->oa = c->v[l].oa + (e_va - c->v[l].va);
 		v->attrs = c->v[l].attrs;
 	}
+	/* The smaller leaves may hold fewer OA bits (x86 PSE-36). */
+	if (!PTK_NS(leaf_oa_fits)(f, l - 1,
+				  v->oa + ptk_lg2_mask(ptkf_shift(f, l))))
+		return PTK_ERANGE;
 	return PTK_NS(split_bits)(f, l - 1, &v->attrs, &bits);
 }
 
@@ -829,15 +843,19 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 				((((last - e_va) & smask) == smask) ? 1 : 0);
 			uint64_t n = 1;
 
-			if (!tbl) {
-				n = max;
-			} else if (c->dry) {
+			if (c->dry) {
+				if (!tbl)
+					n = max;
 				while (n < max &&
 				       ptkf_classify(f, l,
 						     PTK_NS(ld)(f, tbl,
 								idx + n)) ==
 					       PTK_ENTRY_EMPTY)
 					n++;
+				/* The leaves must hold their OAs (PSE-36). */
+				if (!PTK_NS(leaf_oa_fits)(
+					    f, l, oa + ((n << shift) - 1)))
+					return PTK_ERANGE;
 			} else if (ptkf_contig_lg2(f, l) &&
 				   shift + ptkf_contig_lg2(f, l) <=
 					   c->max_lg2) {
@@ -915,6 +933,8 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 			if (!(c->flags & PTK_MAP_REPLACE))
 				return PTK_EEXIST;
 			if (leafable) {
+				if (!PTK_NS(leaf_oa_fits)(f, l, oa | smask))
+					return PTK_ERANGE;
 				if (!c->dry) {
 					PTK_NS(st)
 					(f, tbl, idx,

@@ -16,6 +16,7 @@
  *   ptkf_classify, ptkf_table_oa, ptkf_leaf_oa,
  *   ptkf_make_table, ptkf_make_leaf, ptkf_encode,
  *   ptkf_decode                                        struct ptk_fmt_hooks
+ *   ptkf_leaf_oa_bits(f, l), ptkf_table_oa_bits(f)   OA limits
  *   ptkf_contig_lg2(f, l)  log2 entries per contiguous group, or 0
  *   ptkf_is_contig, ptkf_contig_entry   (only with contiguous groups)
  *   ptkf_leaf_step(f, l)   entry delta that advances a leaf's OA by one
@@ -89,6 +90,30 @@ static PTK_ALWAYS_INLINE ptk_pte_t ptkf_leaf_oa_mask(const struct ptk_fmt *f,
 }
 #else
 #define PTKF_SPECIALISED 0
+#endif
+
+#ifndef PTKF_LEAF_OA_BITS
+#define PTKF_LEAF_OA_BITS(l) PTKF_OA_BITS
+#endif
+#ifndef PTKF_TABLE_OA_BITS
+#define PTKF_TABLE_OA_BITS PTKF_OA_BITS
+#endif
+
+#if PTKF_SPECIALISED
+static PTK_ALWAYS_INLINE unsigned int ptkf_leaf_oa_bits(const struct ptk_fmt *f,
+							unsigned int l)
+{
+	(void)f;
+	(void)l;
+	return PTKF_LEAF_OA_BITS(l);
+}
+
+static PTK_ALWAYS_INLINE unsigned int
+ptkf_table_oa_bits(const struct ptk_fmt *f)
+{
+	(void)f;
+	return PTKF_TABLE_OA_BITS;
+}
 #endif
 
 #ifndef PTKF_CONTIG_LG2

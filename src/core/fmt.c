@@ -74,8 +74,11 @@ int ptk_fmt_check(const struct ptk_fmt *f)
 		return PTK_EINVAL;
 	if (f->entry_lg2 != 2 && f->entry_lg2 != 3)
 		return PTK_EINVAL;
-	if (f->oa_bits < 1 || f->oa_bits > 64)
+	if (f->oa_bits < 1 || f->oa_bits > 64 || f->table_oa_bits > f->oa_bits)
 		return PTK_EINVAL;
+	for (l = 0; l < PTK_MAX_LEVELS; l++)
+		if (f->leaf_oa_bits[l] > f->oa_bits)
+			return PTK_EINVAL;
 	shift = f->level_shift[0];
 	if (shift < 2)
 		return PTK_EINVAL;

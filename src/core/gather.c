@@ -79,7 +79,7 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 }
 
 int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
-		   unsigned int lg2)
+		   unsigned int lg2, unsigned int oa_bits)
 {
 	p->lg2 = lg2;
 	while (p->nr < n) {
@@ -87,6 +87,12 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		void *ptr;
 		int rc = ptk_table__alloc(t, lg2, &oa, &ptr);
 
+		if (rc == 0 && oa_bits < 64 &&
+		    ((oa | ptk_lg2_mask(lg2)) >> oa_bits)) {
+			/* The format cannot point to memory that high. */
+			ptk_table__free(t, oa, ptr, lg2);
+			rc = PTK_ERANGE;
+		}
 		if (rc < 0) {
 			ptk_pool__drain(t, p);
 			return rc;

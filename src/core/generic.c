@@ -100,6 +100,17 @@ static inline void ptkf_decode(const struct ptk_fmt *f, unsigned int l,
 	f->hooks->decode(f, l, pte, attrs_out);
 }
 
+static inline unsigned int ptkf_leaf_oa_bits(const struct ptk_fmt *f,
+					     unsigned int l)
+{
+	return f->leaf_oa_bits[l] ? f->leaf_oa_bits[l] : f->oa_bits;
+}
+
+static inline unsigned int ptkf_table_oa_bits(const struct ptk_fmt *f)
+{
+	return f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
+}
+
 static inline unsigned int ptkf_contig_lg2(const struct ptk_fmt *f,
 					   unsigned int l)
 {

@@ -71,6 +71,14 @@ static unsigned int root_lg2(const struct ptk_fmt *f)
 	return f->level_bits[f->levels - 1] + f->entry_lg2;
 }
 
+/* Whether the format can point to a table at @oa (CR3 and the like). */
+static bool root_fits(const struct ptk_fmt *f, ptk_oa_t oa)
+{
+	unsigned int bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
+
+	return bits >= 64 || !((oa | ptk_lg2_mask(PTK_MEM_MIN_LG2)) >> bits);
+}
+
 static void table_setup(struct ptk_table *t, const struct ptk_fmt *fmt,
 			const struct ptk_mem *mem, unsigned int flags)
 {
@@ -100,6 +108,10 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED
 						  : PTK_LIN_NONE;
 	rc = ptk_table__alloc(t, root_lg2(fmt), &t->root_oa, &t->root);
+	if (rc == 0 && !root_fits(fmt, t->root_oa)) {
+		ptk_table__free(t, t->root_oa, t->root, root_lg2(fmt));
+		rc = PTK_ERANGE;
+	}
 	if (rc < 0) {
 		PTK_MEMSET(t, 0, sizeof(*t));
 		return rc;

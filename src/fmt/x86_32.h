@@ -34,17 +34,11 @@
  *
  * Output addresses: a 4 KiB page, and every table, must lie below 4 GiB
  * (the entries hold address bits 31:12 only); a 4 MiB page may lie
- * anywhere below 2^40. The engine knows a single oa_bits for all levels,
- * so the format declares 32: ptk_map() refuses output addresses above
- * 4 GiB rather than truncate a 4 KiB leaf. 4 MiB leaves above 4 GiB found
- * in existing tables (ptk_table_attach()) are decoded, translated and
- * walked with their full 40-bit address, and make_leaf can write them.
- * Such a leaf cannot be split into 4 KiB pages, and tables cannot live
- * above 4 GiB; no hook sees the OA where the engine would need to refuse
- * either, so until the engine checks that an OA survives make_leaf /
- * make_table at the level it is written, do not split those leaves and
- * use a memory provider whose addresses are below 4 GiB (an arena, not
- * the host heap of a 64-bit process).
+ * anywhere below 2^40. The format says so with per-level OA limits
+ * (PTKF_LEAF_OA_BITS, PTKF_TABLE_OA_BITS): the engine refuses with
+ * -PTK_ERANGE a 4 KiB leaf, a split, or a table (from a provider such as
+ * the host heap of a 64-bit process) that would not fit, rather than
+ * truncate it.
  *
  * Levels: ptkit level 0 = PT (PTE, 4 KiB), level 1 = PD (PDE, 4 MiB).
  */
@@ -79,7 +73,9 @@ enum {
 #define PTKF_LEVELS_MAX 2
 #define PTKF_ENTRY_LG2 2
 #define PTKF_VA_BITS 32
-#define PTKF_OA_BITS 32 /* see above: 4 KiB leaves and tables */
+#define PTKF_OA_BITS 40 /* 4 MiB leaves, PSE-36 */
+#define PTKF_LEAF_OA_BITS(l) ((l) ? 40 : 32)
+#define PTKF_TABLE_OA_BITS 32
 #define PTKF_LEAF_LEVELS 0x3u /* 4K, 4M */
 #define PTKF_FEATURES 0
 #define PTKF_SHIFT(l) (12 + 10 * (l))

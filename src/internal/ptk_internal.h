@@ -119,7 +119,7 @@ struct ptk_pool {
 };
 
 int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
-		   unsigned int lg2);
+		   unsigned int lg2, unsigned int oa_bits);
 void ptk_pool__drain(struct ptk_table *t, struct ptk_pool *p);
 
 /* The queue link lives in the first two 8-byte words of a table. */

@@ -42,6 +42,9 @@ static void arena_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
 	if (lg2 < PTK_MEM_MIN_LG2 || lg2 > PTK_MEM_MAX_LG2 || oa < a->base ||
 	    off >= a->size)
 		PTK_BUG("arena: free of a block it does not own");
+	/* No stale bytes of the caller's in a free block (they would make
+	 * two arenas that did the same work compare different). */
+	PTK_MEMSET(a->buf + off, 0, 16);
 	PTK_MEMCPY(a->buf + off, &a->free_head[lg2], sizeof(uint64_t));
 	a->free_head[lg2] = off + 1;
 	a->stats.frees++;

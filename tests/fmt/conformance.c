@@ -53,10 +53,26 @@ static uint64_t lg2_mask(unsigned int lg2)
 	return lg2 >= 64 ? ~0ull : (1ull << lg2) - 1;
 }
 
-/* Highest OA aligned to 2^lg2 that the format can hold. */
+static unsigned int leaf_bits(unsigned int l)
+{
+	return F->leaf_oa_bits[l] ? F->leaf_oa_bits[l] : F->oa_bits;
+}
+
+static unsigned int table_bits(void)
+{
+	return F->table_oa_bits ? F->table_oa_bits : F->oa_bits;
+}
+
+/* Highest OA aligned to 2^lg2 below 2^bits. */
+static uint64_t max_oa_in(unsigned int bits, unsigned int lg2)
+{
+	return lg2_mask(bits) & ~lg2_mask(lg2);
+}
+
+/* Highest OA aligned to 2^lg2 that the format can hold somewhere. */
 static uint64_t max_oa(unsigned int lg2)
 {
-	return lg2_mask(F->oa_bits) & ~lg2_mask(lg2);
+	return max_oa_in(F->oa_bits, lg2);
 }
 
 /* A canonical VA from an index-space address. */
@@ -106,12 +122,11 @@ PTK_TEST(table_roundtrip)
 	ptk_test_rand(&r);
 	for (l = 1; l < F->levels; l++) {
 		unsigned int lg2 = tbl_lg2(l - 1);
-		uint64_t oas[8] = { 0, 1ull << lg2, max_oa(lg2) };
+		uint64_t top = max_oa_in(table_bits(), lg2);
+		uint64_t oas[8] = { 0, 1ull << lg2, top };
 
-		if (F->entry_lg2 == 2 && F->oa_bits > 32 && lg2 < 12)
-			oas[2] = max_oa(lg2) & 0xffffffffull;
 		for (i = 3; i < 8; i++)
-			oas[i] = ptk_rand_next(&r) & max_oa(lg2);
+			oas[i] = ptk_rand_next(&r) & top;
 		for (i = 0; i < 8; i++) {
 			ptk_pte_t e = F->hooks->make_table(F, l, oas[i]);
 
@@ -197,8 +212,9 @@ PTK_TEST(leaf_roundtrip)
 	ptk_test_rand(&r);
 	for (l = 0; l < F->levels; l++) {
 		unsigned int shift = F->level_shift[l];
-		uint64_t oas[4] = { 0, 1ull << shift, max_oa(shift),
-				    ptk_rand_next(&r) & max_oa(shift) };
+		uint64_t top = max_oa_in(leaf_bits(l), shift);
+		uint64_t oas[4] = { 0, 1ull << shift, top,
+				    ptk_rand_next(&r) & top };
 
 		if (!leaf_ok(l)) {
 			ptk_pte_t bits;
@@ -228,6 +244,18 @@ static void make_arena(struct ptk_mem_arena *a)
 	PTK_ASSERT_RC(ptk_mem_arena_create(a, ARENA_BASE, ARENA_SIZE), 0);
 }
 
+/* The level whose leaves (or groups) are 2^lg2 bytes. */
+static unsigned int level_of(unsigned int lg2)
+{
+	unsigned int l;
+
+	for (l = 0; l < F->levels; l++)
+		if (lg2 >= F->level_shift[l] &&
+		    lg2 <= F->level_shift[l] + F->contig_lg2[l])
+			return l;
+	return 0;
+}
+
 /* Map and translate one page of every page size the format has. */
 PTK_TEST(every_page_size)
 {
@@ -247,7 +275,7 @@ PTK_TEST(every_page_size)
 			continue;
 		/* A size-aligned VA in the low half, OA near the top. */
 		va = canon(size * 3 > lg2_mask(F->va_bits - 1) ? 0 : size * 3);
-		oa = max_oa(lg2) - size;
+		oa = max_oa_in(leaf_bits(level_of(lg2)), lg2) - size;
 		if (lg2 + 1u >= F->va_bits)
 			va = 0;
 		ptk_gather_init(&g);
@@ -392,7 +420,7 @@ PTK_TEST(random_entries)
 					s += F->contig_lg2[l];
 				PTK_EXPECT_EQ(oa & lg2_mask(F->level_shift[l]),
 					      0);
-				PTK_EXPECT(oa <= lg2_mask(F->oa_bits));
+				PTK_EXPECT(oa <= lg2_mask(leaf_bits(l)));
 				F->hooks->decode(F, l, e, &at);
 				(void)s;
 			} else if (k == PTK_ENTRY_TABLE) {

@@ -546,7 +546,7 @@ PTK_TEST(geometry)
 		  2,
 		  2,
 		  32,
-		  32,
+		  40, /* PSE-36; 4K leaves and tables: 32 (below) */
 		  { 12, 22 },
 		  { 10, 10 },
 		  0x3,
@@ -602,6 +602,13 @@ PTK_TEST(geometry)
 		PTK_EXPECT_EQ(f->entry_lg2, want[i].entry_lg2);
 		PTK_EXPECT_EQ(f->va_bits, want[i].va_bits);
 		PTK_EXPECT_EQ(f->oa_bits, want[i].oa_bits);
+		if (f == &ptk_fmt_x86_32) {
+			/* SDM 4.3, Tables 4-5/4-6: a PTE and a PDE pointing
+			 * to a table hold address bits 31:12 only. */
+			PTK_EXPECT_EQ(f->leaf_oa_bits[0], 32);
+			PTK_EXPECT_EQ(f->leaf_oa_bits[1], 40);
+			PTK_EXPECT_EQ(f->table_oa_bits, 32);
+		}
 		PTK_EXPECT_EQ(f->leaf_levels, want[i].leaf_levels);
 		PTK_EXPECT_EQ(f->features, 0);
 		PTK_EXPECT_EQ(ptk_fmt_page_sizes(f), want[i].sizes);
