@@ -6,6 +6,8 @@
  *
  * Every ptkit function that can fail returns an int: 0 (or a positive,
  * documented value) on success and a negative PTK_E* code on failure.
+ * The PTK_E* constants are negative already (PTK_EINVAL == -1): a hook
+ * or a callback returns PTK_EINVAL, never -PTK_EINVAL.
  * PTK_ERROR_MAP() below is the single source of truth for names, values
  * and messages. The values are pinned: a code never changes its number,
  * new codes are only ever appended. There is no global or thread-local

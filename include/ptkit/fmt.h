@@ -55,8 +55,8 @@ struct ptk_impl_ops;
  *             @bits (as returned by @encode for the same level).
  * @encode: Turn @attrs into the non-address bits of a leaf at @level,
  *          including whatever marks the entry as a present leaf.
- *          Return 0, -PTK_EPROT if the format cannot express @attrs
- *          (unless @flags has PTK_ENC_SUPERSET), -PTK_EINVAL for
+ *          Return 0, PTK_EPROT if the format cannot express @attrs
+ *          (unless @flags has PTK_ENC_SUPERSET), PTK_EINVAL for
  *          out-of-range fields.
  * @decode: The format-neutral attributes of the leaf @pte at @level.
  * @is_contig: Whether the leaf @pte is part of a contiguous group (ARM's
@@ -158,7 +158,7 @@ struct ptk_fmt {
  *
  * Context: Any context.
  *
- * Return: 0, -PTK_EVERSION or -PTK_EINVAL.
+ * Return: 0, PTK_EVERSION or PTK_EINVAL.
  */
 int ptk_fmt_check(const struct ptk_fmt *f);
 

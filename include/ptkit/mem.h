@@ -37,7 +37,7 @@ extern "C" {
  * @version: PTK_MEM_OPS_VERSION
  * @alloc: Allocate 2^@size_lg2 bytes, aligned to their size and zeroed.
  *         Store the output address in *@oa_out and a pointer to it in
- *         *@ptr_out. Return 0 or -PTK_ENOMEM; on failure nothing is
+ *         *@ptr_out. Return 0 or PTK_ENOMEM; on failure nothing is
  *         allocated.
  * @free: Give back a block @alloc returned, with the same @size_lg2.
  * @map: Return a pointer to 2^@size_lg2 bytes at @oa, or NULL when no
@@ -123,7 +123,7 @@ struct ptk_mem_arena {
  *
  * Context: Any context; allocates nothing. Usable freestanding.
  *
- * Return: 0, or -PTK_EINVAL for a NULL buffer, a zero size, a range
+ * Return: 0, or PTK_EINVAL for a NULL buffer, a zero size, a range
  * that wraps, or misaligned @buf / @base.
  */
 int ptk_mem_arena_init(struct ptk_mem_arena *a, void *buf, ptk_oa_t base,
@@ -137,7 +137,7 @@ int ptk_mem_arena_init(struct ptk_mem_arena *a, void *buf, ptk_oa_t base,
  *
  * Context: Host builds only (uses the C library's allocator).
  *
- * Return: 0, -PTK_EINVAL (see ptk_mem_arena_init()) or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL (see ptk_mem_arena_init()) or PTK_ENOMEM.
  */
 int ptk_mem_arena_create(struct ptk_mem_arena *a, ptk_oa_t base, uint64_t size);
 

@@ -105,7 +105,7 @@ struct ptk_notifier {
  *
  * Context: Like a mutation: no operation on @t may run concurrently.
  *
- * Return: 0, -PTK_EINVAL (NULL, already registered) or -PTK_EVERSION.
+ * Return: 0, PTK_EINVAL (NULL, already registered) or PTK_EVERSION.
  */
 int ptk_notifier_register(struct ptk_table *t, struct ptk_notifier *n);
 
@@ -116,7 +116,7 @@ int ptk_notifier_register(struct ptk_table *t, struct ptk_notifier *n);
  *
  * Context: Like a mutation.
  *
- * Return: 0, or -PTK_ENOENT if @n is not registered on @t.
+ * Return: 0, or PTK_ENOENT if @n is not registered on @t.
  */
 int ptk_notifier_unregister(struct ptk_table *t, struct ptk_notifier *n);
 

@@ -44,12 +44,12 @@ extern "C" {
  *
  * Holes are skipped. A huge leaf (or contiguous group) the range covers
  * only in part is split first with PTK_PROTECT_SPLIT; without it the
- * call fails with -PTK_ESPLIT and nothing changes.
+ * call fails with PTK_ESPLIT and nothing changes.
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, -PTK_EINVAL, -PTK_EALIGN, -PTK_EOVERFLOW, -PTK_ERANGE,
- * -PTK_ESPLIT, -PTK_EPROT, -PTK_ECORRUPT or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE,
+ * PTK_ESPLIT, PTK_EPROT, PTK_ECORRUPT or PTK_ENOMEM.
  */
 int ptk_protect(struct ptk_table *t, ptk_va_t va, uint64_t len, uint32_t prot,
 		unsigned int flags, struct ptk_gather *g);
@@ -91,8 +91,8 @@ typedef int (*ptk_harvest_fn)(ptk_va_t va, uint64_t len, unsigned int found,
  * change the table.
  *
  * Return: 0, @fn's non-zero value (pages before it were cleared as
- * asked), -PTK_EINVAL, -PTK_EALIGN, -PTK_EOVERFLOW, -PTK_ERANGE or
- * -PTK_ECORRUPT (then nothing was cleared).
+ * asked), PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE or
+ * PTK_ECORRUPT (then nothing was cleared).
  */
 int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
 		unsigned int what, unsigned int flags, ptk_harvest_fn fn,
@@ -113,13 +113,13 @@ int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
  * @dst gets tables of its own; leaves keep their size where the range
  * covers them whole. Part of a huge leaf is copied as smaller leaves;
  * with PTK_COPY_COW that would change @src outside the range, so it
- * fails with -PTK_ESPLIT (split the leaf first).
+ * fails with PTK_ESPLIT (split the leaf first).
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *
- * Return: 0, -PTK_EINVAL (NULL tables, different formats), -PTK_EALIGN,
- * -PTK_EOVERFLOW, -PTK_ERANGE, -PTK_EEXIST (@dst not empty there),
- * -PTK_ESPLIT, -PTK_ECORRUPT or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL (NULL tables, different formats), PTK_EALIGN,
+ * PTK_EOVERFLOW, PTK_ERANGE, PTK_EEXIST (@dst not empty there),
+ * PTK_ESPLIT, PTK_ECORRUPT or PTK_ENOMEM.
  */
 int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
 	     uint64_t len, unsigned int flags, struct ptk_gather *g);
@@ -144,9 +144,9 @@ int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *
- * Return: 0, -PTK_EINVAL (overlap), -PTK_EALIGN, -PTK_EOVERFLOW,
- * -PTK_ERANGE, -PTK_EEXIST (destination not empty), -PTK_ESPLIT,
- * -PTK_ECORRUPT or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL (overlap), PTK_EALIGN, PTK_EOVERFLOW,
+ * PTK_ERANGE, PTK_EEXIST (destination not empty), PTK_ESPLIT,
+ * PTK_ECORRUPT or PTK_ENOMEM.
  */
 int ptk_move(struct ptk_table *t, ptk_va_t old_va, ptk_va_t new_va,
 	     uint64_t len, unsigned int flags, struct ptk_gather *g);
@@ -164,8 +164,8 @@ int ptk_move(struct ptk_table *t, ptk_va_t old_va, ptk_va_t new_va,
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, -PTK_EINVAL, -PTK_ERANGE, -PTK_ENOENT (no leaf or group
- * at @level there), -PTK_ECORRUPT or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL, PTK_ERANGE, PTK_ENOENT (no leaf or group
+ * at @level there), PTK_ECORRUPT or PTK_ENOMEM.
  */
 int ptk_split(struct ptk_table *t, ptk_va_t va, unsigned int level,
 	      struct ptk_gather *g);
@@ -184,9 +184,9 @@ int ptk_split(struct ptk_table *t, ptk_va_t va, unsigned int level,
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, -PTK_EINVAL, -PTK_ERANGE, -PTK_ENOENT (no table there),
- * -PTK_ENOTSUP (@level cannot hold leaves), -PTK_ENOTUNIFORM,
- * -PTK_ECORRUPT.
+ * Return: 0, PTK_EINVAL, PTK_ERANGE, PTK_ENOENT (no table there),
+ * PTK_ENOTSUP (@level cannot hold leaves), PTK_ENOTUNIFORM,
+ * PTK_ECORRUPT.
  */
 int ptk_collapse(struct ptk_table *t, ptk_va_t va, unsigned int level,
 		 struct ptk_gather *g);

@@ -59,6 +59,7 @@ struct ptk_table {
 	unsigned int linear;
 	unsigned int flags;
 	uint64_t nr_tables[PTK_MAX_LEVELS];
+	uint64_t tables_sum;
 	struct ptk_notifier *notifiers;
 	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
 		     struct ptk_xlate *out);
@@ -148,8 +149,8 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  *
  * Context: Any context that may call @mem's alloc.
  *
- * Return: 0, -PTK_EINVAL / -PTK_EVERSION for a bad @fmt or @mem (see
- * ptk_fmt_check()), or -PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL / PTK_EVERSION for a bad @fmt or @mem (see
+ * ptk_fmt_check()), or PTK_ENOMEM.
  */
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, unsigned int flags);
@@ -168,8 +169,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
  *
  * Context: Any context.
  *
- * Return: 0, -PTK_EINVAL (bad arguments, @root misaligned or not mapped
- * by @mem) or -PTK_EVERSION.
+ * Return: 0, PTK_EINVAL (bad arguments, @root misaligned or not mapped
+ * by @mem) or PTK_EVERSION.
  */
 int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, ptk_oa_t root,
@@ -251,10 +252,10 @@ uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0; -PTK_EINVAL (NULL arguments, zero length, unknown flags),
- * -PTK_EALIGN, -PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
- * -PTK_ERANGE (outside the VA space or OA above oa_bits), -PTK_EEXIST
- * (something is mapped in the range), -PTK_EPROT, -PTK_ENOMEM.
+ * Return: 0; PTK_EINVAL (NULL arguments, zero length, unknown flags),
+ * PTK_EALIGN, PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
+ * PTK_ERANGE (outside the VA space or OA above oa_bits), PTK_EEXIST
+ * (something is mapped in the range), PTK_EPROT, PTK_ENOMEM.
  */
 int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 	    const struct ptk_attrs *attrs, unsigned int flags,
@@ -274,13 +275,13 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
  * Holes in the range are fine. Tables that become empty are unlinked
  * (and freed after ptk_table_flush()); the root is never freed. Without
  * PTK_UNMAP_SPLIT, a huge leaf that the range cuts makes the call fail
- * with -PTK_ESPLIT and nothing changes. All or nothing, like ptk_map().
+ * with PTK_ESPLIT and nothing changes. All or nothing, like ptk_map().
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, -PTK_EINVAL, -PTK_EALIGN, -PTK_EOVERFLOW, -PTK_ERANGE,
- * -PTK_ESPLIT, -PTK_ECORRUPT (an invalid entry in the range) or
- * -PTK_ENOMEM (splitting needed a table).
+ * Return: 0, PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE,
+ * PTK_ESPLIT, PTK_ECORRUPT (an invalid entry in the range) or
+ * PTK_ENOMEM (splitting needed a table).
  */
 int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 	      unsigned int flags, struct ptk_gather *g);
@@ -310,8 +311,8 @@ struct ptk_xlate {
  * The hot path: an inline call straight into the table's engine instance
  * (the function is also exported, for bindings).
  *
- * Return: 0, -PTK_ENOENT (not mapped), -PTK_ERANGE (outside the VA space),
- * -PTK_EINVAL (@t NULL or not set up) or -PTK_ECORRUPT (an invalid entry
+ * Return: 0, PTK_ENOENT (not mapped), PTK_ERANGE (outside the VA space),
+ * PTK_EINVAL (@t NULL or not set up) or PTK_ECORRUPT (an invalid entry
  * on the way).
  */
 inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
@@ -331,7 +332,7 @@ inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
  *
  * Context: Any context.
  *
- * Return: 0, or -PTK_EINVAL if @pte is not a leaf at @level.
+ * Return: 0, or PTK_EINVAL if @pte is not a leaf at @level.
  */
 int ptk_leaf_attrs(struct ptk_attrs *out, const struct ptk_table *t,
 		   unsigned int level, ptk_pte_t pte);
@@ -385,7 +386,7 @@ struct ptk_walk_table {
  * @pre_table: Before the entries of a table below the root are visited
  * @post_table: After them
  * @invalid: A malformed entry at @level spanning [@va, @last]; when NULL
- *           the walk stops with -PTK_ECORRUPT
+ *           the walk stops with PTK_ECORRUPT
  *
  * Each hook returns 0 to go on, a positive value to stop the walk and
  * make ptk_walk() return that value, or a negative error to stop and
@@ -421,8 +422,8 @@ struct ptk_walk_ops {
  * Context: Readers only; see ptk_table for locking.
  *
  * Return: 0 when the whole range was visited, a hook's positive or
- * negative return value, -PTK_EINVAL, -PTK_EOVERFLOW, -PTK_ERANGE (no
- * part of the range is in the VA space) or -PTK_ECORRUPT.
+ * negative return value, PTK_EINVAL, PTK_EOVERFLOW, PTK_ERANGE (no
+ * part of the range is in the VA space) or PTK_ECORRUPT.
  */
 int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 	     const struct ptk_walk_ops *ops, void *arg);
@@ -468,7 +469,7 @@ struct ptk_check {
  *
  * Context: Readers only. Cost: the whole tree.
  *
- * Return: 0, or -PTK_ECORRUPT with @out describing the first problem.
+ * Return: 0, or PTK_ECORRUPT with @out describing the first problem.
  */
 int ptk_table_check(struct ptk_check *out, const struct ptk_table *t);
 

@@ -47,7 +47,7 @@ typedef uint64_t ptk_pte_t;
 
 /*
  * Format-neutral protections. A format encodes exactly what it can
- * express; anything else fails with -PTK_EPROT unless the caller passes
+ * express; anything else fails with PTK_EPROT unless the caller passes
  * PTK_MAP_SUPERSET, which picks the nearest wider protection.
  */
 #define PTK_PROT_READ 0x1u
@@ -66,12 +66,14 @@ typedef uint64_t ptk_pte_t;
  * struct ptk_attrs - What a leaf grants, in format-neutral terms
  * @prot: PTK_PROT_* bits
  * @flags: PTK_ATTR_* bits
- * @memtype: The format's memory-type index: on x86 the 3-bit PAT index
- *           (PAT << 2 | PCD << 1 | PWT), on ARM the AttrIndx/MemAttr
- *           field, on RISC-V the PBMT field. 0 is normal write-back
- *           memory on every built-in format in its usual configuration.
- * @sw: Bits the format leaves to software, packed from bit 0 upwards in
- *      the order the format header lists them (x86: bits 9-11, 52-58).
+ * @memtype: The format's memory-type field: on x86 the 3-bit PAT index
+ *           (PAT << 2 | PCD << 1 | PWT), on EPT the memory type itself
+ *           (6 is write-back, 0 uncacheable), on ARM the AttrIndx /
+ *           MemAttr field, on RISC-V the PBMT field. Each format header
+ *           says what its values mean.
+ * @sw: Format-specific bits with no neutral meaning, packed from bit 0
+ *      upwards in the order the format header lists them (x86-64: bits
+ *      9-11 then 52-62, which includes the protection key in 62:59).
  */
 struct ptk_attrs {
 	uint32_t prot;

@@ -509,8 +509,7 @@ PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c, void *tbl,
 				PTK_ASSERT(!"release: table not addressable");
 		}
 	}
-	if (t->nr_tables[l])
-		t->nr_tables[l]--;
+	ptk_table__unlinked(t, l, oa);
 	ptk_gather__defer_free(c->g, oa, tbl, PTK_NS(tbl_lg2)(f, l));
 	return 0;
 }
@@ -615,14 +614,16 @@ static PTK_ALWAYS_INLINE int PTK_NS(split_bits)(const struct ptk_fmt *f,
 }
 
 /*
- * Replace the huge leaf at entry @idx of @tbl (level @l) by a table of
- * level l-1: empty when @empty (the caller overwrites all of it), else
- * holding leaves with the same translation. Real run only.
+ * Replace the huge leaf at entry @idx of @tbl (level @l, mapping from
+ * @e_va) by a table of level l-1: empty when @empty (the caller overwrites
+ * all of it), else holding leaves with the same translation. The whole
+ * leaf is gathered: a TLB may hold it as one entry, and Arm requires
+ * break-before-make for a change of block size. Real run only.
  */
 static PTK_ALWAYS_INLINE void *PTK_NS(split_leaf)(struct PTK_NS(mut_ctx) * c,
 						  unsigned int l, void *tbl,
 						  uint64_t idx, ptk_pte_t pte,
-						  bool empty)
+						  bool empty, ptk_va_t e_va)
 {
 	const struct ptk_fmt *f = c->t->fmt;
 	ptk_oa_t coa;
@@ -639,7 +640,9 @@ static PTK_ALWAYS_INLINE void *PTK_NS(split_leaf)(struct PTK_NS(mut_ctx) * c,
 		(f, l - 1, child, ptkf_leaf_oa(f, l, pte), bits);
 	}
 	PTK_NS(st)(f, tbl, idx, ptkf_make_table(f, l, coa));
-	c->t->nr_tables[l - 1]++;
+	ptk_table__linked(c->t, l - 1, coa);
+	ptk_gpend__add(&c->gp, c->g, e_va,
+		       e_va | ptk_lg2_mask(ptkf_shift(f, l)));
 	return child;
 }
 
@@ -914,7 +917,7 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 
 				PTK_NS(st)
 				(f, tbl, idx, ptkf_make_table(f, l, coa));
-				t->nr_tables[l - 1]++;
+				ptk_table__linked(t, l - 1, coa);
 				PTK_NS(map_at)(l - 1, c, child, a, b);
 			}
 			break;
@@ -953,10 +956,9 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 				if (rc)
 					return rc;
 			} else {
-				void *child = PTK_NS(split_leaf)(c, l, tbl, idx,
-								 pte, full);
+				void *child = PTK_NS(split_leaf)(
+					c, l, tbl, idx, pte, full, e_va);
 
-				ptk_gpend__add(&c->gp, c->g, a, b);
 				PTK_NS(map_at)(l - 1, c, child, a, b);
 			}
 			break;
@@ -1083,8 +1085,8 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				if (rc)
 					return rc;
 			} else {
-				void *child = PTK_NS(split_leaf)(c, l, tbl, idx,
-								 pte, false);
+				void *child = PTK_NS(split_leaf)(
+					c, l, tbl, idx, pte, false, e_va);
 
 				PTK_NS(unmap_at)(l - 1, c, child, a, b);
 			}
@@ -1115,8 +1117,7 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				return rc;
 			if (!c->dry && PTK_NS(table_empty)(f, l - 1, child)) {
 				PTK_NS(st)(f, tbl, idx, 0);
-				if (t->nr_tables[l - 1])
-					t->nr_tables[l - 1]--;
+				ptk_table__unlinked(t, l - 1, coa);
 				ptk_gather__defer_free(c->g, coa, child,
 						       PTK_NS(tbl_lg2)(f,
 								       l - 1));
@@ -1206,6 +1207,7 @@ struct PTK_NS(check_ctx) {
 	const struct ptk_table *t;
 	struct ptk_check *out;
 	bool owned;
+	uint64_t sum;
 };
 
 PTK_LEVELS_DECLARE(check,
@@ -1305,12 +1307,14 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 			if (coa & ptk_lg2_mask(clg2))
 				return PTK_NS(check_fail)(c, l, e_va,
 							  "misaligned table");
-			child = PTK_NS(tptr)(t, coa, clg2);
+			/* The checked path: the tree may be corrupt. */
+			child = ptk_table__ptr(t, coa, clg2);
 			if (!child)
 				return PTK_NS(check_fail)(c, l, e_va,
 							  "table not "
 							  "addressable");
 			c->out->tables[l - 1]++;
+			c->sum += ptk_oa_mix(coa);
 			rc = PTK_NS(check_at)(l - 1, c, child, e_va);
 			if (rc)
 				return rc;
@@ -1339,6 +1343,7 @@ static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)
 	c.t = t;
 	c.out = out;
 	c.owned = !(t->flags & PTK_TABLE__ATTACHED);
+	c.sum = 0;
 	rc = PTK_NS(check_at)(ptkf_levels(f) - 1, &c, t->root, 0);
 	if (rc)
 		return rc;
@@ -1351,6 +1356,11 @@ static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)
 			out->what = "table count differs from allocations";
 			return PTK_ECORRUPT;
 		}
+	}
+	if (c.sum != t->tables_sum) {
+		out->bad_va = 0;
+		out->what = "a table is reached twice or one is orphaned";
+		return PTK_ECORRUPT;
 	}
 	return 0;
 }

@@ -199,8 +199,9 @@ PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 					if (rc)
 						return rc;
 				} else {
-					void *child = PTK_NS(split_leaf)(
-						c, l, tbl, idx, pte, false);
+					void *child = PTK_NS(
+						split_leaf)(c, l, tbl, idx, pte,
+							    false, e_va);
 
 					PTK_NS(prot_at)(l - 1, c, child, a, b);
 				}
@@ -623,7 +624,7 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				dchild = PTK_NS(take)(c, l - 1, &coa);
 				PTK_NS(st)
 				(f, dtbl, idx, ptkf_make_table(f, l, coa));
-				t->nr_tables[l - 1]++;
+				ptk_table__linked(t, l - 1, coa);
 			}
 			rc = PTK_NS(copy_at)(l - 1, c, schild, dchild, a, b);
 			if (rc)
@@ -788,7 +789,7 @@ static int PTK_NS(dst_slot)(struct PTK_NS(mut_ctx) * c, unsigned int l,
 
 				PTK_NS(st)
 				(f, tbl, idx, ptkf_make_table(f, lv, coa));
-				t->nr_tables[lv - 1]++;
+				ptk_table__linked(t, lv - 1, coa);
 				tbl = child;
 			}
 			continue;
@@ -1011,8 +1012,7 @@ static int PTK_NS(split)(struct ptk_table *t, ptk_va_t va, unsigned int l,
 		if (rc)
 			return rc;
 		c.dry = false;
-		PTK_NS(split_leaf)(&c, l, tbl, idx, e, false);
-		ptk_gpend__add(&c.gp, g, e_va, e_va | ptk_lg2_mask(shift));
+		PTK_NS(split_leaf)(&c, l, tbl, idx, e, false, e_va);
 	}
 	ptk_gpend__flush(&c.gp, g);
 	return 0;
@@ -1067,8 +1067,7 @@ static int PTK_NS(collapse)(struct ptk_table *t, ptk_va_t va, unsigned int l,
 	if (rc)
 		return rc;
 	PTK_NS(st)(f, tbl, idx, ptkf_make_leaf(f, l, oa0, bits));
-	if (t->nr_tables[l - 1])
-		t->nr_tables[l - 1]--;
+	ptk_table__unlinked(t, l - 1, coa);
 	ptk_gather__defer_free(g, coa, child, PTK_NS(tbl_lg2)(f, l - 1));
 	ptk_gather_add(g, e_va, e_va | ptk_lg2_mask(shift));
 	return 0;

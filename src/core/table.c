@@ -133,7 +133,8 @@ int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
 	lg2 = root_lg2(fmt);
-	if (root & ptk_lg2_mask(lg2 < PTK_MEM_MIN_LG2 ? lg2 : PTK_MEM_MIN_LG2))
+	/* A root table is aligned to its size, as the hardware requires. */
+	if (root & ptk_lg2_mask(lg2))
 		return PTK_EINVAL;
 	table_setup(t, fmt, mem, flags | PTK_TABLE__ATTACHED);
 	t->linear = PTK_LIN_NONE; /* entries are not ours: check them */

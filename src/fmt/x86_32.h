@@ -24,7 +24,7 @@
  *   prot     32-bit paging has no execute-disable and no "not readable":
  *            every present page is readable and executable (section 4.6).
  *            READ and EXEC are therefore required: a request without
- *            either fails with -PTK_EPROT, or with PTK_ENC_SUPERSET is
+ *            either fails with PTK_EPROT, or with PTK_ENC_SUPERSET is
  *            widened to include them. WRITE -> R/W (bit 1), USER -> U/S
  *            (bit 2).
  *   flags    GLOBAL -> G (bit 8), ACCESSED -> A (bit 5), DIRTY -> D (6).
@@ -36,7 +36,7 @@
  * (the entries hold address bits 31:12 only); a 4 MiB page may lie
  * anywhere below 2^40. The format says so with per-level OA limits
  * (PTKF_LEAF_OA_BITS, PTKF_TABLE_OA_BITS): the engine refuses with
- * -PTK_ERANGE a 4 KiB leaf, a split, or a table (from a provider such as
+ * PTK_ERANGE a 4 KiB leaf, a split, or a table (from a provider such as
  * the host heap of a 64-bit process) that would not fit, rather than
  * truncate it.
  *

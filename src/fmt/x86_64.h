@@ -10,8 +10,9 @@
  *
  * Assumptions, as a 64-bit OS configures the CPU: IA32_EFER.NXE = 1 (bit
  * 63 is XD, not reserved) and MAXPHYADDR = 52 (no reserved bits between
- * the address and bit 52). Protection keys (bits 62:59) and the ignored
- * bits 52-58 and 9-11 are carried as ptk_attrs.sw.
+ * the address and bit 52). The ignored bits 9-11 and 52-58 and the
+ * protection key (bits 62:59, Table 4-20, when CR4.PKE/PKS is set) are
+ * carried as ptk_attrs.sw: bits 0-2 and 3-13.
  *
  * Levels: ptkit level 0 = PT (PTE, 4 KiB pages), 1 = PD (PDE, 2 MiB),
  * 2 = PDPT (PDPTE, 1 GiB), 3 = PML4, 4 = PML5 (5-level only).

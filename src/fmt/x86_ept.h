@@ -48,13 +48,13 @@
  *            user-mode execute; it does not mean "user-accessible".
  *            Not expressible: W without R (a misconfiguration), and a
  *            leaf with none of R, W, X (not present). Both fail with
- *            -PTK_EPROT; with PTK_ENC_SUPERSET, READ is added.
+ *            PTK_EPROT; with PTK_ENC_SUPERSET, READ is added.
  *   flags    ACCESSED -> A (bit 8), DIRTY -> D (bit 9). EPT has no
  *            global translations (they are tagged with the EPTP): GLOBAL
- *            fails with -PTK_EPROT, or with PTK_ENC_SUPERSET is dropped
+ *            fails with PTK_EPROT, or with PTK_ENC_SUPERSET is dropped
  *            (a non-global translation grants the same access).
  *   memtype  the EPT memory type, bits 5:3, as is: 0 UC, 1 WC, 4 WT,
- *            5 WP, 6 WB. 2, 3 and 7 are reserved: -PTK_EINVAL. (Unlike
+ *            5 WP, 6 WB. 2, 3 and 7 are reserved: PTK_EINVAL. (Unlike
  *            the x86 PAT index, memtype 0 is uncacheable here; normal
  *            memory is 6.)
  *   sw       bit 0 -> ignore-PAT (bit 6), bit 1 -> suppress #VE (bit

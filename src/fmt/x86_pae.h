@@ -24,7 +24,7 @@
  * permission. There are no 1 GiB pages.
  *
  * What ptk_attrs maps to (as in x86_64.h):
- *   prot     every present page is readable: READ is required (-PTK_EPROT
+ *   prot     every present page is readable: READ is required (PTK_EPROT
  *            without it, unless PTK_ENC_SUPERSET). WRITE -> R/W (bit 1),
  *            USER -> U/S (bit 2), no EXEC -> XD (bit 63).
  *   flags    GLOBAL -> G (bit 8), ACCESSED -> A (5), DIRTY -> D (6).

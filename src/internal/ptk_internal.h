@@ -73,6 +73,31 @@ void ptk_table__check_or_bug(const struct ptk_table *t);
 #define PTK_CHECK_MUTATION(t) ((void)0)
 #endif
 
+/*
+ * Bookkeeping of the tables linked below the root: a count per level and
+ * a sum of a bijective mix of their OAs, so the checker can tell a table
+ * reached twice (and another orphaned) from the right set.
+ */
+static inline uint64_t ptk_oa_mix(ptk_oa_t oa)
+{
+	return oa * 0x9e3779b97f4a7c15ull; /* odd: a bijection mod 2^64 */
+}
+
+static inline void ptk_table__linked(struct ptk_table *t, unsigned int level,
+				     ptk_oa_t oa)
+{
+	t->nr_tables[level]++;
+	t->tables_sum += ptk_oa_mix(oa);
+}
+
+static inline void ptk_table__unlinked(struct ptk_table *t, unsigned int level,
+				       ptk_oa_t oa)
+{
+	if (t->nr_tables[level])
+		t->nr_tables[level]--;
+	t->tables_sum -= ptk_oa_mix(oa);
+}
+
 /* Check a mutation's (va, len) and convert it to [va, *last]. */
 int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 		     ptk_va_t *last);

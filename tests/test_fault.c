@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fault injection: every table allocation an operation makes may fail,
+ * and a failed operation leaves nothing behind.
+ *
+ * A provider wrapping a simulated arena fails its Nth allocation. For
+ * each scenario (a map into a fresh table; a map next to existing
+ * neighbours; a 1 GiB + 4 KiB range off every alignment; a replace that
+ * splits a huge leaf; unmaps with PTK_UNMAP_SPLIT that need tables), the
+ * operation is run with N = 1, 2, ... until it succeeds. After each
+ * failure: the return is PTK_ENOMEM; every byte of the arena outside
+ * free blocks equals the snapshot taken before (and blocks the operation
+ * took from above the old high-water mark are free again); the live
+ * block count, the per-level table counts and the gather are unchanged;
+ * ptk_table_check() passes. After the success, the table equals the
+ * reference model leaf by leaf.
+ *
+ * Each scenario runs for x86_64, x86_64_la57 and toy32, with both engine
+ * instances, and with the wrapper both linear (the engine converts
+ * addresses itself) and not (every access goes through mem->map).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ptkit.h"
+#include "harness/ptk_test.h"
+#include "model/arena_util.h"
+#include "model/ref_model.h"
+#include "model/toy_fmt.h"
+#include "model/walk_rec.h"
+
+struct fault_mem {
+	struct ptk_mem mem;
+	struct ptk_mem_arena *inner;
+	uint64_t calls;
+	uint64_t fail_at; /* 0: never */
+};
+
+static int fm_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa, void **ptr)
+{
+	struct fault_mem *fm = arg;
+
+	if (++fm->calls == fm->fail_at)
+		return PTK_ENOMEM;
+	return fm->inner->mem.ops->alloc(fm->inner->mem.arg, lg2, oa, ptr);
+}
+
+static void fm_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
+{
+	struct fault_mem *fm = arg;
+
+	fm->inner->mem.ops->free(fm->inner->mem.arg, oa, ptr, lg2);
+}
+
+static void *fm_map(void *arg, ptk_oa_t oa, unsigned int lg2)
+{
+	struct fault_mem *fm = arg;
+
+	return fm->inner->mem.ops->map(fm->inner->mem.arg, oa, lg2);
+}
+
+static const struct ptk_mem_ops fm_ops = {
+	.version = PTK_MEM_OPS_VERSION,
+	.alloc = fm_alloc,
+	.free = fm_free,
+	.map = fm_map,
+};
+
+static void fm_init(struct fault_mem *fm, struct ptk_mem_arena *inner,
+		    bool linear)
+{
+	memset(fm, 0, sizeof(*fm));
+	fm->inner = inner;
+	fm->mem.ops = &fm_ops;
+	fm->mem.arg = fm;
+	if (linear) {
+		fm->mem.flags = inner->mem.flags;
+		fm->mem.lin_delta = inner->mem.lin_delta;
+		fm->mem.lin_lo = inner->mem.lin_lo;
+		fm->mem.lin_hi = inner->mem.lin_hi;
+	}
+}
+
+struct fctx {
+	const struct ptk_fmt *f;
+	struct ptk_mem_arena arena;
+	struct fault_mem fm;
+	struct ptk_table t;
+	struct ref_model m;
+	struct walk_rec wr;
+	uint64_t s0, s1, sl; /* smallest, next, largest page sizes */
+	uint64_t base; /* a VA aligned to the largest page, mid-space */
+};
+
+static const struct ptk_attrs attrs_a = {
+	PTK_PROT_READ | PTK_PROT_WRITE | PTK_PROT_EXEC, 0, 0, 1
+};
+static const struct ptk_attrs attrs_b = {
+	PTK_PROT_READ | PTK_PROT_EXEC | PTK_PROT_USER, PTK_ATTR_ACCESSED, 0, 2
+};
+
+/* The table equals the model, leaf by leaf. */
+static void check_model(struct fctx *c, const char *what)
+{
+	size_t mi = 0, i;
+	uint64_t k;
+
+	PTK_ASSERT_OK(wr_walk(&c->wr, &c->t, 0, 0, true, WR_LEAVES));
+	for (i = 0; i < c->wr.n; i++) {
+		const struct wr_event *e = &c->wr.v[i];
+
+		for (k = 0; k < e->count; k++, mi++) {
+			const struct rm_leaf *l = &c->m.v[mi];
+			uint64_t off = k << e->size_lg2;
+
+			if (mi >= c->m.n || l->va != e->va + off ||
+			    l->oa != e->oa + off || l->level != e->level ||
+			    l->attrs.prot != e->attrs.prot ||
+			    l->attrs.sw != e->attrs.sw) {
+				PTK_FAIL("%s: leaf at 0x%" PRIx64 " level %u "
+					 "differs "
+					 "from the "
+					 "model",
+					 what, e->va + off, e->level);
+				return;
+			}
+		}
+	}
+	if (mi != c->m.n)
+		PTK_FAIL("%s: %zu leaves walked, model has %zu", what, mi,
+			 c->m.n);
+}
+
+static void setup(struct fctx *c, const struct ptk_fmt *f,
+		  unsigned int table_flags, bool linear)
+{
+	struct rm_geom g;
+	unsigned int top = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->f = f;
+	while (top + 1 < f->levels && (f->leaf_levels & (1u << (top + 1))))
+		top++;
+	c->s0 = UINT64_C(1) << f->level_shift[0];
+	c->s1 = UINT64_C(1) << f->level_shift[1];
+	c->sl = UINT64_C(1) << f->level_shift[top];
+	/* a few top-level entries up, so that ranges cross boundaries */
+	c->base = UINT64_C(3) << f->level_shift[f->levels - 1];
+	PTK_ASSERT_OK(ptk_mem_arena_create(&c->arena, 0x40000000, 16 << 20));
+	fm_init(&c->fm, &c->arena, linear);
+	PTK_ASSERT_OK(ptk_table_create(&c->t, f, &c->fm.mem, table_flags));
+	rm_geom_from_fmt(&g, f);
+	rm_init(&c->m, &g);
+}
+
+static void teardown(struct fctx *c)
+{
+	ptk_table_destroy(&c->t);
+	PTK_EXPECT_EQ(c->arena.stats.live, 0);
+	ptk_mem_arena_destroy(&c->arena);
+	rm_fini(&c->m);
+	wr_free(&c->wr);
+}
+
+/* A mapping that must work (scenario set-up), applied to the model too. */
+static void premap(struct fctx *c, uint64_t va, uint64_t len, uint64_t oa,
+		   const struct ptk_attrs *a)
+{
+	c->fm.fail_at = 0;
+	PTK_ASSERT_OK(ptk_map(&c->t, va, len, oa, a, 0, NULL));
+	PTK_ASSERT_OK(rm_map(&c->m, va, va + len - 1, oa, a, false, 0, NULL));
+}
+
+enum fop { F_MAP, F_MAP_REPLACE, F_UNMAP_SPLIT };
+
+/*
+ * Run one operation with allocation N failing, N = 1, 2, ...; return the
+ * number of allocations the successful run made.
+ */
+static uint64_t inject(struct fctx *c, const char *what, enum fop op,
+		       uint64_t va, uint64_t len, uint64_t oa,
+		       const struct ptk_attrs *a)
+{
+	uint64_t n, counts[PTK_MAX_LEVELS], diff, need;
+	struct ptk_gather g;
+	struct au_snap snap;
+	struct ptk_check chk;
+	unsigned int l;
+	int rc = 0;
+
+	for (n = 1; n < 64; n++) {
+		for (l = 0; l < c->f->levels; l++)
+			counts[l] = ptk_table_count(&c->t, l);
+		au_snap_take(&snap, &c->arena);
+		ptk_gather_init(&g);
+		c->fm.calls = 0;
+		c->fm.fail_at = n;
+		switch (op) {
+		case F_MAP:
+			rc = ptk_map(&c->t, va, len, oa, a, 0, &g);
+			break;
+		case F_MAP_REPLACE:
+			rc = ptk_map(&c->t, va, len, oa, a, PTK_MAP_REPLACE,
+				     &g);
+			break;
+		case F_UNMAP_SPLIT:
+			rc = ptk_unmap(&c->t, va, len, PTK_UNMAP_SPLIT, &g);
+			break;
+		}
+		need = c->fm.calls;
+		c->fm.fail_at = 0;
+		if (!rc) {
+			au_snap_free(&snap);
+			break;
+		}
+		if (rc != PTK_ENOMEM) {
+			PTK_FAIL("%s: allocation %" PRIu64 " failed: got %s, "
+				 "want PTK_ENOMEM",
+				 what, n, ptk_errname(rc));
+		}
+		diff = au_snap_diff(&snap, &c->arena);
+		if (diff != UINT64_MAX)
+			PTK_FAIL("%s: allocation %" PRIu64 " failed: arena "
+				 "byte at offset 0x%" PRIx64 " changed",
+				 what, n, diff);
+		if (c->arena.stats.live != snap.stats.live)
+			PTK_FAIL("%s: allocation %" PRIu64 " failed: live "
+				 "blocks %" PRIu64 " -> %" PRIu64,
+				 what, n, snap.stats.live, c->arena.stats.live);
+		for (l = 0; l < c->f->levels; l++)
+			if (ptk_table_count(&c->t, l) != counts[l])
+				PTK_FAIL("%s: allocation %" PRIu64 " failed: "
+					 "level %u table count changed",
+					 what, n, l);
+		if (g.nr || g.nr_free || g.flags)
+			PTK_FAIL("%s: allocation %" PRIu64 " failed: the "
+				 "gather was changed",
+				 what, n);
+		rc = ptk_table_check(&chk, &c->t);
+		if (rc)
+			PTK_FAIL("%s: allocation %" PRIu64 " failed: "
+				 "ptk_table_check: %s (%s)",
+				 what, n, ptk_errname(rc),
+				 chk.what ? chk.what : "?");
+		check_model(c, what);
+		au_snap_free(&snap);
+		if (ptk_test_failures())
+			ptk_test_abort();
+	}
+	PTK_ASSERT_OK(rc);
+	/* The successful run made n - 1 allocations: all were tried. */
+	PTK_EXPECT_EQ(need, n - 1);
+	ptk_table_flush(&c->t, &g);
+
+	switch (op) {
+	case F_MAP:
+	case F_MAP_REPLACE:
+		PTK_ASSERT_OK(rm_map(&c->m, va, va + len - 1, oa, a,
+				     op == F_MAP_REPLACE, 0, NULL));
+		break;
+	case F_UNMAP_SPLIT:
+		PTK_ASSERT_OK(rm_unmap(&c->m, va, va + len - 1, true, NULL));
+		break;
+	}
+	check_model(c, what);
+	PTK_EXPECT_OK(ptk_table_check(NULL, &c->t));
+	return n - 1;
+}
+
+/*
+ * All scenarios on one format / instance / provider mode; returns the
+ * allocations that were made to fail in total.
+ */
+static uint64_t scenarios(const struct ptk_fmt *f, unsigned int table_flags,
+			  bool linear)
+{
+	struct fctx c;
+	uint64_t b, total = 0, n;
+
+	/* 1: a single page in a fresh table needs a table per level */
+	setup(&c, f, table_flags, linear);
+	b = c.base;
+	n = inject(&c, "fresh", F_MAP, b + 5 * c.s0, c.s0, 0x7000, &attrs_a);
+	PTK_EXPECT_EQ(n, f->levels - 1u);
+	total += n;
+	teardown(&c);
+
+	/* 2: next to neighbours, some tables exist and some do not */
+	setup(&c, f, table_flags, linear);
+	b = c.base;
+	premap(&c, b, c.s0, 0x1000, &attrs_a);
+	premap(&c, b + 3 * c.s1 + 8 * c.s0, c.s0, 0x2000, &attrs_b);
+	premap(&c, b + 4 * c.s1 + 2 * c.sl, c.s1, 0, &attrs_a);
+	total += inject(&c, "neighbours", F_MAP, b + 2 * c.s0,
+			3 * c.s1 + 5 * c.s0, 0x10000, &attrs_b);
+	teardown(&c);
+
+	/* 3: largest page + one small page, off every alignment, across a
+	 * top-level boundary */
+	setup(&c, f, table_flags, linear);
+	b = c.base + c.s1 - c.s0;
+	total += inject(&c, "unaligned", F_MAP, b - c.sl, c.sl + c.s0,
+			(c.sl * 5) + c.s1 - c.s0, &attrs_a);
+	teardown(&c);
+
+	/* 4: replacing one page inside the largest leaf splits it down */
+	setup(&c, f, table_flags, linear);
+	b = c.base;
+	premap(&c, b, c.sl, c.sl, &attrs_a);
+	n = inject(&c, "replace-split", F_MAP_REPLACE, b + c.s1 + c.s0, c.s0,
+		   0x3000, &attrs_b);
+	PTK_EXPECT(n >= 1);
+	total += n;
+	teardown(&c);
+
+	/* 5: unmap with split, inside the largest leaf and across two */
+	setup(&c, f, table_flags, linear);
+	b = c.base;
+	premap(&c, b, 2 * c.sl, 0, &attrs_a);
+	total += inject(&c, "unmap-split", F_UNMAP_SPLIT, b + c.sl - 3 * c.s0,
+			7 * c.s0, 0, NULL);
+	total += inject(&c, "unmap-split-2", F_UNMAP_SPLIT,
+			b + 3 * c.s1 + 5 * c.s0, c.s0, 0, NULL);
+	teardown(&c);
+
+	/* 6: creating the table itself */
+	{
+		struct ptk_mem_arena a;
+		struct fault_mem fm;
+		struct ptk_table t;
+
+		PTK_ASSERT_OK(ptk_mem_arena_create(&a, 0x40000000, 1 << 20));
+		fm_init(&fm, &a, linear);
+		fm.fail_at = 1;
+		PTK_EXPECT_RC(ptk_table_create(&t, f, &fm.mem, table_flags),
+			      PTK_ENOMEM);
+		PTK_EXPECT_EQ(a.stats.live, 0);
+		ptk_mem_arena_destroy(&a);
+	}
+	return total;
+}
+
+static void run(const struct ptk_fmt *f)
+{
+	uint64_t n = 0;
+	int mode;
+
+	for (mode = 0; mode < 4; mode++)
+		n += scenarios(f, mode & 1 ? PTK_TABLE_GENERIC : 0, mode & 2);
+	printf("%s: %" PRIu64 " injected failures\n", f->name, n);
+}
+
+PTK_TEST(fault_x86_64)
+{
+	run(&ptk_fmt_x86_64);
+}
+
+PTK_TEST(fault_x86_64_la57)
+{
+	run(&ptk_fmt_x86_64_la57);
+}
+
+PTK_TEST(fault_toy32)
+{
+	run(&toy_fmt);
+}
+
+static const struct ptk_test tests[] = {
+	PTK_TEST_ENTRY(fault_x86_64),
+	PTK_TEST_ENTRY(fault_x86_64_la57),
+	PTK_TEST_ENTRY(fault_toy32),
+	PTK_TEST_END,
+};
+
+PTK_TEST_MAIN(tests)
