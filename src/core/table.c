@@ -71,6 +71,18 @@ static unsigned int root_lg2(const struct ptk_fmt *f)
 	return f->level_bits[f->levels - 1] + f->entry_lg2;
 }
 
+/*
+ * What a root is allocated with: its size, but at least 64 bytes, which
+ * Arm requires of small top tables with 52-bit output addresses (Arm ARM
+ * D8.2.5.2) and which costs nothing elsewhere.
+ */
+static unsigned int root_alloc_lg2(const struct ptk_fmt *f)
+{
+	unsigned int lg2 = root_lg2(f);
+
+	return lg2 < 6 ? 6 : lg2;
+}
+
 /* Whether the format can point to a table at @oa (CR3 and the like). */
 static bool root_fits(const struct ptk_fmt *f, ptk_oa_t oa)
 {
@@ -107,9 +119,9 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 	/* Tables ptkit allocates are trusted: convert them by offset. */
 	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED
 						  : PTK_LIN_NONE;
-	rc = ptk_table__alloc(t, root_lg2(fmt), &t->root_oa, &t->root);
+	rc = ptk_table__alloc(t, root_alloc_lg2(fmt), &t->root_oa, &t->root);
 	if (rc == 0 && !root_fits(fmt, t->root_oa)) {
-		ptk_table__free(t, t->root_oa, t->root, root_lg2(fmt));
+		ptk_table__free(t, t->root_oa, t->root, root_alloc_lg2(fmt));
 		rc = PTK_ERANGE;
 	}
 	if (rc < 0) {
@@ -153,7 +165,8 @@ void ptk_table_destroy(struct ptk_table *t)
 		return;
 	if (!(t->flags & PTK_TABLE__ATTACHED) || (t->flags & PTK_TABLE_OWNED)) {
 		t->ops->destroy(t);
-		ptk_table__free(t, t->root_oa, t->root, root_lg2(t->fmt));
+		ptk_table__free(t, t->root_oa, t->root,
+				root_alloc_lg2(t->fmt));
 	}
 	PTK_MEMSET(t, 0, sizeof(*t));
 }
