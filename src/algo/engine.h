@@ -542,6 +542,11 @@ struct PTK_NS(mut_ctx) {
 	uint64_t need[PTK_MAX_LEVELS];
 	struct ptk_pool pool[PTK_MAX_LEVELS];
 	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
+	/* The last new table the dry run counted per level (its VA base):
+	 * operations that place several pieces (copy, move) visit a new
+	 * table once per piece, in address order, and must count it once. */
+	ptk_va_t nv_va[PTK_MAX_LEVELS];
+	bool nv_ok[PTK_MAX_LEVELS];
 	struct ptk_gather *g;
 	struct ptk_gpend gp;
 	/* flags of the range operations (PTK_PROTECT_*, PTK_COPY_*, ...) */
@@ -564,6 +569,17 @@ struct PTK_NS(mut_ctx) {
 	unsigned int h_found;
 	int h_rc;
 };
+
+/* Dry run: a new table for level @l spanning from @va is needed. */
+static PTK_ALWAYS_INLINE void PTK_NS(count_new)(struct PTK_NS(mut_ctx) * c,
+						unsigned int l, ptk_va_t va)
+{
+	if (c->nv_ok[l] && c->nv_va[l] == va)
+		return;
+	c->need[l]++;
+	c->nv_va[l] = va;
+	c->nv_ok[l] = true;
+}
 
 /* Take a zeroed table for level @l from the pool filled after the dry run. */
 static PTK_ALWAYS_INLINE void *PTK_NS(take)(struct PTK_NS(mut_ctx) * c,
@@ -906,7 +922,7 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 		switch (type) {
 		case PTK_ENTRY_EMPTY:
 			if (c->dry) {
-				c->need[l - 1]++;
+				PTK_NS(count_new)(c, l - 1, e_va);
 				c->v[l - 1].split = false;
 				rc = PTK_NS(map_at)(l - 1, c, NULL, a, b);
 				if (rc)

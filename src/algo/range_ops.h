@@ -216,30 +216,51 @@ PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 					return rc;
 				break;
 			}
-			if (c->dry) {
-				rc = PTK_NS(reprot)(c, l, pte, false, &n);
-				if (rc)
-					return rc;
-				break;
-			} else {
-				/* A run of whole leaves, in one go. */
+			{
+				/*
+				 * A run of whole leaves, in one go, in both
+				 * runs: alike leaves (same non-address bits)
+				 * reuse one encoding, kept in locals.
+				 */
 				uint64_t max = PTK_NS(
 					whole_entries)(shift, e_va, last);
+				ptk_pte_t oamask = ptkf_leaf_oa_mask(f, l);
+				ptk_pte_t pmask = c->pmask[l];
+				ptk_pte_t key, val;
 				uint64_t k = 0;
 				bool changed = false;
 
-				do {
-					PTK_NS(reprot)(c, l, pte, false, &n);
-					if (n != pte) {
+				rc = PTK_NS(reprot)(c, l, pte, false, &n);
+				if (rc)
+					return rc;
+				key = c->pc_key[l];
+				val = c->pc_val[l];
+				for (;;) {
+					if (!c->dry && n != pte) {
 						PTK_NS(st)(f, tbl, idx + k, n);
 						changed = true;
 					}
 					if (++k >= max)
 						break;
 					pte = PTK_NS(ld)(f, tbl, idx + k);
-				} while (ptkf_classify(f, l, pte) ==
-					 PTK_ENTRY_LEAF);
+					if (ptkf_classify(f, l, pte) !=
+					    PTK_ENTRY_LEAF)
+						break;
+					if (PTK_LIKELY((pte & ~oamask) ==
+						       key)) {
+						n = (pte & ~pmask) | val;
+						continue;
+					}
+					rc = PTK_NS(reprot)(c, l, pte, false,
+							    &n);
+					if (rc)
+						return rc;
+					key = c->pc_key[l];
+					val = c->pc_val[l];
+				}
 				b = e_va + ((k << shift) - 1);
+				if (b > last)
+					b = last;
 				if (changed)
 					ptk_gpend__add(&c->gp, c->g, e_va, b);
 			}
@@ -407,8 +428,14 @@ PTK_BODY PTK_NS(harv_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			/* A run of leaves in this table, in one go. */
 			for (;;) {
 				unsigned int found =
-					((pte & ma) ? PTK_ATTR_ACCESSED : 0) |
-					((pte & md) ? PTK_ATTR_DIRTY : 0);
+					!(pte & (ma | md))
+						? 0
+						: ((pte & ma)
+							   ? PTK_ATTR_ACCESSED
+							   : 0) |
+							  ((pte & md)
+								   ? PTK_ATTR_DIRTY
+								   : 0);
 				ptk_va_t pl = e_va + ((k + 1) << shift) - 1;
 
 				if (pl > last)
@@ -617,7 +644,7 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				return dt == PTK_ENTRY_LEAF ? PTK_EEXIST
 							    : PTK_ECORRUPT;
 			} else if (c->dry) {
-				c->need[l - 1]++;
+				PTK_NS(count_new)(c, l - 1, e_va);
 			} else {
 				ptk_oa_t coa;
 
@@ -780,7 +807,9 @@ static int PTK_NS(dst_slot)(struct PTK_NS(mut_ctx) * c, unsigned int l,
 			if (c->dry) {
 				/* Every level from here down is new. */
 				for (; lv > l; lv--)
-					c->need[lv - 1]++;
+					PTK_NS(count_new)
+				(c, lv - 1,
+				 va & ~ptk_lg2_mask(ptkf_shift(f, lv)));
 				*tbl_out = NULL;
 				return 0;
 			}
