@@ -686,19 +686,17 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 					return rc;
 				break;
 			}
-			if (c->dry) {
-				ptk_pte_t n = 0;
-
-				if (cow) {
-					rc = PTK_NS(reprot)(c, l, se, true, &n);
-					if (rc)
-						return rc;
-				}
-				break;
-			} else {
-				/* A run of whole leaves, in one go. */
+			{
+				/*
+				 * A run of whole leaves into empty destination
+				 * entries, in one go, in both runs; alike
+				 * leaves reuse one encoding, kept in locals.
+				 */
 				uint64_t max = PTK_NS(
 					whole_entries)(shift, e_va, last);
+				ptk_pte_t oamask = ptkf_leaf_oa_mask(f, l);
+				ptk_pte_t pmask = c->pmask[l];
+				ptk_pte_t n = se, key = 0, val = 0;
 				uint64_t k = 0;
 				bool changed = false;
 
@@ -707,12 +705,16 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 						 (idx & ptk_lg2_mask(cl))))
 					max = ((uint64_t)1 << cl) -
 					      (idx & ptk_lg2_mask(cl));
-				do {
-					ptk_pte_t n = se;
-
-					if (cow) {
-						PTK_NS(reprot)
-						(c, l, se, true, &n);
+				if (cow) {
+					rc = PTK_NS(reprot)(c, l, se, true, &n);
+					if (rc)
+						return rc;
+					key = c->pc_key[l];
+					val = c->pc_val[l];
+				}
+				for (;;) {
+					if (!c->dry) {
+						PTK_NS(st)(f, dtbl, idx + k, n);
 						if (n != se) {
 							PTK_NS(st)
 							(f, (void *)stbl,
@@ -720,14 +722,31 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 							changed = true;
 						}
 					}
-					PTK_NS(st)(f, dtbl, idx + k, n);
 					if (++k >= max)
 						break;
 					se = PTK_NS(ld)(f, stbl, idx + k);
-				} while (ptkf_classify(f, l, se) ==
-						 PTK_ENTRY_LEAF &&
-					 PTK_NS(ld)(f, dtbl, idx + k) == 0);
+					if (ptkf_classify(f, l, se) !=
+						    PTK_ENTRY_LEAF ||
+					    (dtbl &&
+					     PTK_NS(ld)(f, dtbl, idx + k) != 0))
+						break;
+					if (!cow) {
+						n = se;
+					} else if (PTK_LIKELY((se & ~oamask) ==
+							      key)) {
+						n = (se & ~pmask) | val;
+					} else {
+						rc = PTK_NS(reprot)(c, l, se,
+								    true, &n);
+						if (rc)
+							return rc;
+						key = c->pc_key[l];
+						val = c->pc_val[l];
+					}
+				}
 				b = e_va + ((k << shift) - 1);
+				if (b > last)
+					b = last;
 				if (changed)
 					ptk_gpend__add(&c->gp, c->g, e_va, b);
 			}
