@@ -802,8 +802,8 @@ static int PTK_NS(copy)(struct ptk_table *dst, const struct ptk_table *src,
  * @va, for a table to be relinked there. Returns it in *@tbl_out (NULL in
  * the dry run when it would be new); the entry must be empty.
  */
-static int PTK_NS(dst_slot)(struct PTK_NS(mut_ctx) * c, unsigned int l,
-			    ptk_va_t va, void **tbl_out)
+static int PTK_NS(dst_table)(struct PTK_NS(mut_ctx) * c, unsigned int l,
+			     ptk_va_t va, void **tbl_out)
 {
 	struct ptk_table *t = c->t;
 	const struct ptk_fmt *f = t->fmt;
@@ -847,10 +847,23 @@ static int PTK_NS(dst_slot)(struct PTK_NS(mut_ctx) * c, unsigned int l,
 			return PTK_ECORRUPT;
 		}
 	}
-	if (ptkf_classify(f, l, PTK_NS(ld)(f, tbl, PTK_NS(idx)(f, l, va))) !=
+	*tbl_out = tbl;
+	return 0;
+}
+
+/* dst_table(), and the entry for @va there must be empty. */
+static int PTK_NS(dst_slot)(struct PTK_NS(mut_ctx) * c, unsigned int l,
+			    ptk_va_t va, void **tbl_out)
+{
+	const struct ptk_fmt *f = c->t->fmt;
+	int rc = PTK_NS(dst_table)(c, l, va, tbl_out);
+
+	if (rc || !*tbl_out)
+		return rc;
+	if (ptkf_classify(f, l,
+			  PTK_NS(ld)(f, *tbl_out, PTK_NS(idx)(f, l, va))) !=
 	    PTK_ENTRY_EMPTY)
 		return PTK_EEXIST;
-	*tbl_out = tbl;
 	return 0;
 }
 
@@ -920,6 +933,49 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 
 			if (!full && !(c->oflags & PTK_MOVE_SPLIT))
 				return PTK_ESPLIT;
+			if (full && !(c->delta & smask) &&
+			    !(ptkf_contig_lg2(f, l) &&
+			      ptkf_is_contig(f, l, e))) {
+				/*
+				 * The leaves keep their size: move the entries
+				 * themselves into the destination table (one
+				 * walk per source and destination table).
+				 */
+				ptk_va_t dva = e_va + c->delta;
+				uint64_t didx = PTK_NS(idx)(f, l, dva), k, max;
+				void *dtbl;
+
+				rc = PTK_NS(dst_table)(c, l, dva, &dtbl);
+				if (rc)
+					return rc;
+				max = PTK_NS(whole_entries)(shift, e_va, last);
+				if (max >
+				    ((uint64_t)1 << ptkf_bits(f, l)) - didx)
+					max = ((uint64_t)1 << ptkf_bits(f, l)) -
+					      didx;
+				for (k = 0; k < max; k++) {
+					ptk_pte_t se =
+						PTK_NS(ld)(f, tbl, idx + k);
+
+					if (ptkf_classify(f, l, se) !=
+						    PTK_ENTRY_LEAF ||
+					    (ptkf_contig_lg2(f, l) &&
+					     ptkf_is_contig(f, l, se)))
+						break;
+					if (dtbl &&
+					    ptkf_classify(
+						    f, l,
+						    PTK_NS(ld)(f, dtbl,
+							       didx + k)) !=
+						    PTK_ENTRY_EMPTY)
+						return PTK_EEXIST;
+					if (!c->dry)
+						PTK_NS(st)
+						(f, dtbl, didx + k, se);
+				}
+				b = e_va + ((k << shift) - 1);
+				break;
+			}
 			if (full && !ptkf_is_contig(f, l, e)) {
 				n = PTK_NS(run_len)(f, l, tbl, idx, e,
 						    PTK_NS(whole_entries)(
