@@ -548,3 +548,433 @@ void tpt_walk(const struct tpt *pt, uint64_t va, uint64_t len,
 			     sum);
 	}
 }
+
+int tpt_leaf(const struct tpt *pt, uint64_t va, uint64_t *e)
+{
+	uint64_t pa;
+
+	if (tpt_translate(pt, va, &pa))
+		return -1;
+	*e = pt->pgd[tpt_pgd_index(va)];
+	*e = tpt_table(*e)[tpt_pud_index(va)];
+	if (!(*e & TPT_PS)) {
+		*e = tpt_table(*e)[tpt_pmd_index(va)];
+		if (!(*e & TPT_PS))
+			*e = tpt_table(*e)[tpt_pte_index(va)];
+	}
+	return 0;
+}
+
+/* ---- protect ---- */
+
+static int64_t tpt_protect_pte(uint64_t *pte, uint64_t va, uint64_t end,
+			       uint64_t bits)
+{
+	int64_t n = 0;
+
+	pte += tpt_pte_index(va);
+	do {
+		uint64_t e = *pte, ne;
+
+		if (!(e & TPT_P))
+			continue;
+		ne = (e & ~TPT_PROT_BITS) | bits;
+		if (ne != e) {
+			*pte = ne;
+			n++;
+		}
+	} while (pte++, va += TPT_PAGE_SIZE, va != end);
+	return n;
+}
+
+/* A huge leaf the range covers whole; 0 or 1 leaves changed. */
+static int64_t tpt_protect_huge(uint64_t *e, uint64_t bits)
+{
+	uint64_t ne = (*e & ~TPT_PROT_BITS) | bits;
+
+	if (ne == *e)
+		return 0;
+	*e = ne;
+	return 1;
+}
+
+static int64_t tpt_protect_pmd(uint64_t *pmd, uint64_t va, uint64_t end,
+			       uint64_t bits)
+{
+	uint64_t next;
+	int64_t n = 0;
+
+	pmd += tpt_pmd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PMD_SIZE);
+		if (!(*pmd & TPT_P))
+			continue;
+		if (*pmd & TPT_PS) {
+			if (next - va == TPT_PMD_SIZE)
+				n += tpt_protect_huge(pmd, bits);
+			continue;
+		}
+		n += tpt_protect_pte(tpt_table(*pmd), va, next, bits);
+	} while (pmd++, va = next, va != end);
+	return n;
+}
+
+static int64_t tpt_protect_pud(uint64_t *pud, uint64_t va, uint64_t end,
+			       uint64_t bits)
+{
+	uint64_t next;
+	int64_t n = 0;
+
+	pud += tpt_pud_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PUD_SIZE);
+		if (!(*pud & TPT_P))
+			continue;
+		if (*pud & TPT_PS) {
+			if (next - va == TPT_PUD_SIZE)
+				n += tpt_protect_huge(pud, bits);
+			continue;
+		}
+		n += tpt_protect_pmd(tpt_table(*pud), va, next, bits);
+	} while (pud++, va = next, va != end);
+	return n;
+}
+
+int64_t tpt_protect(struct tpt *pt, uint64_t va, uint64_t len,
+		    uint64_t prot_bits)
+{
+	uint64_t *pgd, next, end = va + len;
+	int64_t n = 0;
+
+	if (!tpt_range_ok(va, len) || (prot_bits & ~TPT_PROT_BITS))
+		return -1;
+	pgd = pt->pgd + tpt_pgd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PGD_SIZE);
+		if (*pgd & TPT_P)
+			n += tpt_protect_pud(tpt_table(*pgd), va, next,
+					     prot_bits);
+	} while (pgd++, va = next, va != end);
+	return n;
+}
+
+/* ---- harvest ---- */
+
+/* The pending run of dirty pages is [va, end); empty when va == end. */
+struct tpt_run {
+	tpt_harvest_fn fn;
+	void *arg;
+	uint64_t va;
+	uint64_t end;
+	int64_t n;
+};
+
+/* Dirty pages [@va, @end) follow: extend the run, or start a new one. */
+static inline void tpt_run_dirty(struct tpt_run *r, uint64_t va, uint64_t end)
+{
+	if (va != r->end) {
+		if (r->va != r->end)
+			r->fn(r->va, r->end - r->va, r->arg);
+		r->va = va;
+	}
+	r->end = end;
+}
+
+/*
+ * The run is kept in locals here: stores through @pte may alias *@r, and
+ * reloading it per entry would cost the loop.
+ */
+static TPT_NOINLINE void tpt_harvest_pte(uint64_t *pte, uint64_t va,
+					 uint64_t end, struct tpt_run *r)
+{
+	uint64_t rva = r->va, rend = r->end;
+	int64_t n = 0;
+
+	pte += tpt_pte_index(va);
+	do {
+		uint64_t e = *pte;
+
+		if ((e & (TPT_P | TPT_D)) != (TPT_P | TPT_D))
+			continue;
+		*pte = e & ~TPT_D;
+		n++;
+		if (va != rend) {
+			if (rva != rend)
+				r->fn(rva, rend - rva, r->arg);
+			rva = va;
+		}
+		rend = va + TPT_PAGE_SIZE;
+	} while (pte++, va += TPT_PAGE_SIZE, va != end);
+	r->va = rva;
+	r->end = rend;
+	r->n += n;
+}
+
+/* A huge leaf: the part [@va, @end) of it is in the range. */
+static void tpt_harvest_huge(uint64_t *e, uint64_t va, uint64_t end,
+			     struct tpt_run *r)
+{
+	if (!(*e & TPT_D))
+		return;
+	*e &= ~TPT_D;
+	r->n++;
+	tpt_run_dirty(r, va, end);
+}
+
+static void tpt_harvest_pmd(uint64_t *pmd, uint64_t va, uint64_t end,
+			    struct tpt_run *r)
+{
+	uint64_t next;
+
+	pmd += tpt_pmd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PMD_SIZE);
+		if (!(*pmd & TPT_P))
+			continue;
+		if (*pmd & TPT_PS)
+			tpt_harvest_huge(pmd, va, next, r);
+		else
+			tpt_harvest_pte(tpt_table(*pmd), va, next, r);
+	} while (pmd++, va = next, va != end);
+}
+
+static void tpt_harvest_pud(uint64_t *pud, uint64_t va, uint64_t end,
+			    struct tpt_run *r)
+{
+	uint64_t next;
+
+	pud += tpt_pud_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PUD_SIZE);
+		if (!(*pud & TPT_P))
+			continue;
+		if (*pud & TPT_PS)
+			tpt_harvest_huge(pud, va, next, r);
+		else
+			tpt_harvest_pmd(tpt_table(*pud), va, next, r);
+	} while (pud++, va = next, va != end);
+}
+
+int64_t tpt_harvest(struct tpt *pt, uint64_t va, uint64_t len,
+		    tpt_harvest_fn fn, void *arg)
+{
+	struct tpt_run r = { fn, arg, 0, 0, 0 };
+	uint64_t *pgd, next, end = va + len;
+
+	if (!tpt_range_ok(va, len))
+		return -1;
+	pgd = pt->pgd + tpt_pgd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PGD_SIZE);
+		if (*pgd & TPT_P)
+			tpt_harvest_pud(tpt_table(*pgd), va, next, &r);
+	} while (pgd++, va = next, va != end);
+	if (r.va != r.end)
+		fn(r.va, r.end - r.va, arg);
+	return r.n;
+}
+
+/* ---- copy (fork) ---- */
+
+static int tpt_copy_pte(struct tpt_pool *p, uint64_t *dpmd, uint64_t *spte,
+			uint64_t va, uint64_t end, int cow)
+{
+	uint64_t *dpte = tpt_lower(p, dpmd);
+
+	if (!dpte)
+		return -1;
+	dpte += tpt_pte_index(va);
+	spte += tpt_pte_index(va);
+	do {
+		uint64_t e = *spte;
+
+		if (!(e & TPT_P))
+			continue;
+		if (cow && (e & TPT_RW)) {
+			e &= ~TPT_RW;
+			*spte = e;
+		}
+		*dpte = e;
+	} while (dpte++, spte++, va += TPT_PAGE_SIZE, va != end);
+	return 0;
+}
+
+/* A huge leaf the range covers whole. */
+static void tpt_copy_huge(uint64_t *de, uint64_t *se, int cow)
+{
+	if (cow)
+		*se &= ~TPT_RW;
+	*de = *se;
+}
+
+static int tpt_copy_pmd(struct tpt_pool *p, uint64_t *dpud, uint64_t *spmd,
+			uint64_t va, uint64_t end, int cow)
+{
+	uint64_t next, *dpmd = tpt_lower(p, dpud);
+
+	if (!dpmd)
+		return -1;
+	dpmd += tpt_pmd_index(va);
+	spmd += tpt_pmd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PMD_SIZE);
+		if (!(*spmd & TPT_P))
+			continue;
+		if (*spmd & TPT_PS) {
+			if (next - va == TPT_PMD_SIZE)
+				tpt_copy_huge(dpmd, spmd, cow);
+			continue;
+		}
+		if (tpt_copy_pte(p, dpmd, tpt_table(*spmd), va, next, cow))
+			return -1;
+	} while (dpmd++, spmd++, va = next, va != end);
+	return 0;
+}
+
+static int tpt_copy_pud(struct tpt_pool *p, uint64_t *dpgd, uint64_t *spud,
+			uint64_t va, uint64_t end, int cow)
+{
+	uint64_t next, *dpud = tpt_lower(p, dpgd);
+
+	if (!dpud)
+		return -1;
+	dpud += tpt_pud_index(va);
+	spud += tpt_pud_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PUD_SIZE);
+		if (!(*spud & TPT_P))
+			continue;
+		if (*spud & TPT_PS) {
+			if (next - va == TPT_PUD_SIZE)
+				tpt_copy_huge(dpud, spud, cow);
+			continue;
+		}
+		if (tpt_copy_pmd(p, dpud, tpt_table(*spud), va, next, cow))
+			return -1;
+	} while (dpud++, spud++, va = next, va != end);
+	return 0;
+}
+
+int tpt_copy(struct tpt *dst, struct tpt *src, uint64_t va, uint64_t len,
+	     int cow)
+{
+	uint64_t *dpgd, *spgd, next, end = va + len;
+
+	if (!tpt_range_ok(va, len) || dst == src)
+		return -1;
+	dpgd = dst->pgd + tpt_pgd_index(va);
+	spgd = src->pgd + tpt_pgd_index(va);
+	do {
+		next = tpt_addr_end(va, end, TPT_PGD_SIZE);
+		if (!(*spgd & TPT_P))
+			continue;
+		if (tpt_copy_pud(&dst->pool, dpgd, tpt_table(*spgd), va, next,
+				 cow))
+			return -1;
+	} while (dpgd++, spgd++, va = next, va != end);
+	return 0;
+}
+
+/* ---- move (mremap) ---- */
+
+/* The bytes from @old to the next @size boundary of either side, or @end. */
+static inline uint64_t tpt_extent(uint64_t old, uint64_t end, uint64_t new,
+				  uint64_t size)
+{
+	uint64_t ext = tpt_addr_end(old, end, size) - old;
+	uint64_t to_new = ((new + size) & ~(size - 1)) - new;
+
+	return to_new < ext ? to_new : ext;
+}
+
+/* The source's PUD entry for @va, or NULL when it has no PUD table. */
+static uint64_t *tpt_old_pud(const struct tpt *pt, uint64_t va)
+{
+	uint64_t e = pt->pgd[tpt_pgd_index(va)];
+
+	return (e & TPT_P) ? tpt_table(e) + tpt_pud_index(va) : NULL;
+}
+
+/* The destination's PUD entry for @va; its PUD table made if need be. */
+static uint64_t *tpt_new_pud(struct tpt *pt, uint64_t va)
+{
+	uint64_t *pud = tpt_lower(&pt->pool, pt->pgd + tpt_pgd_index(va));
+
+	return pud ? pud + tpt_pud_index(va) : NULL;
+}
+
+/* Likewise its PMD entry; NULL also under a huge PUD leaf. */
+static uint64_t *tpt_new_pmd(struct tpt *pt, uint64_t va)
+{
+	uint64_t *pud = tpt_new_pud(pt, va), *pmd;
+
+	if (!pud)
+		return NULL;
+	pmd = tpt_lower(&pt->pool, pud);
+	return pmd ? pmd + tpt_pmd_index(va) : NULL;
+}
+
+/* Like the kernel's move_ptes(): @n entries, empty ones skipped. */
+static void tpt_move_ptes(uint64_t *old_pte, uint64_t *new_pte, uint64_t n)
+{
+	do {
+		uint64_t e = *old_pte;
+
+		if (!e)
+			continue;
+		*old_pte = 0;
+		*new_pte = e;
+	} while (old_pte++, new_pte++, --n);
+}
+
+int tpt_move(struct tpt *pt, uint64_t old_va, uint64_t new_va, uint64_t len)
+{
+	uint64_t old = old_va, new = new_va, old_end = old_va + len, ext;
+	uint64_t *opud, *npud, *opmd, *npmd, *npte;
+
+	if (!tpt_range_ok(old_va, len) || !tpt_range_ok(new_va, len) ||
+	    (old_va <= new_va + (len - 1) && new_va <= old_va + (len - 1)))
+		return -1;
+	for (; old != old_end; old += ext, new += ext) {
+		ext = tpt_extent(old, old_end, new, TPT_PUD_SIZE);
+		if (ext == TPT_PUD_SIZE) {
+			opud = tpt_old_pud(pt, old);
+			if (!opud || !*opud)
+				continue;
+			npud = tpt_new_pud(pt, new);
+			if (!npud || *npud)
+				return -1;
+			*npud = *opud;
+			*opud = 0;
+			continue;
+		}
+		ext = tpt_extent(old, old_end, new, TPT_PMD_SIZE);
+		opud = tpt_old_pud(pt, old);
+		if (!opud || !*opud)
+			continue;
+		if (*opud & TPT_PS)
+			return -1;
+		opmd = tpt_table(*opud) + tpt_pmd_index(old);
+		if (!*opmd)
+			continue;
+		npmd = tpt_new_pmd(pt, new);
+		if (!npmd)
+			return -1;
+		if (ext == TPT_PMD_SIZE) {
+			if (*npmd)
+				return -1;
+			*npmd = *opmd;
+			*opmd = 0;
+			continue;
+		}
+		if (*opmd & TPT_PS)
+			return -1;
+		npte = tpt_lower(&pt->pool, npmd);
+		if (!npte)
+			return -1;
+		tpt_move_ptes(tpt_table(*opmd) + tpt_pte_index(old),
+			      npte + tpt_pte_index(new), ext >> TPT_PAGE_SHIFT);
+	}
+	/* Free the source's tables, now empty. */
+	return tpt_unmap(pt, old_va, len) ? -1 : 0;
+}

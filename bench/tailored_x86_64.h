@@ -46,6 +46,9 @@
 /* The entry bits a table pointer carries (like the kernel's _PAGE_TABLE). */
 #define TPT_TABLE_BITS (TPT_P | TPT_RW | TPT_US | TPT_A)
 
+/* The leaf bits tpt_protect() replaces (like the kernel's pte_modify()). */
+#define TPT_PROT_BITS (TPT_RW | TPT_US | TPT_NX)
+
 struct tpt_chunk;
 
 /**
@@ -178,6 +181,111 @@ int tpt_translate(const struct tpt *pt, uint64_t va, uint64_t *pa);
  */
 void tpt_walk(const struct tpt *pt, uint64_t va, uint64_t len,
 	      struct tpt_walk_sum *sum);
+
+/**
+ * tpt_leaf() - The leaf entry that maps one address
+ * @pt: The table
+ * @va: The address
+ * @e: The entry, at whatever level it is
+ *
+ * Context: Readers only.
+ *
+ * Return: 0, or -1 when @va is not canonical or not mapped.
+ */
+int tpt_leaf(const struct tpt *pt, uint64_t va, uint64_t *e);
+
+/**
+ * tpt_protect() - Change the protection of every leaf in [@va, @va + @len)
+ * @pt: The table
+ * @va: First address, canonical, 4 KiB aligned
+ * @len: Bytes, a non-zero multiple of 4 KiB; one canonical half
+ * @prot_bits: The new TPT_PROT_BITS of every leaf (TPT_RW, TPT_US,
+ *             TPT_NX); its other bits are kept
+ *
+ * What the kernel's change_protection() does to the tables: holes are
+ * skipped, and an entry is stored only when it changes. Huge leaves the
+ * range only partly covers are left alone.
+ *
+ * Context: Caller excludes every other user of @pt.
+ *
+ * Return: The number of leaves changed, or -1 for bad arguments.
+ */
+int64_t tpt_protect(struct tpt *pt, uint64_t va, uint64_t len,
+		    uint64_t prot_bits);
+
+/**
+ * typedef tpt_harvest_fn - Receives one run of dirty pages
+ * @va: First address of the run
+ * @len: Bytes in the run
+ * @arg: The caller's argument
+ */
+typedef void (*tpt_harvest_fn)(uint64_t va, uint64_t len, void *arg);
+
+/**
+ * tpt_harvest() - Report and clear the dirty bit in [@va, @va + @len)
+ * @pt: The table
+ * @va: First address, canonical, 4 KiB aligned
+ * @len: Bytes, a non-zero multiple of 4 KiB; one canonical half
+ * @fn: Called once per maximal run of consecutive dirty pages (a huge
+ *      leaf counts with the part of it inside the range)
+ * @arg: Passed to @fn
+ *
+ * Dirty logging as a hypervisor or an IOMMU driver writes it: every
+ * present leaf with D set loses it, and the dirty pages are handed to
+ * @fn as runs, across table boundaries.
+ *
+ * Context: Caller excludes every other user of @pt.
+ *
+ * Return: The number of dirty leaves found, or -1 for bad arguments.
+ */
+int64_t tpt_harvest(struct tpt *pt, uint64_t va, uint64_t len,
+		    tpt_harvest_fn fn, void *arg);
+
+/**
+ * tpt_copy() - Copy the leaves of [@va, @va + @len) into another table
+ * @dst: The table to copy into; empty in the range
+ * @src: The table to copy from
+ * @va: First address, canonical, 4 KiB aligned
+ * @len: Bytes, a non-zero multiple of 4 KiB; one canonical half
+ * @cow: Clear TPT_RW on both sides (fork's copy-on-write)
+ *
+ * What the kernel's copy_page_range() does to the tables at fork: @dst
+ * gets tables of its own, allocated as the copy goes, and every present
+ * leaf is copied, write-protected in @src and @dst when @cow. @dst is
+ * not checked for existing entries (fork's child is new). Huge leaves
+ * the range only partly covers are not copied.
+ *
+ * Context: Caller excludes every other user of both tables.
+ *
+ * Return: 0; -1 for bad arguments or no memory (what was copied before
+ * stays).
+ */
+int tpt_copy(struct tpt *dst, struct tpt *src, uint64_t va, uint64_t len,
+	     int cow);
+
+/**
+ * tpt_move() - Move the leaves of [@old_va, +@len) to @new_va (mremap)
+ * @pt: The table
+ * @old_va: First address of the source, canonical, 4 KiB aligned
+ * @new_va: First address of the destination, likewise; the ranges must
+ *          not overlap and the destination must be empty
+ * @len: Bytes, a non-zero multiple of 4 KiB; each range in one half
+ *
+ * The kernel's move_page_tables(): the range is cut into extents that
+ * end at the next 1 GiB (then 2 MiB) boundary of either side. Where an
+ * extent is a whole 1 GiB or 2 MiB slot on both sides, the PUD or PMD
+ * entry (a table or a huge leaf) is relinked; otherwise its PTEs are
+ * moved one by one. Both table paths are looked up from the root once
+ * per extent. The source tables left empty are then freed as
+ * tpt_unmap() frees them.
+ *
+ * Context: Caller excludes every other user of @pt.
+ *
+ * Return: 0; -1 for bad arguments, overlap, no memory, a non-empty slot
+ * for a relinked entry or a huge leaf that an extent only partly covers
+ * (what was moved before stays moved).
+ */
+int tpt_move(struct tpt *pt, uint64_t old_va, uint64_t new_va, uint64_t len);
 
 /**
  * tpt_pages() - Table pages in use, root included

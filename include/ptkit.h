@@ -16,5 +16,6 @@
 #include "ptkit/table.h"
 #include "ptkit/range.h"
 #include "ptkit/notify.h"
+#include "ptkit/image.h"
 
 #endif /* PTKIT_H */

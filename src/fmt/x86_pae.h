@@ -58,9 +58,14 @@ enum {
 #define X86_PAE_ADDR PTK_GENMASK(51, 12) /* (M-1):12, M = 52 */
 #define X86_PAE_RSVD PTK_GENMASK(62, 52) /* 62:M, Tables 4-9..4-11 */
 #define X86_PAE_RSVD_2M PTK_GENMASK(20, 13) /* Table 4-9 */
-/* Table 4-8: bits 2:1, 8:5 and 63:M of a PDPTE are reserved. */
+/*
+ * Table 4-8: bits 2:1, 8:5 and 63:M of a PDPTE are reserved. Bit 5 is
+ * tolerated all the same: real images carry it (QEMU's walker sets the
+ * accessed bit in PDPTEs, and the 6.1 PAE kernel's tables in the ground
+ * truth have it in all four), and QEMU translates through them.
+ */
 #define X86_PAE_RSVD_PDPTE \
-	(PTK_GENMASK(2, 1) | PTK_GENMASK(8, 5) | PTK_GENMASK(63, 52))
+	(PTK_GENMASK(2, 1) | PTK_GENMASK(8, 6) | PTK_GENMASK(63, 52))
 #define X86_PAE_SW PTK_GENMASK(11, 9) /* ignored: ptk_attrs.sw 0-2 */
 
 /* Geometry, as constant expressions. */

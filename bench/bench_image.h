@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit benchmark rows on a real page table read from a memory image.
+ */
+#ifndef PTK_BENCH_IMAGE_H
+#define PTK_BENCH_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/**
+ * struct ptk_bench_image_row - One measured figure
+ * @name: Row name ("image_enum", "image_translate", "image_dump_tlb")
+ * @unit: What @value counts: "leaves/s", "ns/op" or "ms"
+ * @value: The best of the repetitions
+ * @target: The issue's target in the same unit
+ * @higher_better: Whether @value must be >= @target (else <=)
+ * @desc: One line on what was measured
+ */
+struct ptk_bench_image_row {
+	const char *name;
+	const char *unit;
+	double value;
+	double target;
+	bool higher_better;
+	char desc[160];
+};
+
+#define PTK_BENCH_IMAGE_ROWS 3
+
+/**
+ * ptk_bench_image() - Measure enumeration, translation and dump on an image
+ * @rows: PTK_BENCH_IMAGE_ROWS rows, filled in
+ * @path: The image (raw at base 0, ELF core or LiME), e.g. the bundled
+ *        tests/fixtures/x86_64/tables.elf.gz decompressed
+ * @format: Its format name, e.g. "x86_64"
+ * @root: The raw root register (CR3), masked as `ptkit dump` masks it
+ * @ptkit: Path of the ptkit executable for the dump row, or NULL to skip
+ *         that row (its value is then 0)
+ * @quick: Fewer repetitions
+ *
+ * Rows: every leaf of the root enumerated through ptk_walk_all() with a
+ * leaf hook that only counts (leaves per second, runs expanded to their
+ * page count); ptk_translate() of addresses sampled from those leaves
+ * (ns per address, the image in the page cache, all tables warm); the
+ * wall time of `ptkit dump --style qemu-tlb` to /dev/null.
+ *
+ * Context: Host only.
+ *
+ * Return: 0, or -1 with a message on stderr.
+ */
+int ptk_bench_image(struct ptk_bench_image_row *rows, const char *path,
+		    const char *format, uint64_t root, const char *ptkit,
+		    bool quick);
+
+#endif /* PTK_BENCH_IMAGE_H */

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit memory images: read real page tables out of a memory dump.
+ *
+ * DOC: images
+ *
+ * A struct ptk_image is a read-only view of a machine's physical memory
+ * saved in a file or a buffer, and a struct ptk_mem provider over it that
+ * ptk_table_attach() accepts. Three kinds are recognised by their content
+ * (never by a file name):
+ *
+ *  - an ELF core (ELFCLASS32 or 64, little endian), as QEMU's
+ *    dump-guest-memory and a kdump /proc/vmcore write: every PT_LOAD
+ *    segment holds p_filesz bytes of physical memory from p_paddr; holes
+ *    between segments are allowed. The notes give the CPUs' registers:
+ *    QEMU's per-CPU "QEMU" note (x86: CR0, CR2, CR3, CR4, RIP) and the
+ *    NT_PRSTATUS note of every CPU (x86, Arm64 and RISC-V register sets);
+ *  - LiME: a sequence of ranges, each a 32-byte header (magic 0x4C694D45,
+ *    version 1, first and last physical address) followed by its bytes;
+ *  - anything else: a raw image whose first byte is physical address
+ *    @base (struct ptk_image_opts).
+ *
+ * Files are memory-mapped, never read whole. Every access is bounds
+ * checked: an address outside every segment has no memory (the provider's
+ * map returns NULL, which the engine reports as -PTK_ECORRUPT or through
+ * the walk's invalid hook); it is never read as zeros. The provider
+ * cannot allocate: its alloc fails with -PTK_ENOMEM, so attached tables
+ * are read-only in practice (mutations fail; walks and translations work).
+ *
+ * An image is untrusted input: malformed headers are rejected with
+ * -PTK_ECORRUPT, segments running past the end of the file are cut to
+ * what the file holds.
+ */
+#ifndef PTKIT_IMAGE_H
+#define PTKIT_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "types.h"
+#include "mem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ptk_image;
+
+/**
+ * enum ptk_image_kind - What an image file is
+ * @PTK_IMAGE_RAW: Flat physical memory from a base address
+ * @PTK_IMAGE_ELF: ELF core (QEMU dump-guest-memory, kdump)
+ * @PTK_IMAGE_LIME: LiME dump
+ */
+enum ptk_image_kind {
+	PTK_IMAGE_RAW = 1,
+	PTK_IMAGE_ELF = 2,
+	PTK_IMAGE_LIME = 3,
+};
+
+/* struct ptk_image_opts.flags */
+#define PTK_IMAGE_FORCE_RAW 0x1u /* take the bytes as raw, whatever they hold */
+
+/**
+ * struct ptk_image_opts - How to open an image
+ * @flags: PTK_IMAGE_* flags
+ * @base: Physical address of the first byte of a raw image
+ */
+struct ptk_image_opts {
+	unsigned int flags;
+	ptk_oa_t base;
+};
+
+/**
+ * struct ptk_image_seg - One run of physical memory an image holds
+ * @pa: Its first physical address
+ * @size: Bytes
+ * @file_off: Where its bytes start in the file (or buffer)
+ */
+struct ptk_image_seg {
+	ptk_oa_t pa;
+	uint64_t size;
+	uint64_t file_off;
+};
+
+/* struct ptk_image_cpu.arch: the ELF e_machine value the notes came with */
+#define PTK_IMAGE_ARCH_I386 3
+#define PTK_IMAGE_ARCH_X86_64 62
+#define PTK_IMAGE_ARCH_AARCH64 183
+#define PTK_IMAGE_ARCH_RISCV 243
+
+#define PTK_IMAGE_MAX_REGS 12
+
+/**
+ * struct ptk_image_reg - One register value found in an image's notes
+ * @name: Lower-case register name ("cr3", "rip", "pc", ...); static
+ * @value: Its value, zero-extended
+ */
+struct ptk_image_reg {
+	const char *name;
+	uint64_t value;
+};
+
+/**
+ * struct ptk_image_cpu - What an image says about one CPU
+ * @index: Position among the CPUs, in note order (0 = first)
+ * @arch: PTK_IMAGE_ARCH_* (the ELF machine)
+ * @pid: The thread id from NT_PRSTATUS, or 0
+ * @nr_regs: Valid entries in @regs
+ * @regs: The registers found, in note order: from NT_PRSTATUS the
+ *        program counter and stack pointer ("rip"/"rsp", "eip"/"esp",
+ *        "pc"/"sp"/"pstate"), from QEMU's x86 note "cr3", "cr0", "cr4",
+ *        "cr2" and "rip"; a register two notes carry keeps the first
+ *        value
+ */
+struct ptk_image_cpu {
+	unsigned int index;
+	unsigned int arch;
+	uint64_t pid;
+	unsigned int nr_regs;
+	struct ptk_image_reg regs[PTK_IMAGE_MAX_REGS];
+};
+
+/**
+ * ptk_image_open() - Open an image file
+ * @out: Receives the image
+ * @path: The file
+ * @opts: Options; NULL for the defaults (raw base 0)
+ *
+ * Recognises the kind by content, maps the file read-only and indexes its
+ * segments and notes.
+ *
+ * Context: Host builds only; may sleep (file I/O, mmap).
+ *
+ * Return: 0; -PTK_EINVAL (NULL arguments, the file cannot be opened or
+ * mapped, or is empty), -PTK_ECORRUPT (a malformed ELF or LiME header),
+ * -PTK_ENOTSUP (a big-endian ELF), -PTK_ENOMEM.
+ */
+int ptk_image_open(struct ptk_image **out, const char *path,
+		   const struct ptk_image_opts *opts);
+
+/**
+ * ptk_image_open_mem() - Make an image over bytes in memory
+ * @out: Receives the image
+ * @buf: The image bytes; must outlive the image and not change
+ * @size: Bytes in @buf
+ * @opts: Options; NULL for the defaults (raw base 0)
+ *
+ * As ptk_image_open(), without a file.
+ *
+ * Context: Host builds only.
+ *
+ * Return: As ptk_image_open().
+ */
+int ptk_image_open_mem(struct ptk_image **out, const void *buf, size_t size,
+		       const struct ptk_image_opts *opts);
+
+/**
+ * ptk_image_close() - Release an image
+ * @img: The image; NULL is accepted
+ *
+ * Tables attached to its provider become invalid.
+ *
+ * Context: Host builds only.
+ *
+ * Return: Nothing.
+ */
+void ptk_image_close(struct ptk_image *img);
+
+/**
+ * ptk_image_kind() - An image's kind
+ * @img: The image
+ *
+ * Context: Any context.
+ *
+ * Return: A PTK_IMAGE_* kind.
+ */
+enum ptk_image_kind ptk_image_kind(const struct ptk_image *img);
+
+/**
+ * ptk_image_kind_name() - A kind's name for people
+ * @kind: A PTK_IMAGE_* kind
+ *
+ * Context: Any context.
+ *
+ * Return: "raw", "elf", "lime", or "?"; never NULL.
+ */
+const char *ptk_image_kind_name(enum ptk_image_kind kind);
+
+/**
+ * ptk_image_machine() - The ELF machine of an ELF core
+ * @img: The image
+ *
+ * Context: Any context.
+ *
+ * Return: e_machine (PTK_IMAGE_ARCH_* for the known ones), or 0 for raw
+ * and LiME images.
+ */
+unsigned int ptk_image_machine(const struct ptk_image *img);
+
+/**
+ * ptk_image_nr_segs() - How many physical segments an image holds
+ * @img: The image
+ *
+ * Segments are sorted by address and disjoint; adjacent ones that are
+ * also adjacent in the file are merged.
+ *
+ * Context: Any context.
+ *
+ * Return: The count (0 for an image that holds no memory).
+ */
+size_t ptk_image_nr_segs(const struct ptk_image *img);
+
+/**
+ * ptk_image_seg() - One of an image's segments
+ * @out: The segment
+ * @img: The image
+ * @i: 0..ptk_image_nr_segs()-1
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or -PTK_ERANGE when @i is out of range.
+ */
+int ptk_image_seg(struct ptk_image_seg *out, const struct ptk_image *img,
+		  size_t i);
+
+/**
+ * ptk_image_nr_cpus() - How many CPUs an image's notes describe
+ * @img: The image
+ *
+ * Context: Any context.
+ *
+ * Return: The count; 0 for raw and LiME images.
+ */
+size_t ptk_image_nr_cpus(const struct ptk_image *img);
+
+/**
+ * ptk_image_cpu() - What an image says about one CPU
+ * @img: The image
+ * @i: 0..ptk_image_nr_cpus()-1
+ *
+ * Context: Any context.
+ *
+ * Return: The CPU's record, valid until ptk_image_close(), or NULL when
+ * @i is out of range.
+ */
+const struct ptk_image_cpu *ptk_image_cpu(const struct ptk_image *img,
+					  size_t i);
+
+/**
+ * ptk_image_cpu_reg() - Look a register up by name
+ * @out: The value
+ * @cpu: A CPU record
+ * @name: Its name, e.g. "cr3"
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or -PTK_ENOENT when the notes did not carry it.
+ */
+int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
+		      const char *name);
+
+/**
+ * ptk_image_ptr() - Bounds-checked pointer into an image
+ * @img: The image
+ * @pa: Physical address
+ * @len: Bytes wanted, > 0
+ *
+ * Context: Any context.
+ *
+ * Return: A read-only pointer to @len bytes of physical memory at @pa,
+ * or NULL when they are not all inside one segment.
+ */
+const void *ptk_image_ptr(const struct ptk_image *img, ptk_oa_t pa,
+			  uint64_t len);
+
+/**
+ * ptk_image_read() - Copy physical memory out of an image
+ * @buf: Destination
+ * @img: The image
+ * @pa: Physical address
+ * @len: Bytes
+ *
+ * The range may span adjacent segments, not holes.
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or -PTK_ERANGE when part of the range is in no segment
+ * (then @buf is unspecified), -PTK_EOVERFLOW when it wraps.
+ */
+int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
+		   size_t len);
+
+/**
+ * ptk_image_mem() - The image's table-memory provider
+ * @img: The image
+ *
+ * Pass it to ptk_table_attach(). Its map bounds-checks every table; its
+ * alloc always fails with -PTK_ENOMEM and free does nothing.
+ *
+ * Context: Any context.
+ *
+ * Return: The provider, valid until ptk_image_close().
+ */
+const struct ptk_mem *ptk_image_mem(const struct ptk_image *img);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTKIT_IMAGE_H */

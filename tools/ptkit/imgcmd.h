@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What `ptkit info`, `dump` and `translate` share: opening an image,
+ * picking a format and a root, and the per-architecture knowledge the
+ * library's format descriptors do not carry (how a root register is laid
+ * out, which table-entry bits restrict the levels below).
+ */
+#ifndef PTK_TOOL_IMGCMD_H
+#define PTK_TOOL_IMGCMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <ptkit.h>
+#include <ptkit/image.h>
+
+/* Architecture families, for what a descriptor does not say. */
+enum img_family {
+	FAM_OTHER = 0,
+	FAM_X86_64, /* x86_64, x86_64_la57 */
+	FAM_X86_PAE,
+	FAM_X86_32,
+	FAM_EPT,
+	FAM_ARM, /* stage 1 */
+	FAM_ARM_S2,
+	FAM_RISCV,
+};
+
+/* Restrictions a table entry puts on everything below it (deny bits). */
+#define DENY_R 0x1u
+#define DENY_W 0x2u
+#define DENY_X 0x4u /* any execution */
+#define DENY_U 0x8u /* no user access */
+#define DENY_UX 0x10u /* no user execution (Arm UXNTable) */
+#define DENY_PX 0x20u /* no privileged execution (Arm PXNTable) */
+
+/* Options the three commands share. */
+struct img_opts {
+	const char *path;
+	const char *format;
+	const char *root;
+	const char *root1;
+	int cpu; /* -1: none */
+	bool have_base;
+	uint64_t base;
+};
+
+/* An opened image with up to two attached roots. */
+struct img_target {
+	struct ptk_image *img;
+	const struct ptk_fmt *fmt;
+	enum img_family fam;
+	struct ptk_table t[2];
+	ptk_oa_t root[2];
+	bool have[2];
+	/* VA of the TTBR1 range's first address (Arm), else 0. */
+	ptk_va_t hi_base;
+};
+
+int img_parse_u64(const char *s, uint64_t *out);
+
+/* Parse one shared option at argv[*i]; 1 = consumed, 0 = not ours, <0 = bad. */
+int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
+
+int img_open(struct ptk_image **out, const struct img_opts *o);
+int img_target_open(struct img_target *tg, const struct img_opts *o);
+void img_target_close(struct img_target *tg);
+
+enum img_family img_family_of(const struct ptk_fmt *f);
+
+/* The table address a raw root register holds, for format @f. */
+int img_root_from_reg(ptk_oa_t *out, const struct ptk_fmt *f,
+		      enum img_family fam, uint64_t reg);
+
+/* Deny bits a table entry at @level (pointing to a table) imposes. */
+unsigned int img_table_deny(enum img_family fam, const struct ptk_fmt *f,
+			    unsigned int level, ptk_pte_t pte);
+
+/* Apply deny bits to a leaf's protection. */
+uint32_t img_apply_deny(uint32_t prot, unsigned int deny);
+
+/* Which table (0 or 1) translates @va, and the VA inside it; -1 if none. */
+int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner);
+
+/* "4K", "2M", "1G", ... */
+void img_size_str(char *buf, size_t size, unsigned int lg2);
+
+/* Human-readable size of any byte count. */
+void img_bytes_str(char *buf, size_t size, uint64_t bytes);
+
+#endif /* PTK_TOOL_IMGCMD_H */
