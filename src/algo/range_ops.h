@@ -971,7 +971,7 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 						return PTK_EEXIST;
 					if (!c->dry)
 						PTK_NS(st)
-						(f, dtbl, didx + k, se);
+					(f, dtbl, didx + k, se);
 				}
 				b = e_va + ((k << shift) - 1);
 				break;

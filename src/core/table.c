@@ -165,8 +165,7 @@ void ptk_table_destroy(struct ptk_table *t)
 		return;
 	if (!(t->flags & PTK_TABLE__ATTACHED) || (t->flags & PTK_TABLE_OWNED)) {
 		t->ops->destroy(t);
-		ptk_table__free(t, t->root_oa, t->root,
-				root_alloc_lg2(t->fmt));
+		ptk_table__free(t, t->root_oa, t->root, root_alloc_lg2(t->fmt));
 	}
 	PTK_MEMSET(t, 0, sizeof(*t));
 }
