@@ -694,6 +694,27 @@ static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
 
 /* --- contiguous groups */
 
+/*
+ * The entry bits of a leaf at level @l that hold accessed and dirty
+ * state: hardware may set them in any one entry of a contiguous group
+ * (RISC-V Svnapot, Arm's contiguous hint), so they may differ there.
+ */
+static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ad_bits)(const struct ptk_fmt *f,
+						   unsigned int l)
+{
+	struct ptk_attrs a;
+	ptk_pte_t b0, b1;
+
+	PTK_MEMSET(&a, 0, sizeof(a));
+	a.prot = PTK_PROT_READ | PTK_PROT_WRITE;
+	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b0))
+		return 0;
+	a.flags = PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY;
+	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b1))
+		return 0;
+	return (b0 ^ b1) & ~ptkf_leaf_oa_mask(f, l);
+}
+
 /* Rewrite the contiguous group at entry @gidx as plain leaves. */
 static PTK_ALWAYS_INLINE void PTK_NS(uncontig)(const struct ptk_fmt *f,
 					       unsigned int l, void *tbl,
@@ -703,11 +724,15 @@ static PTK_ALWAYS_INLINE void PTK_NS(uncontig)(const struct ptk_fmt *f,
 	unsigned int cl = ptkf_contig_lg2(f, l);
 	ptk_pte_t pte = PTK_NS(ld)(f, tbl, gidx);
 	ptk_oa_t goa = ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift + cl);
+	ptk_pte_t ad = PTK_NS(ad_bits)(f, l), seen = 0;
 	struct ptk_attrs attrs;
 	ptk_pte_t bits = 0;
 	uint64_t k;
 
-	ptkf_decode(f, l, pte, &attrs);
+	/* The group's accessed/dirty state is that of any of its entries. */
+	for (k = 0; k < ((uint64_t)1 << cl); k++)
+		seen |= PTK_NS(ld)(f, tbl, gidx + k) & ad;
+	ptkf_decode(f, l, pte | seen, &attrs);
 	/* The dry run checked that this encodes. */
 	(void)ptkf_encode(f, l, &attrs, 0, &bits);
 	for (k = 0; k < ((uint64_t)1 << cl); k++)
@@ -1253,7 +1278,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(check_group)(const struct ptk_fmt *f,
 	uint64_t g0 = j & ~ptk_lg2_mask(cl);
 	ptk_pte_t pte = PTK_NS(ld)(f, tbl, g0);
 	struct ptk_attrs attrs;
-	ptk_pte_t bits, first;
+	ptk_pte_t bits, first, ad;
 	uint64_t k;
 
 	if (ptkf_classify(f, l, pte) != PTK_ENTRY_LEAF ||
@@ -1267,9 +1292,12 @@ static PTK_ALWAYS_INLINE int PTK_NS(check_group)(const struct ptk_fmt *f,
 	first = ptkf_make_leaf(
 		f, l, ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift + cl),
 		bits);
+	/* Accessed/dirty state may differ between entries (see ad_bits). */
+	ad = PTK_NS(ad_bits)(f, l);
 	for (k = 0; k < ((uint64_t)1 << cl); k++)
-		if (PTK_NS(ld)(f, tbl, g0 + k) !=
-		    ptkf_contig_entry(f, l, first, (unsigned int)k))
+		if ((PTK_NS(ld)(f, tbl, g0 + k) ^
+		     ptkf_contig_entry(f, l, first, (unsigned int)k)) &
+		    ~ad)
 			return PTK_ECORRUPT;
 	return 0;
 }

@@ -631,6 +631,7 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				PTK_NS(tptr)(c->src, ptkf_table_oa(f, l, se),
 					     PTK_NS(tbl_lg2)(f, l - 1));
 			void *dchild = NULL;
+			ptk_oa_t new_oa = PTK_NO_OA;
 
 			if (PTK_UNLIKELY(!schild))
 				return PTK_ECORRUPT;
@@ -646,16 +647,25 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			} else if (c->dry) {
 				PTK_NS(count_new)(c, l - 1, e_va);
 			} else {
-				ptk_oa_t coa;
-
-				dchild = PTK_NS(take)(c, l - 1, &coa);
+				dchild = PTK_NS(take)(c, l - 1, &new_oa);
 				PTK_NS(st)
-				(f, dtbl, idx, ptkf_make_table(f, l, coa));
-				ptk_table__linked(t, l - 1, coa);
+				(f, dtbl, idx, ptkf_make_table(f, l, new_oa));
+				ptk_table__linked(t, l - 1, new_oa);
 			}
 			rc = PTK_NS(copy_at)(l - 1, c, schild, dchild, a, b);
 			if (rc)
 				return rc;
+			/*
+			 * The source table held nothing in the range: the new
+			 * destination table stays empty, so take it back (it
+			 * was never visible with anything in it).
+			 */
+			if (new_oa != PTK_NO_OA &&
+			    PTK_NS(table_empty)(f, l - 1, dchild)) {
+				PTK_NS(st)(f, dtbl, idx, 0);
+				ptk_table__unlinked(t, l - 1, new_oa);
+				ptk_pool__put(&c->pool[l - 1], new_oa, dchild);
+			}
 			break;
 		}
 		case PTK_ENTRY_LEAF:

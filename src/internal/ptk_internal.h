@@ -184,6 +184,18 @@ static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
 	g->nr_free++;
 }
 
+/* Give back a table taken from the pool (zeroed: it held nothing). */
+static inline void ptk_pool__put(struct ptk_pool *p, ptk_oa_t oa, void *ptr)
+{
+	ptk_link__set(ptr, p->oa, p->ptr, 0);
+	p->oa = oa;
+	p->ptr = ptr;
+	p->nr++;
+}
+
+/* "No address" where an OA is optional. */
+#define PTK_NO_OA (~(ptk_oa_t)0)
+
 static inline void *ptk_pool__take(struct ptk_pool *p, ptk_oa_t *oa_out)
 {
 	void *ptr = p->ptr;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <ptkit.h>
+#include <ptkit/range.h>
 
 #include "harness/ptk_test.h"
 
@@ -469,12 +470,62 @@ PTK_TEST(sv39_napot_broken_group)
 	PTK_ASSERT_OK(ptk_map(&c.t, g->va, g->len, g->oa, &g->attrs, 0, NULL));
 	PTK_ASSERT_OK(ptk_table_check(&chk, &c.t));
 	PTK_EXPECT_EQ(chk.leaves[0], 16);
-	/* Entry 0x15 loses D: still a valid NAPOT PTE on its own. */
-	wr(&c.a, f, l0, 0x15, 0xa000000021d96047ull);
+	/* Entry 0x15 gains U (bit 4): a valid NAPOT PTE on its own, but the
+	 * group's entries must agree in bits 5-0. (A and D may differ: the
+	 * hardware updates only the alias it walked; see ch. 11's note.) */
+	wr(&c.a, f, l0, 0x15, 0xa000000021d960d7ull);
 	memset(&chk, 0, sizeof(chk));
 	PTK_EXPECT_RC(ptk_table_check(&chk, &c.t), PTK_ECORRUPT);
 	PTK_EXPECT_EQ(chk.bad_level, 0);
 	wr(&c.a, f, l0, 0x15, 0xa000000021d960c7ull);
+	ctx_fini(&c);
+}
+
+struct harvested {
+	unsigned int n;
+	uint64_t va, len;
+	unsigned int found;
+};
+
+static int harvest_fn(ptk_va_t va, uint64_t len, unsigned int found, void *arg)
+{
+	struct harvested *h = arg;
+
+	if (!h->n++) {
+		h->va = va;
+		h->len = len;
+		h->found = found;
+	}
+	return 0;
+}
+
+/*
+ * ch. 11 note: the hardware may set A/D in any one alias of a NAPOT
+ * range, and software must query (and clear) all 16. Entry 0x17 gets D
+ * as a store would set it; harvesting reports the whole 64 KiB dirty and
+ * clearing leaves all 16 entries at 0x87658 << 10 | N | NC | A W R V.
+ */
+PTK_TEST(sv39_napot_harvest)
+{
+	static const struct ptk_attrs rwa = { P_R | P_W, F_A, 1, 0 };
+	const struct ptk_fmt *f = &ptk_fmt_riscv_sv39;
+	struct harvested h = { 0, 0, 0, 0 };
+	struct ctx c;
+	uint64_t l0 = BASE + 0x1000, k;
+
+	ctx_init(&c, f);
+	PTK_ASSERT_OK(
+		ptk_map(&c.t, 0x40410000, 0x10000, 0x87650000, &rwa, 0, NULL));
+	PTK_EXPECT_EQ(rd(&c.a, f, l0, 0x17), 0xa000000021d96047ull);
+	wr(&c.a, f, l0, 0x17, 0xa000000021d960c7ull);
+	PTK_ASSERT_OK(ptk_harvest(&c.t, 0x40400000, 0x200000, PTK_ATTR_DIRTY,
+				  PTK_HARVEST_CLEAR, harvest_fn, &h, NULL));
+	PTK_EXPECT_EQ(h.n, 1);
+	PTK_EXPECT_EQ(h.va, 0x40410000);
+	PTK_EXPECT_EQ(h.len, 0x10000);
+	PTK_EXPECT_EQ(h.found, PTK_ATTR_DIRTY);
+	for (k = 0x10; k < 0x20; k++)
+		PTK_EXPECT_EQ(rd(&c.a, f, l0, k), 0xa000000021d96047ull);
 	ctx_fini(&c);
 }
 
@@ -829,6 +880,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(sv39_napot_split),
 	PTK_TEST_ENTRY(sv39_napot_capped),
 	PTK_TEST_ENTRY(sv39_napot_broken_group),
+	PTK_TEST_ENTRY(sv39_napot_harvest),
 	PTK_TEST_ENTRY(encode_errors),
 	PTK_TEST_ENTRY(sv39_invalid),
 	PTK_TEST_ENTRY(sv48_sv57_invalid),
