@@ -31,6 +31,25 @@ bool au_test(const struct au_map *m, uint64_t off)
 	return i < m->nbits && (m->bits[i / 8] & (1u << (i % 8)));
 }
 
+bool au_any(const struct au_map *m, uint64_t off, uint64_t len)
+{
+	uint64_t i = off / AU_GRAIN,
+		 end = (off + len + AU_GRAIN - 1) / AU_GRAIN;
+
+	while (i < end && i < m->nbits) {
+		if (!(i % 8) && i + 8 <= end) {
+			if (m->bits[i / 8])
+				return true;
+			i += 8;
+			continue;
+		}
+		if (m->bits[i / 8] & (1u << (i % 8)))
+			return true;
+		i++;
+	}
+	return false;
+}
+
 bool au_mark_free(struct au_map *m, const struct ptk_mem_arena *a)
 {
 	unsigned int lg2;
@@ -88,14 +107,13 @@ uint64_t au_snap_diff(const struct au_snap *s, const struct ptk_mem_arena *a)
 
 		if (au_test(&m, off))
 			continue;
-		if (off >= s->bump) {
-			ret = off;
-			break;
-		}
-		if (off + n > s->bump)
-			n = s->bump - off;
+		/* above the old high-water mark: free, or never written
+		 * (alignment padding the arena skipped; it starts zeroed) */
 		for (i = 0; i < n; i++) {
-			if (a->buf[off + i] != s->bytes[off + i]) {
+			unsigned char was =
+				off + i < s->bump ? s->bytes[off + i] : 0;
+
+			if (a->buf[off + i] != was) {
 				ret = off + i;
 				break;
 			}

@@ -16,8 +16,9 @@
 
 #include "ptkit.h"
 
-/* The granule the maps below are kept in: the smallest table here. */
-#define AU_GRAIN 4096u
+/* The granule the maps below are kept in: the smallest table (the root
+ * of an Arm format with few top-level entries can be 16 bytes). */
+#define AU_GRAIN 16u
 
 struct au_map {
 	uint8_t *bits; /* one bit per AU_GRAIN bytes of the arena */
@@ -29,6 +30,8 @@ void au_map_free(struct au_map *m);
 /* Mark every block on the arena's free lists; false if they are broken. */
 bool au_mark_free(struct au_map *m, const struct ptk_mem_arena *a);
 bool au_test(const struct au_map *m, uint64_t off);
+/* Whether any grain of [off, off + len) is free (off, len: grains). */
+bool au_any(const struct au_map *m, uint64_t off, uint64_t len);
 
 /* A copy of the arena's used part, to compare against later. */
 struct au_snap {
@@ -41,8 +44,9 @@ void au_snap_take(struct au_snap *s, const struct ptk_mem_arena *a);
 void au_snap_free(struct au_snap *s);
 /*
  * Offset of the first byte, in any block not on a free list now, that
- * differs from the snapshot (blocks above the snapshot's bump must be
- * free), or UINT64_MAX when there is none.
+ * differs from the snapshot (bytes above the snapshot's bump must be
+ * free or still zero: the arena starts zeroed and may skip padding), or
+ * UINT64_MAX when there is none.
  */
 uint64_t au_snap_diff(const struct au_snap *s, const struct ptk_mem_arena *a);
 

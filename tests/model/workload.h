@@ -29,7 +29,20 @@ struct wl_profile {
 	uint32_t memtype_max; /* largest valid memtype */
 	unsigned int sw_bits; /* software bits in struct ptk_attrs.sw */
 	uint32_t need_prot; /* prot bits every leaf has */
+	/*
+	 * Derived from the format's encode hook (wl_profile_from_fmt()):
+	 * expressibility and the decoded result come from the hooks, at
+	 * every leaf level.
+	 */
+	bool generic;
+	uint32_t prots_ok; /* bit p: prot p encodes without SUPERSET */
+	uint32_t memtypes_ok; /* bit m: memtype m encodes (m < 32) */
+	uint32_t flags_ok; /* PTK_ATTR_* bits that encode */
+	unsigned int contig_any; /* some level has contiguous groups */
 };
+
+/* A profile for any format, probed through its hooks. */
+void wl_profile_from_fmt(struct wl_profile *p, const struct ptk_fmt *f);
 
 extern const struct wl_profile wl_x86_64;
 extern const struct wl_profile wl_x86_64_la57;
@@ -40,7 +53,16 @@ enum wl_kind {
 	WL_UNMAP,
 	WL_WALK,
 	WL_PROBE, /* translate only */
+	WL_PROTECT,
+	WL_HARVEST,
+	WL_COPY,
+	WL_MOVE,
+	WL_SPLIT,
+	WL_COLLAPSE,
+	WL_NR_KINDS
 };
+
+extern const char *const wl_kind_names[WL_NR_KINDS];
 
 struct wl_op {
 	enum wl_kind kind;
@@ -50,6 +72,9 @@ struct wl_op {
 	struct ptk_attrs attrs;
 	bool attrs_null;
 	unsigned int flags;
+	/* protect: prot; harvest: what; split/collapse: level */
+	uint32_t arg;
+	uint64_t new_va; /* move */
 };
 
 struct wl {
@@ -58,6 +83,10 @@ struct wl {
 	const struct ref_model *m; /* for picking mapped addresses */
 	struct ptk_rand r;
 	size_t leaf_cap;
+	bool range_ops; /* also generate the range operations */
+	struct wl_op pending; /* the collapse after its set-up map */
+	bool has_pending;
+	bool no_copy; /* PTK_WL_NO_COPY=1: leave ptk_copy() out (triage) */
 };
 
 void wl_init(struct wl *w, const struct wl_profile *p,
@@ -77,6 +106,21 @@ void wl_next(struct wl *w, struct wl_op *op);
  */
 uint32_t wl_expect_args(const struct wl_profile *p, const struct wl_op *op,
 			bool *enc_only);
+
+/*
+ * The argument errors of a range operation (protect .. collapse), as
+ * wl_expect_args() does for map/unmap.
+ */
+uint32_t wl_expect_range_args(const struct wl_profile *p,
+			      const struct wl_op *op);
+
+/*
+ * The encoding of @a at every leaf level (with PTK_ENC_SUPERSET when
+ * @superset): WL_ERR() bits of the errors, 0 if it encodes everywhere;
+ * *@out (may be NULL) gets what it decodes to.
+ */
+uint32_t wl_encode(const struct wl_profile *p, const struct ptk_attrs *a,
+		   bool superset, struct ptk_attrs *out);
 
 /* The attributes a leaf mapped by @op will decode to. */
 void wl_effective_attrs(const struct wl_profile *p, const struct wl_op *op,
