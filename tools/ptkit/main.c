@@ -19,7 +19,7 @@ struct ptk_cmd {
 static const struct ptk_cmd cmds[] = {
 	{ "formats", "list the built-in table formats and their geometry",
 	  ptk_cmd_formats },
-	{ "bench", "measure ptkit against a hand-written x86-64 page table",
+	{ "bench", "measure ptkit against hand-written code and the kernel",
 	  ptk_cmd_bench },
 	{ "info", "show a memory image's segments and CPU registers",
 	  ptk_cmd_info },
