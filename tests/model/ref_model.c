@@ -203,7 +203,8 @@ struct rm_saved {
 static void rm_save(const struct ref_model *m, struct rm_saved *sv)
 {
 	sv->v = xrealloc(NULL, (m->n + 1) * sizeof(*sv->v));
-	memcpy(sv->v, m->v, m->n * sizeof(*sv->v));
+	if (m->n)
+		memcpy(sv->v, m->v, m->n * sizeof(*sv->v));
 	sv->n = m->n;
 	memcpy(sv->leaves, m->leaves, sizeof(sv->leaves));
 }
@@ -214,7 +215,8 @@ static void rm_restore(struct ref_model *m, struct rm_saved *sv)
 		m->cap = sv->n;
 		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
-	memcpy(m->v, sv->v, sv->n * sizeof(*sv->v));
+	if (sv->n)
+		memcpy(m->v, sv->v, sv->n * sizeof(*sv->v));
 	m->n = sv->n;
 	memcpy(m->leaves, sv->leaves, sizeof(sv->leaves));
 	free(sv->v);
@@ -416,7 +418,8 @@ void rm_copy_model(struct ref_model *dst, const struct ref_model *src)
 		dst->cap = src->n + 64;
 		dst->v = xrealloc(dst->v, dst->cap * sizeof(*dst->v));
 	}
-	memcpy(dst->v, src->v, src->n * sizeof(*src->v));
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*src->v));
 	dst->n = src->n;
 	dst->g = src->g;
 	memcpy(dst->leaves, src->leaves, sizeof(dst->leaves));
