@@ -54,8 +54,6 @@ struct ptk_table {
 	void *root;
 	ptk_oa_t root_oa;
 	uintptr_t lin_delta;
-	ptk_oa_t lin_lo;
-	ptk_oa_t lin_hi;
 	unsigned int linear;
 	unsigned int flags;
 	uint64_t nr_tables[PTK_MAX_LEVELS];

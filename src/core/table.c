@@ -101,8 +101,6 @@ static void table_setup(struct ptk_table *t, const struct ptk_fmt *fmt,
 	t->mem = mem;
 	t->flags = flags;
 	t->lin_delta = mem->lin_delta;
-	t->lin_lo = mem->lin_lo;
-	t->lin_hi = mem->lin_hi;
 	t->xlate = t->ops->translate;
 }
 
