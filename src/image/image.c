@@ -113,6 +113,8 @@ static void seg_finish(struct ptk_image *img)
 {
 	size_t i, n = 0;
 
+	if (!img->nr_segs)
+		return; /* segs may be NULL: qsort() wants a real array */
 	qsort(img->segs, img->nr_segs, sizeof(*img->segs), seg_cmp);
 	for (i = 0; i < img->nr_segs; i++) {
 		struct ptk_image_seg s = img->segs[i];
@@ -257,11 +259,16 @@ static void mem_setup(struct ptk_image *img)
 	for (i = 0; i < img->nr_segs; i++)
 		if (!big || img->segs[i].size > big->size)
 			big = &img->segs[i];
-	if (!big || ((uintptr_t)(img->data + big->file_off) & 7))
+	if (!big)
 		return;
-	img->mem.flags = PTK_MEM_LINEAR;
 	img->mem.lin_delta =
 		(uintptr_t)(img->data + big->file_off) - (uintptr_t)big->pa;
+	/* Tables sit at aligned addresses; the window only serves them if
+	 * it keeps that alignment (a segment at an odd file offset, or at
+	 * an odd address, goes through img_map, which refuses). */
+	if (img->mem.lin_delta & 7)
+		return;
+	img->mem.flags = PTK_MEM_LINEAR;
 	img->mem.lin_lo = big->pa;
 	img->mem.lin_hi = big->pa + (big->size - 1);
 }
