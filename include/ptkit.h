@@ -16,6 +16,8 @@
 #include "ptkit/table.h"
 #include "ptkit/range.h"
 #include "ptkit/notify.h"
+#include "ptkit/shared.h"
+#include "ptkit/iter.h"
 #include "ptkit/image.h"
 
 #endif /* PTKIT_H */

@@ -37,7 +37,10 @@
  * Every 64 operations (PTK_FULL_EVERY) and at the end both tables are
  * walked and compared leaf by leaf with the models, along with hole/leaf
  * tiling of the address space, run maximality and pre/post table
- * nesting. With >= 20000 operations the edge pages (0, both sides of the
+ * nesting, and iterated with ptk_iter (per leaf and PTK_ITER_RUNS) and
+ * compared with the models too (model/iter_check.h); so is every walked
+ * range, and a walk's bad range must fail ptk_iter_init() the same way.
+ * With >= 20000 operations the edge pages (0, both sides of the
  * non-canonical hole, the top) must each have been mapped at least once.
  *
  * Reproduce a failure with PTK_SEED=<seed printed> test_model -s <test>;
@@ -51,6 +54,7 @@
 
 #include "ptkit.h"
 #include "harness/ptk_test.h"
+#include "model/iter_check.h"
 #include "model/ref_model.h"
 #include "model/toy_fmt.h"
 #include "model/walk_rec.h"
@@ -431,17 +435,6 @@ static void check_gather_shape(const struct ptk_gather *g)
 	}
 }
 
-static bool gather_covers(const struct ptk_gather *g, uint64_t va,
-			  uint64_t last)
-{
-	unsigned int i;
-
-	for (i = 0; i < g->nr && i < PTK_GATHER_RANGES; i++)
-		if (g->ranges[i].va <= va && last <= g->ranges[i].last)
-			return true;
-	return false;
-}
-
 static void check_counts(struct ctx *c)
 {
 	uint64_t want[PTK_MAX_LEVELS], sum = 0;
@@ -667,6 +660,33 @@ static uint64_t space_last(const struct ptk_fmt *f)
 	return (UINT64_C(1) << f->va_bits) - 1;
 }
 
+/*
+ * The whole space of @t with ptk_iter, per leaf and in runs, against @m.
+ * Sign-extended spaces alternate between one range from 1 to the top
+ * (across the hole; the leaf at 0, if any, straddles its start) and the
+ * two halves, the upper one starting in the hole.
+ */
+static void check_iter_all(struct ctx *c, struct ptk_table *t,
+			   const struct ref_model *m)
+{
+	const struct ptk_fmt *f = c->f;
+	unsigned int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		unsigned int flags = mode ? PTK_ITER_RUNS : 0;
+
+		if (!(f->features & PTK_FMT_SIGN_EXTEND)) {
+			ic_check(t, m, 0, space_last(f) + 1, flags);
+		} else if (c->step / FULL_CHECK_EVERY % 2) {
+			ic_check(t, m, 1, UINT64_MAX, flags);
+		} else {
+			ic_check(t, m, 0, UINT64_C(1) << 63, flags);
+			ic_check(t, m, UINT64_C(1) << 63, UINT64_C(1) << 63,
+				 flags);
+		}
+	}
+}
+
 static void full_check(struct ctx *c)
 {
 	int rc = wr_walk(&c->wr, &c->t, 0, 0, true, WR_ALL);
@@ -676,12 +696,14 @@ static void full_check(struct ctx *c)
 		return;
 	}
 	check_walk(c, &c->m, 0, space_last(c->f), true);
+	check_iter_all(c, &c->t, &c->m);
 	rc = wr_walk(&c->wr, &c->child, 0, 0, true, WR_ALL);
 	if (rc) {
 		PTK_FAIL("ptk_walk_all (copy target): %s", ptk_errname(rc));
 		return;
 	}
 	check_walk(c, &c->cm, 0, space_last(c->f), true);
+	check_iter_all(c, &c->child, &c->cm);
 }
 
 static void probes_around(struct ctx *c, const struct wl_op *op)
@@ -797,8 +819,8 @@ static void mutate(struct ctx *c, const struct wl_op *op)
 				c->edge_hits[k]++;
 		check_gather_shape(&g);
 		for (i = 0; i < c->changed.n; i++)
-			if (!gather_covers(&g, c->changed.v[i].va,
-					   c->changed.v[i].last))
+			if (!rm_gather_covers(&g, c->changed.v[i].va,
+					      c->changed.v[i].last))
 				PTK_FAIL("gather misses changed range "
 					 "[0x%" PRIx64 ", 0x%" PRIx64 "]",
 					 c->changed.v[i].va,
@@ -1166,8 +1188,8 @@ static void range_op(struct ctx *c, const struct wl_op *op)
 		check_gather_shape(&g);
 		for (i = 0; i < c->diff.n; i++)
 			if (op->kind != WL_COPY &&
-			    !gather_covers(&g, c->diff.v[i].va,
-					   c->diff.v[i].last))
+			    !rm_gather_covers(&g, c->diff.v[i].va,
+					      c->diff.v[i].last))
 				PTK_FAIL("gather misses changed range "
 					 "[0x%" PRIx64 ", 0x%" PRIx64 "]",
 					 c->diff.v[i].va, c->diff.v[i].last);
@@ -1253,15 +1275,33 @@ static void step(struct ctx *c, const struct wl_op *op)
 		rc = wr_walk(&c->wr, &c->t, op->va, op->len, false,
 			     WR_LEAVES | WR_HOLES);
 		if (want) {
+			struct ptk_iter it;
+			int irc;
+
 			if (rc >= 0 || !(want & WL_ERR(rc)))
 				PTK_FAIL("walk: got %s, want %s",
 					 ptk_errname(rc),
 					 wl_err_set_str(want, buf, 64));
+			/* the iterator takes ranges the way ptk_walk() does */
+			irc = ptk_iter_init(&it, &c->t, op->va, op->len, 0);
+			if (irc >= 0 || !(want & WL_ERR(irc)))
+				PTK_FAIL("ptk_iter_init: got %s, want %s",
+					 ptk_errname(irc),
+					 wl_err_set_str(want, buf, 64));
+			if (ptk_iter_next(&it))
+				PTK_FAIL("ptk_iter_next after a failed init");
+			ptk_iter_fini(&it);
 		} else if (rc) {
 			PTK_FAIL("walk: %s", ptk_errname(rc));
 		} else {
 			check_walk(c, &c->m, op->va, op->va + op->len - 1,
 				   false);
+			/* the same range with the iterator, per leaf and in
+			 * runs (sometimes without decoded attributes) */
+			ic_check(&c->t, &c->m, op->va, op->len, 0);
+			ic_check(&c->t, &c->m, op->va, op->len,
+				 PTK_ITER_RUNS |
+					 (c->step & 1 ? PTK_ITER_NO_ATTRS : 0));
 		}
 		c->rcs[op->kind][rc < 0 && rc > -32 ? -rc : 0]++;
 		break;

@@ -670,6 +670,128 @@ PTK_TEST(replace_descends_into_tables)
 	ptk_mem_arena_destroy(&a);
 }
 
+/*
+ * A provider around a heap with counting read-section hooks: what shared
+ * tables ask of their memory.
+ */
+struct counting_mem {
+	struct ptk_mem mem;
+	struct ptk_mem_ops ops;
+	struct ptk_mem_heap heap;
+	unsigned int locks, unlocks, retired;
+	unsigned long last_token;
+};
+
+static int cm_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa, void **ptr)
+{
+	struct counting_mem *m = arg;
+
+	return m->heap.mem.ops->alloc(m->heap.mem.arg, lg2, oa, ptr);
+}
+
+static void cm_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
+{
+	struct counting_mem *m = arg;
+
+	m->heap.mem.ops->free(m->heap.mem.arg, oa, ptr, lg2);
+}
+
+static unsigned long cm_lock(void *arg)
+{
+	struct counting_mem *m = arg;
+
+	return 1000 + m->locks++;
+}
+
+static void cm_unlock(void *arg, unsigned long token)
+{
+	struct counting_mem *m = arg;
+
+	m->unlocks++;
+	m->last_token = token;
+}
+
+static void cm_retire(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
+{
+	struct counting_mem *m = arg;
+
+	m->retired++;
+	cm_free(arg, oa, ptr, lg2); /* no readers in this test */
+}
+
+static void counting_mem_init(struct counting_mem *m, bool hooks)
+{
+	memset(m, 0, sizeof(*m));
+	ptk_mem_heap_init(&m->heap);
+	m->ops.version = PTK_MEM_OPS_VERSION;
+	m->ops.alloc = cm_alloc;
+	m->ops.free = cm_free;
+	if (hooks) {
+		m->ops.read_lock = cm_lock;
+		m->ops.read_unlock = cm_unlock;
+		m->ops.retire = cm_retire;
+	}
+	m->mem = m->heap.mem;
+	m->mem.ops = &m->ops;
+	m->mem.arg = m;
+}
+
+PTK_TEST(shared_needs_read_sections)
+{
+	const struct ptk_fmt *f = ptk_fmt_lookup("x86_64");
+	struct counting_mem m;
+	struct ptk_gather g;
+	struct ptk_table t;
+	unsigned long tok;
+
+	/* No hooks (or an old provider): shared tables are refused. */
+	counting_mem_init(&m, false);
+	PTK_EXPECT_RC(ptk_table_create(&t, f, &m.mem, PTK_TABLE_SHARED),
+		      PTK_ENOTSUP);
+	m.ops.version = 1;
+	PTK_EXPECT_OK(ptk_table_create(&t, f, &m.mem, 0));
+	ptk_table_destroy(&t);
+	m.ops.version = 3;
+	PTK_EXPECT_RC(ptk_table_create(&t, f, &m.mem, 0), PTK_EVERSION);
+	ptk_mem_heap_fini(&m.heap);
+
+	counting_mem_init(&m, true);
+	PTK_ASSERT_OK(ptk_table_create(&t, f, &m.mem, PTK_TABLE_SHARED));
+	tok = ptk_read_begin(&t);
+	PTK_EXPECT_EQ(tok, 1000);
+	ptk_read_end(&t, tok);
+	PTK_EXPECT_EQ(m.locks, 1);
+	PTK_EXPECT_EQ(m.unlocks, 1);
+	PTK_EXPECT_EQ(m.last_token, 1000);
+
+	/* 4 MiB of 4K pages in one 1 GiB slot: PDPT, PD, two PTs. */
+	PTK_ASSERT_OK(ptk_map(&t, 0x40000000, 4 << 20, 0x10000000, &rw,
+			      PTK_MAP_MAX_PAGE(12), NULL));
+	PTK_EXPECT_EQ(ptk_table_count(&t, 0), 2);
+	/* Emptying a table whose span reaches outside the range keeps it
+	 * (a writer of the rest may be using it); nothing is retired. */
+	ptk_gather_init(&g);
+	PTK_EXPECT_OK(ptk_unmap(&t, 0x40000000, 1 << 20, 0, &g));
+	PTK_EXPECT_OK(ptk_unmap(&t, 0x40100000, 1 << 20, 0, &g));
+	PTK_EXPECT_EQ(m.retired, 0);
+	PTK_EXPECT_EQ(ptk_table_count(&t, 0), 2);
+	PTK_EXPECT_OK(ptk_table_check(NULL, &t));
+	/* A range covering whole tables unlinks them, and they go to the
+	 * reclaimer at once, never through the gather's queue. */
+	PTK_EXPECT_OK(ptk_unmap(&t, 0x40000000, 1 << 30, 0, &g));
+	PTK_EXPECT_EQ(m.retired, 3); /* PD + 2 PTs */
+	PTK_EXPECT_EQ(g.nr_free, 0);
+	PTK_EXPECT_EQ(ptk_table_count(&t, 0), 0);
+	PTK_EXPECT_EQ(ptk_table_count(&t, 1), 0);
+	PTK_EXPECT_EQ(ptk_table_count(&t, 2), 1); /* the PDPT stays, empty */
+	PTK_EXPECT_OK(ptk_table_check(NULL, &t));
+	PTK_EXPECT_RC(ptk_translate(&t, 0x40200000, NULL), PTK_ENOENT);
+	ptk_table_flush(&t, &g);
+	ptk_table_destroy(&t);
+	PTK_EXPECT_EQ(m.heap.stats.live, 0);
+	ptk_mem_heap_fini(&m.heap);
+}
+
 static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(destroy_frees_everything_arena),
 	PTK_TEST_ENTRY(destroy_frees_everything_heap),
@@ -688,6 +810,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(corrupt_misaligned_huge_leaf),
 	PTK_TEST_ENTRY(corrupt_pointer_outside_memory),
 	PTK_TEST_ENTRY(replace_descends_into_tables),
+	PTK_TEST_ENTRY(shared_needs_read_sections),
 	PTK_TEST_END,
 };
 

@@ -30,11 +30,11 @@
 extern "C" {
 #endif
 
-#define PTK_MEM_OPS_VERSION 1
+#define PTK_MEM_OPS_VERSION 2 /* 1 is still accepted (no read sections) */
 
 /**
  * struct ptk_mem_ops - A table-memory provider
- * @version: PTK_MEM_OPS_VERSION
+ * @version: PTK_MEM_OPS_VERSION (or 1, without the fields from @read_lock on)
  * @alloc: Allocate 2^@size_lg2 bytes, aligned to their size and zeroed.
  *         Store the output address in *@oa_out and a pointer to it in
  *         *@ptr_out. Return 0 or PTK_ENOMEM; on failure nothing is
@@ -43,6 +43,22 @@ extern "C" {
  * @map: Return a pointer to 2^@size_lg2 bytes at @oa, or NULL when no
  *       such memory exists. Only called when the provider is not
  *       PTK_MEM_LINEAR, or for addresses outside its linear window.
+ * @read_lock: (version 2) Enter a read section: until the matching
+ *             @read_unlock, no table retired after this call began is
+ *             freed. Returns a token for @read_unlock. Must not block
+ *             for long; may be called from many threads at once.
+ * @read_unlock: (version 2) Leave the read section @token names.
+ * @retire: (version 2) Free a block that was unlinked from a shared
+ *          table, once every read section that may have seen it has
+ *          ended (rcu_read_lock / call_rcu in a kernel; the built-in
+ *          struct ptk_ebr otherwise). Writers call it from the mutation
+ *          that unlinked the block; it may wait for readers but must not
+ *          fail.
+ *
+ * The three read-section hooks are what PTK_TABLE_SHARED needs. A
+ * provider leaves them NULL when its environment has nothing of the kind:
+ * shared tables are then refused (PTK_ENOTSUP), and tables are only safe
+ * under the caller's lock.
  */
 struct ptk_mem_ops {
 	unsigned int version;
@@ -50,6 +66,10 @@ struct ptk_mem_ops {
 		     void **ptr_out);
 	void (*free)(void *arg, ptk_oa_t oa, void *ptr, unsigned int size_lg2);
 	void *(*map)(void *arg, ptk_oa_t oa, unsigned int size_lg2);
+	unsigned long (*read_lock)(void *arg);
+	void (*read_unlock)(void *arg, unsigned long token);
+	void (*retire)(void *arg, ptk_oa_t oa, void *ptr,
+		       unsigned int size_lg2);
 };
 
 /* struct ptk_mem.flags */
@@ -110,6 +130,12 @@ struct ptk_mem_arena {
 	uint64_t bump;
 	uint64_t free_head[PTK_MEM_MAX_LG2 + 1]; /* offset + 1, 0 = empty */
 	int owns_buf;
+	/* Freed blocks held back before reuse (PTK_DEBUG >= 2), FIFO. Here
+	 * at every debug tier, so the layout does not depend on it. */
+	uint64_t quar_off[64];
+	unsigned char quar_lg2[64];
+	unsigned int quar_head;
+	unsigned int quar_nr;
 };
 
 /**
@@ -179,6 +205,11 @@ struct ptk_mem_heap {
 	unsigned char *cur;
 	size_t cur_left;
 	void *free_head[PTK_MEM_MAX_LG2 + 1];
+	/* Freed blocks held back before reuse (PTK_DEBUG >= 2), FIFO. */
+	void *quar_ptr[64];
+	unsigned char quar_lg2[64];
+	unsigned int quar_head;
+	unsigned int quar_nr;
 };
 
 /**

@@ -140,7 +140,9 @@ int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
  * [old_va, +len) mapped and the source maps nothing. Where a whole table
  * of the source lines up with a slot of the destination (both aligned to
  * the table's span), the table itself is relinked instead of copied
- * entry by entry. The ranges must not overlap.
+ * entry by entry (not on a PTK_TABLE_SHARED table, where a reader may
+ * still hold the table under its old address: there the entries are
+ * moved and the old tables retired). The ranges must not overlap.
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *

@@ -10,7 +10,8 @@
  * allocates nothing but table memory; its fields are private.
  *
  * Locking is the caller's: mutations of one table must not run
- * concurrently with each other or with readers.
+ * concurrently with each other or with readers, unless the table was
+ * created with PTK_TABLE_SHARED (see ptkit/shared.h).
  *
  * Every mutation reports what it invalidated through a struct ptk_gather:
  * merged VA ranges whose old translations may be cached somewhere (TLBs,
@@ -40,6 +41,7 @@ struct ptk_xlate;
 /* ptk_table_create() / ptk_table_attach() flags */
 #define PTK_TABLE_GENERIC 0x1u /* use the run-time engine instance */
 #define PTK_TABLE_OWNED 0x2u /* attach: destroy frees the tables too */
+#define PTK_TABLE_SHARED 0x4u /* readers beside writers: see ptkit/shared.h */
 
 /**
  * struct ptk_table - A translation table
@@ -141,14 +143,16 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  * @t: Caller storage for the table
  * @fmt: Its format (built-in, or filled in at run time)
  * @mem: Where its tables come from; must outlive the table
- * @flags: PTK_TABLE_GENERIC to force the run-time engine instance
+ * @flags: PTK_TABLE_GENERIC to force the run-time engine instance;
+ *         PTK_TABLE_SHARED for readers beside writers (ptkit/shared.h)
  *
  * Allocates the root table.
  *
  * Context: Any context that may call @mem's alloc.
  *
  * Return: 0, PTK_EINVAL / PTK_EVERSION for a bad @fmt or @mem (see
- * ptk_fmt_check()), or PTK_ENOMEM.
+ * ptk_fmt_check()), PTK_ENOTSUP (PTK_TABLE_SHARED, but @mem has no
+ * read-section hooks), or PTK_ENOMEM.
  */
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, unsigned int flags);
@@ -160,7 +164,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
  * @mem: The memory the tables live in; must map @root
  * @root: Output address of the root table
  * @flags: PTK_TABLE_GENERIC; PTK_TABLE_OWNED when ptk_table_destroy()
- *         should free the tables through @mem
+ *         should free the tables through @mem; PTK_TABLE_SHARED (as for
+ *         ptk_table_create())
  *
  * Per-level table counts start at zero for attached tables; the
  * invariant checker only compares them on tables ptkit created.
@@ -168,7 +173,7 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
  * Context: Any context.
  *
  * Return: 0, PTK_EINVAL (bad arguments, @root misaligned or not mapped
- * by @mem) or PTK_EVERSION.
+ * by @mem), PTK_ENOTSUP (see ptk_table_create()) or PTK_EVERSION.
  */
 int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, ptk_oa_t root,

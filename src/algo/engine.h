@@ -21,21 +21,66 @@
 
 /* --- entries and tables */
 
+/*
+ * Every entry is read with one atomic load and written with one atomic
+ * store, so that shared tables (PTK_TABLE_SHARED) can be read while they
+ * change; on the machines ptkit runs on these are the plain moves a
+ * non-atomic access compiles to. A reader follows a loaded table pointer
+ * by an address dependency, which orders it after the writer's release
+ * store on every architecture Linux supports (READ_ONCE's reasoning);
+ * ThreadSanitizer does not know that, so under it the load is an acquire.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define PTK_LD_ORDER __ATOMIC_ACQUIRE
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PTK_LD_ORDER __ATOMIC_ACQUIRE
+#endif
+#endif
+#ifndef PTK_LD_ORDER
+#define PTK_LD_ORDER __ATOMIC_RELAXED
+#endif
+
 static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ld)(const struct ptk_fmt *f,
 					      const void *tbl, uint64_t i)
 {
 	if (ptkf_entry_lg2(f) == 3)
-		return ((const uint64_t *)tbl)[i];
-	return ((const uint32_t *)tbl)[i];
+		return __atomic_load_n((const uint64_t *)tbl + i, PTK_LD_ORDER);
+	return __atomic_load_n((const uint32_t *)tbl + i, PTK_LD_ORDER);
 }
 
+/* Release: whatever was written to a table before its pointer is stored
+ * is visible to a reader that loads the pointer. */
 static PTK_ALWAYS_INLINE void PTK_NS(st)(const struct ptk_fmt *f, void *tbl,
 					 uint64_t i, ptk_pte_t v)
 {
 	if (ptkf_entry_lg2(f) == 3)
-		((uint64_t *)tbl)[i] = v;
+		__atomic_store_n((uint64_t *)tbl + i, v, __ATOMIC_RELEASE);
 	else
-		((uint32_t *)tbl)[i] = (uint32_t)v;
+		__atomic_store_n((uint32_t *)tbl + i, (uint32_t)v,
+				 __ATOMIC_RELEASE);
+}
+
+/* Replace @old by @v at entry @i; false (and nothing written) if the
+ * entry no longer holds @old. */
+static PTK_ALWAYS_INLINE bool PTK_NS(cas)(const struct ptk_fmt *f, void *tbl,
+					  uint64_t i, ptk_pte_t old,
+					  ptk_pte_t v)
+{
+	if (ptkf_entry_lg2(f) == 3) {
+		uint64_t o = old;
+
+		return __atomic_compare_exchange_n((uint64_t *)tbl + i, &o, v,
+						   false, __ATOMIC_ACQ_REL,
+						   __ATOMIC_ACQUIRE);
+	} else {
+		uint32_t o = (uint32_t)old;
+
+		return __atomic_compare_exchange_n((uint32_t *)tbl + i, &o,
+						   (uint32_t)v, false,
+						   __ATOMIC_ACQ_REL,
+						   __ATOMIC_ACQUIRE);
+	}
 }
 
 static PTK_ALWAYS_INLINE unsigned int PTK_NS(tbl_lg2)(const struct ptk_fmt *f,
@@ -258,9 +303,65 @@ PTK_LEVELS_DECLARE(walk,
 		   (c, tbl, va, last))
 
 /*
+ * The entry bits of a leaf at level @l that hold accessed and dirty
+ * state: hardware may set them in any one entry of a contiguous group
+ * (RISC-V Svnapot, Arm's contiguous hint), so they may differ there.
+ */
+static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ad_bits)(const struct ptk_fmt *f,
+						   unsigned int l)
+{
+	struct ptk_attrs a;
+	ptk_pte_t b0, b1;
+
+	PTK_MEMSET(&a, 0, sizeof(a));
+	a.prot = PTK_PROT_READ | PTK_PROT_WRITE;
+	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b0))
+		return 0;
+	a.flags = PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY;
+	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b1))
+		return 0;
+	return (b0 ^ b1) & ~ptkf_leaf_oa_mask(f, l);
+}
+
+/*
+ * Whether the contiguous group from entry @g0 is whole: every entry a
+ * leaf with the group's OA and the first entry's other bits (accessed
+ * and dirty state aside). A foreign table may set the Contiguous bit in
+ * some entries of a group only, or in entries whose OAs do not line up
+ * (misprogrammed, CONSTRAINED UNPREDICTABLE on Arm); translate() reads
+ * each address's own entry, so only a whole group may be reported as one.
+ */
+static PTK_ALWAYS_INLINE bool PTK_NS(group_whole)(const struct ptk_fmt *f,
+						  unsigned int l,
+						  const void *tbl, uint64_t g0)
+{
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	ptk_va_t gmask = ptk_lg2_mask(ptkf_shift(f, l) + cl);
+	ptk_pte_t pte = PTK_NS(ld)(f, tbl, g0), keep;
+	ptk_oa_t goa;
+	uint64_t k;
+
+	if (ptkf_classify(f, l, pte) != PTK_ENTRY_LEAF ||
+	    !ptkf_is_contig(f, l, pte))
+		return false;
+	keep = ~ptkf_leaf_oa_mask(f, l) & ~PTK_NS(ad_bits)(f, l);
+	goa = ptkf_leaf_oa(f, l, pte) & ~gmask;
+	for (k = 1; k < ((uint64_t)1 << cl); k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, tbl, g0 + k);
+
+		if (((e ^ pte) & keep) ||
+		    ptkf_classify(f, l, e) != PTK_ENTRY_LEAF ||
+		    (ptkf_leaf_oa(f, l, e) & ~gmask) != goa)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Count the units after the one at entry @idx that continue its run: a
  * unit is one leaf (@ulg2 == 0) or one contiguous group of 2^@ulg2
- * entries, whose first entry is @pte. At most @max units.
+ * entries, whose first entry is @pte (a whole group, and so must the
+ * others be). At most @max units.
  */
 static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 						  unsigned int l,
@@ -280,7 +381,9 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 		ptk_pte_t expect = pte + step;
 
 		while (n < max &&
-		       PTK_NS(ld)(f, tbl, idx + (n << ulg2)) == expect) {
+		       PTK_NS(ld)(f, tbl, idx + (n << ulg2)) == expect &&
+		       (!ulg2 ||
+			PTK_NS(group_whole)(f, l, tbl, idx + (n << ulg2)))) {
 			n++;
 			expect += step;
 		}
@@ -293,7 +396,9 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 			if (((e ^ pte) & amask) ||
 			    ptkf_classify(f, l, e) != PTK_ENTRY_LEAF ||
 			    (ptkf_leaf_oa(f, l, e) & ~ptk_lg2_mask(ushift)) !=
-				    oa + (n << ushift))
+				    oa + (n << ushift) ||
+			    (ulg2 && !PTK_NS(group_whole)(f, l, tbl,
+							  idx + (n << ulg2))))
 				break;
 			n++;
 		}
@@ -337,8 +442,10 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 						(const uint64_t *)tbl + idx;
 
 					while (n + 4 <= max &&
-					       !(e[n] | e[n + 1] | e[n + 2] |
-						 e[n + 3]))
+					       !(PTK_NS(ld)(f, e, n) |
+						 PTK_NS(ld)(f, e, n + 1) |
+						 PTK_NS(ld)(f, e, n + 2) |
+						 PTK_NS(ld)(f, e, n + 3)))
 						n += 4;
 				}
 				while (n < max &&
@@ -361,23 +468,40 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 			uint64_t n;
 
 			unsigned int ulg2 = 0, ushift = shift;
+			ptk_oa_t oa;
+			uint64_t max;
 
 			if (!ops->leaf)
 				goto next;
+			oa = ptkf_leaf_oa(f, l, pte);
+			max = PTK_NS(span_entries)(shift, e_va, last);
 			if (ptkf_contig_lg2(f, l) &&
 			    ptkf_is_contig(f, l, pte)) {
-				/* A group is reported whole, as one page. */
-				ulg2 = ptkf_contig_lg2(f, l);
-				ushift = shift + ulg2;
-				e_va = a & ~ptk_lg2_mask(ushift);
-				idx &= ~ptk_lg2_mask(ulg2);
-				pte = PTK_NS(ld)(f, tbl, idx);
+				unsigned int cl = ptkf_contig_lg2(f, l);
+				uint64_t g0 = idx & ~ptk_lg2_mask(cl);
+				ptk_va_t gmask = ptk_lg2_mask(shift + cl);
+
+				if (PTK_NS(group_whole)(f, l, tbl, g0)) {
+					/* A group is reported whole, as one
+					 * page. */
+					ulg2 = cl;
+					ushift = shift + ulg2;
+					e_va = a & ~gmask;
+					idx = g0;
+					pte = PTK_NS(ld)(f, tbl, idx);
+					oa = ptkf_leaf_oa(f, l, pte);
+					max = PTK_NS(span_entries)(ushift, e_va,
+								   last);
+				} else {
+					/* Misprogrammed: this entry alone,
+					 * as translate() reads it. */
+					oa = (oa & ~gmask) + (e_va & gmask);
+					max = 1;
+				}
 			}
-			n = PTK_NS(run_len)(
-				f, l, tbl, idx, pte,
-				PTK_NS(span_entries)(ushift, e_va, last), ulg2);
+			n = PTK_NS(run_len)(f, l, tbl, idx, pte, max, ulg2);
 			lf.va = e_va;
-			lf.oa = ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(ushift);
+			lf.oa = oa & ~ptk_lg2_mask(ushift);
 			lf.count = n;
 			lf.pte = pte;
 			lf.level = l;
@@ -510,7 +634,7 @@ PTK_BODY PTK_NS(rel_body)(unsigned int l, struct PTK_NS(rel_ctx) * c, void *tbl,
 		}
 	}
 	ptk_table__unlinked(t, l, oa);
-	ptk_gather__defer_free(c->g, oa, tbl, PTK_NS(tbl_lg2)(f, l));
+	ptk_table__defer_free(t, c->g, oa, tbl, PTK_NS(tbl_lg2)(f, l));
 	return 0;
 }
 
@@ -588,6 +712,40 @@ static PTK_ALWAYS_INLINE void *PTK_NS(take)(struct PTK_NS(mut_ctx) * c,
 	return ptk_pool__take(&c->pool[l], oa_out);
 }
 
+/*
+ * Real run: link a new table for level l-1 into entry @idx of @tbl
+ * (level @l), which held the empty entry @old. On a shared table another
+ * writer (of a neighbouring range) may have linked one first; then ours
+ * goes back to the pool and the winner's is used. *@oa_out is the new
+ * table's address, or PTK_NO_OA when the winner's was taken.
+ */
+static PTK_ALWAYS_INLINE void *PTK_NS(link_new)(struct PTK_NS(mut_ctx) * c,
+						unsigned int l, void *tbl,
+						uint64_t idx, ptk_pte_t old,
+						ptk_oa_t *oa_out)
+{
+	struct ptk_table *t = c->t;
+	const struct ptk_fmt *f = t->fmt;
+	ptk_oa_t coa;
+	void *child = PTK_NS(take)(c, l - 1, &coa);
+	ptk_pte_t cur;
+
+	if (PTK_LIKELY(!ptk_table__shared(t))) {
+		PTK_NS(st)(f, tbl, idx, ptkf_make_table(f, l, coa));
+	} else if (!PTK_NS(cas)(f, tbl, idx, old, ptkf_make_table(f, l, coa))) {
+		ptk_pool__put(&c->pool[l - 1], coa, child);
+		cur = PTK_NS(ld)(f, tbl, idx);
+		/* Writers' ranges are disjoint: only a table can win here. */
+		PTK_ASSERT(ptkf_classify(f, l, cur) == PTK_ENTRY_TABLE);
+		*oa_out = PTK_NO_OA;
+		return PTK_NS(tptr)(t, ptkf_table_oa(f, l, cur),
+				    PTK_NS(tbl_lg2)(f, l - 1));
+	}
+	ptk_table__linked(t, l - 1, coa);
+	*oa_out = coa;
+	return child;
+}
+
 /* Allocate every table the dry run counted; all or nothing. */
 static int PTK_NS(fill_pools)(struct PTK_NS(mut_ctx) * c)
 {
@@ -645,15 +803,20 @@ static PTK_ALWAYS_INLINE void *PTK_NS(split_leaf)(struct PTK_NS(mut_ctx) * c,
 	ptk_oa_t coa;
 	void *child = PTK_NS(take)(c, l - 1, &coa);
 
-	if (!empty) {
+	/* A reader of a shared table must not see the range unmapped for a
+	 * moment: give it the old leaves until they are overwritten. */
+	if (!empty || ptk_table__shared(c->t)) {
 		struct ptk_attrs attrs;
 		ptk_pte_t bits = 0;
 
+		ptk_oa_t oa = ptkf_leaf_oa(f, l, pte);
+
 		ptkf_decode(f, l, pte, &attrs);
-		/* The dry run checked that this encodes. */
-		(void)PTK_NS(split_bits)(f, l - 1, &attrs, &bits);
-		PTK_NS(fill_split)
-		(f, l - 1, child, ptkf_leaf_oa(f, l, pte), bits);
+		/* The dry run checked both when !@empty. */
+		if (!PTK_NS(split_bits)(f, l - 1, &attrs, &bits) &&
+		    PTK_NS(leaf_oa_fits)(f, l - 1,
+					 oa + ptk_lg2_mask(ptkf_shift(f, l))))
+			PTK_NS(fill_split)(f, l - 1, child, oa, bits);
 	}
 	PTK_NS(st)(f, tbl, idx, ptkf_make_table(f, l, coa));
 	ptk_table__linked(c->t, l - 1, coa);
@@ -693,27 +856,6 @@ static PTK_ALWAYS_INLINE int PTK_NS(dry_split)(struct PTK_NS(mut_ctx) * c,
 }
 
 /* --- contiguous groups */
-
-/*
- * The entry bits of a leaf at level @l that hold accessed and dirty
- * state: hardware may set them in any one entry of a contiguous group
- * (RISC-V Svnapot, Arm's contiguous hint), so they may differ there.
- */
-static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ad_bits)(const struct ptk_fmt *f,
-						   unsigned int l)
-{
-	struct ptk_attrs a;
-	ptk_pte_t b0, b1;
-
-	PTK_MEMSET(&a, 0, sizeof(a));
-	a.prot = PTK_PROT_READ | PTK_PROT_WRITE;
-	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b0))
-		return 0;
-	a.flags = PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY;
-	if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b1))
-		return 0;
-	return (b0 ^ b1) & ~ptkf_leaf_oa_mask(f, l);
-}
 
 /* Rewrite the contiguous group at entry @gidx as plain leaves. */
 static PTK_ALWAYS_INLINE void PTK_NS(uncontig)(const struct ptk_fmt *f,
@@ -954,11 +1096,9 @@ PTK_BODY PTK_NS(map_body)(unsigned int l, struct PTK_NS(mut_ctx) * c, void *tbl,
 					return rc;
 			} else {
 				ptk_oa_t coa;
-				void *child = PTK_NS(take)(c, l - 1, &coa);
+				void *child = PTK_NS(link_new)(c, l, tbl, idx,
+							       pte, &coa);
 
-				PTK_NS(st)
-				(f, tbl, idx, ptkf_make_table(f, l, coa));
-				ptk_table__linked(t, l - 1, coa);
 				PTK_NS(map_at)(l - 1, c, child, a, b);
 			}
 			break;
@@ -1156,12 +1296,15 @@ PTK_BODY PTK_NS(unmap_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			rc = PTK_NS(unmap_at)(l - 1, c, child, a, b);
 			if (rc)
 				return rc;
-			if (!c->dry && PTK_NS(table_empty)(f, l - 1, child)) {
+			/* The table reaches outside the range: on a shared
+			 * table another writer may be about to fill it. */
+			if (!c->dry && !ptk_table__shared(t) &&
+			    PTK_NS(table_empty)(f, l - 1, child)) {
 				PTK_NS(st)(f, tbl, idx, 0);
 				ptk_table__unlinked(t, l - 1, coa);
-				ptk_gather__defer_free(c->g, coa, child,
-						       PTK_NS(tbl_lg2)(f,
-								       l - 1));
+				ptk_table__defer_free(t, c->g, coa, child,
+						      PTK_NS(tbl_lg2)(f,
+								      l - 1));
 			}
 			break;
 		}
@@ -1368,7 +1511,8 @@ PTK_BODY PTK_NS(check_body)(unsigned int l, struct PTK_NS(check_ctx) * c,
 			return PTK_NS(check_fail)(c, l, e_va, "invalid entry");
 		}
 	}
-	if (!nonempty && l != top && c->owned)
+	/* (Shared tables keep empty tables other writers may be using.) */
+	if (!nonempty && l != top && c->owned && !ptk_table__shared(c->t))
 		return PTK_NS(check_fail)(c, l, va, "empty table");
 	return 0;
 }
@@ -1410,3 +1554,4 @@ static int PTK_NS(check)(struct ptk_check *out, const struct ptk_table *t)
 }
 
 #include "algo/range_ops.h"
+#include "algo/iter.h"

@@ -647,10 +647,8 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			} else if (c->dry) {
 				PTK_NS(count_new)(c, l - 1, e_va);
 			} else {
-				dchild = PTK_NS(take)(c, l - 1, &new_oa);
-				PTK_NS(st)
-				(f, dtbl, idx, ptkf_make_table(f, l, new_oa));
-				ptk_table__linked(t, l - 1, new_oa);
+				dchild = PTK_NS(link_new)(c, l, dtbl, idx, de,
+							  &new_oa);
 			}
 			rc = PTK_NS(copy_at)(l - 1, c, schild, dchild, a, b);
 			if (rc)
@@ -658,9 +656,10 @@ PTK_BODY PTK_NS(copy_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 			/*
 			 * The source table held nothing in the range: the new
 			 * destination table stays empty, so take it back (it
-			 * was never visible with anything in it).
+			 * was never visible with anything in it). Not on a
+			 * shared table: a reader may hold it.
 			 */
-			if (new_oa != PTK_NO_OA &&
+			if (new_oa != PTK_NO_OA && !ptk_table__shared(t) &&
 			    PTK_NS(table_empty)(f, l - 1, dchild)) {
 				PTK_NS(st)(f, dtbl, idx, 0);
 				ptk_table__unlinked(t, l - 1, new_oa);
@@ -842,14 +841,7 @@ static int PTK_NS(dst_table)(struct PTK_NS(mut_ctx) * c, unsigned int l,
 				*tbl_out = NULL;
 				return 0;
 			}
-			{
-				void *child = PTK_NS(take)(c, lv - 1, &coa);
-
-				PTK_NS(st)
-				(f, tbl, idx, ptkf_make_table(f, lv, coa));
-				ptk_table__linked(t, lv - 1, coa);
-				tbl = child;
-			}
+			tbl = PTK_NS(link_new)(c, lv, tbl, idx, e, &coa);
 			continue;
 		case PTK_ENTRY_LEAF:
 			return PTK_EEXIST;
@@ -913,7 +905,14 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 
 			if (PTK_UNLIKELY(!child))
 				return PTK_ECORRUPT;
-			if (full && l < top && !(c->delta & smask)) {
+			/*
+			 * Not on a shared table: a reader may hold this table
+			 * under its old address, and must not see it written
+			 * to for the new one (its entries are moved instead,
+			 * and the table retired like any other).
+			 */
+			if (full && l < top && !(c->delta & smask) &&
+			    !ptk_table__shared(t)) {
 				/* Aligned: relink the whole table. */
 				void *dtbl;
 
@@ -966,25 +965,34 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut_ctx) * c,
 				for (k = 0; k < max; k++) {
 					ptk_pte_t se =
 						PTK_NS(ld)(f, tbl, idx + k);
+					enum ptk_entry_type dt =
+						dtbl ? ptkf_classify(
+							       f, l,
+							       PTK_NS(ld)(
+								       f, dtbl,
+								       didx + k))
+						     : PTK_ENTRY_EMPTY;
 
 					if (ptkf_classify(f, l, se) !=
 						    PTK_ENTRY_LEAF ||
 					    (ptkf_contig_lg2(f, l) &&
 					     ptkf_is_contig(f, l, se)))
 						break;
-					if (dtbl &&
-					    ptkf_classify(
-						    f, l,
-						    PTK_NS(ld)(f, dtbl,
-							       didx + k)) !=
-						    PTK_ENTRY_EMPTY)
+					/* (shared: a table left in place; the
+					 * leaves are mapped into it below) */
+					if (dt == PTK_ENTRY_TABLE &&
+					    ptk_table__shared(t))
+						break;
+					if (dt != PTK_ENTRY_EMPTY)
 						return PTK_EEXIST;
 					if (!c->dry)
 						PTK_NS(st)
 					(f, dtbl, didx + k, se);
 				}
-				b = e_va + ((k << shift) - 1);
-				break;
+				if (k) {
+					b = e_va + ((k << shift) - 1);
+					break;
+				}
 			}
 			if (full && !ptkf_is_contig(f, l, e)) {
 				n = PTK_NS(run_len)(f, l, tbl, idx, e,
@@ -1182,7 +1190,7 @@ static int PTK_NS(collapse)(struct ptk_table *t, ptk_va_t va, unsigned int l,
 		return rc;
 	PTK_NS(st)(f, tbl, idx, ptkf_make_leaf(f, l, oa0, bits));
 	ptk_table__unlinked(t, l - 1, coa);
-	ptk_gather__defer_free(g, coa, child, PTK_NS(tbl_lg2)(f, l - 1));
+	ptk_table__defer_free(t, g, coa, child, PTK_NS(tbl_lg2)(f, l - 1));
 	ptk_gather_add(g, e_va, e_va | ptk_lg2_mask(shift));
 	return 0;
 }

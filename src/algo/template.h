@@ -41,6 +41,9 @@ static const struct ptk_impl_ops PTK_NS(ops) = {
 	.move = PTK_NS(move),
 	.split = PTK_NS(split),
 	.collapse = PTK_NS(collapse),
+	.iter_next = PTK_NS(iter_next),
+	.iter_set = PTK_NS(iter_set),
+	.iter_clear = PTK_NS(iter_clear),
 };
 
 static enum ptk_entry_type PTK_NS(hook_classify)(const struct ptk_fmt *f,

@@ -151,4 +151,7 @@ const struct ptk_impl_ops ptk_generic_ops = {
 	.move = ptk_generic_move,
 	.split = ptk_generic_split,
 	.collapse = ptk_generic_collapse,
+	.iter_next = ptk_generic_iter_next,
+	.iter_set = ptk_generic_iter_set,
+	.iter_clear = ptk_generic_iter_clear,
 };

@@ -10,6 +10,10 @@ void ptk_table__check_or_bug(const struct ptk_table *t)
 {
 	struct ptk_check c;
 
+	/* Other writers may be half-way through theirs: shared tables are
+	 * checked by their users at quiet points (the stress test does). */
+	if (ptk_table__shared(t))
+		return;
 	if (ptk_table_check(&c, t))
 		PTK_BUG(c.what ? c.what : "table invariant broken");
 }
@@ -57,12 +61,24 @@ static int check_mem(const struct ptk_mem *mem)
 {
 	if (!mem || !mem->ops)
 		return PTK_EINVAL;
-	if (mem->ops->version != PTK_MEM_OPS_VERSION)
+	if (mem->ops->version != PTK_MEM_OPS_VERSION && mem->ops->version != 1)
 		return PTK_EVERSION;
 	if (!mem->ops->alloc || !mem->ops->free)
 		return PTK_EINVAL;
 	if (!(mem->flags & PTK_MEM_LINEAR) && !mem->ops->map)
 		return PTK_EINVAL;
+	return 0;
+}
+
+/* Shared tables need read sections and deferred freeing from @mem. */
+static int check_shared(const struct ptk_mem *mem, unsigned int flags)
+{
+	const struct ptk_mem_ops *o = mem->ops;
+
+	if (!(flags & PTK_TABLE_SHARED))
+		return 0;
+	if (o->version < 2 || !o->read_lock || !o->read_unlock || !o->retire)
+		return PTK_ENOTSUP;
 	return 0;
 }
 
@@ -109,10 +125,11 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 {
 	int rc;
 
-	if (!t || (flags & ~PTK_TABLE_GENERIC))
+	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_SHARED)))
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	PTK_TRY(check_shared(mem, flags));
 	table_setup(t, fmt, mem, flags);
 	/* Tables ptkit allocates are trusted: convert them by offset. */
 	t->linear = (mem->flags & PTK_MEM_LINEAR) ? PTK_LIN_TRUSTED
@@ -138,10 +155,12 @@ int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 {
 	unsigned int lg2;
 
-	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_OWNED)))
+	if (!t ||
+	    (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_OWNED | PTK_TABLE_SHARED)))
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	PTK_TRY(check_shared(mem, flags));
 	lg2 = root_lg2(fmt);
 	/* A root table is aligned to its size, as the hardware requires. */
 	if (root & ptk_lg2_mask(lg2))
@@ -166,6 +185,26 @@ void ptk_table_destroy(struct ptk_table *t)
 		ptk_table__free(t, t->root_oa, t->root, root_alloc_lg2(t->fmt));
 	}
 	PTK_MEMSET(t, 0, sizeof(*t));
+}
+
+unsigned long ptk_read_begin(const struct ptk_table *t)
+{
+	const struct ptk_mem *m;
+
+	if (!t || !ptk_table__shared(t))
+		return 0;
+	m = t->mem;
+	return m->ops->read_lock(m->arg);
+}
+
+void ptk_read_end(const struct ptk_table *t, unsigned long token)
+{
+	const struct ptk_mem *m;
+
+	if (!t || !ptk_table__shared(t))
+		return;
+	m = t->mem;
+	m->ops->read_unlock(m->arg, token);
 }
 
 ptk_oa_t ptk_table_root(const struct ptk_table *t)

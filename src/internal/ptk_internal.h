@@ -19,6 +19,8 @@
 #include <ptkit/table.h>
 #include <ptkit/range.h>
 #include <ptkit/notify.h>
+#include <ptkit/shared.h>
+#include <ptkit/iter.h>
 #include <ptkit/sys/impl.h>
 
 #ifndef PTK_DEBUG
@@ -83,9 +85,21 @@ static inline uint64_t ptk_oa_mix(ptk_oa_t oa)
 	return oa * 0x9e3779b97f4a7c15ull; /* odd: a bijection mod 2^64 */
 }
 
+static inline bool ptk_table__shared(const struct ptk_table *t)
+{
+	return t->flags & PTK_TABLE_SHARED;
+}
+
+/* Shared tables: writers of disjoint ranges may link and unlink at once. */
 static inline void ptk_table__linked(struct ptk_table *t, unsigned int level,
 				     ptk_oa_t oa)
 {
+	if (ptk_table__shared(t)) {
+		__atomic_fetch_add(&t->nr_tables[level], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->tables_sum, ptk_oa_mix(oa),
+				   __ATOMIC_RELAXED);
+		return;
+	}
 	t->nr_tables[level]++;
 	t->tables_sum += ptk_oa_mix(oa);
 }
@@ -93,6 +107,12 @@ static inline void ptk_table__linked(struct ptk_table *t, unsigned int level,
 static inline void ptk_table__unlinked(struct ptk_table *t, unsigned int level,
 				       ptk_oa_t oa)
 {
+	if (ptk_table__shared(t)) {
+		__atomic_fetch_sub(&t->nr_tables[level], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&t->tables_sum, ptk_oa_mix(oa),
+				   __ATOMIC_RELAXED);
+		return;
+	}
 	if (t->nr_tables[level])
 		t->nr_tables[level]--;
 	t->tables_sum -= ptk_oa_mix(oa);
@@ -182,6 +202,26 @@ static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
 	g->free_ptr = ptr;
 	g->free_lg2 = lg2;
 	g->nr_free++;
+}
+
+/*
+ * A table was unlinked. Private tables wait in @g for ptk_table_flush();
+ * a shared table's may still be read by concurrent readers, so nothing
+ * may be written into it (not even the queue link): it goes to the
+ * provider's reclaimer, which frees it after those readers are gone.
+ */
+static inline void ptk_table__defer_free(struct ptk_table *t,
+					 struct ptk_gather *g, ptk_oa_t oa,
+					 void *ptr, unsigned int lg2)
+{
+	if (ptk_table__shared(t)) {
+		const struct ptk_mem *m = t->mem;
+
+		m->ops->retire(m->arg, oa, ptr,
+			       lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
+		return;
+	}
+	ptk_gather__defer_free(g, oa, ptr, lg2);
 }
 
 /* Give back a table taken from the pool (zeroed: it held nothing). */

@@ -13,6 +13,39 @@
 #define CHUNK_LG2 21
 #define CHUNK_SIZE ((size_t)1 << CHUNK_LG2)
 
+/*
+ * Debug poisoning (PTK_DEBUG >= 2): a freed block is filled with 0xa5
+ * bytes (bit 0 set in every byte: every entry of every format reads as
+ * present and malformed or bogus, so a walk through a freed table goes
+ * wrong loudly) and waits in a FIFO quarantine of HEAP_QUAR blocks
+ * before it can be handed out again. Under AddressSanitizer the
+ * quarantined block is also poisoned, so any access to it is reported
+ * where it happens.
+ */
+#define HEAP_POISON 0xa5
+#define HEAP_QUAR                                                      \
+	((unsigned int)(sizeof(((struct ptk_mem_heap *)0)->quar_ptr) / \
+			sizeof(((struct ptk_mem_heap *)0)->quar_ptr[0])))
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEAP_ASAN 1
+#endif
+#endif
+
+#ifdef HEAP_ASAN
+/* From <sanitizer/asan_interface.h>, declared here to need no header. */
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#define HEAP_ASAN_POISON(p, n) __asan_poison_memory_region((p), (n))
+#define HEAP_ASAN_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define HEAP_ASAN_POISON(p, n) ((void)(p), (void)(n))
+#define HEAP_ASAN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct ptk_mem_heap_chunk {
 	struct ptk_mem_heap_chunk *next;
 	void *mem;
@@ -42,6 +75,44 @@ static int heap_new_chunk(struct ptk_mem_heap *h)
 	return 0;
 }
 
+/* Put @p (2^@lg2 bytes) on its free list. */
+static void heap_push_free(struct ptk_mem_heap *h, void *p, unsigned int lg2)
+{
+	memcpy(p, &h->free_head[lg2], sizeof(void *));
+	h->free_head[lg2] = p;
+}
+
+/* The oldest quarantined block leaves for its free list. */
+static void heap_quarantine_pop(struct ptk_mem_heap *h)
+{
+	unsigned int k = h->quar_head, lg2 = h->quar_lg2[k];
+	void *p = h->quar_ptr[k];
+
+	HEAP_ASAN_UNPOISON(p, (size_t)1 << lg2);
+	heap_push_free(h, p, lg2);
+	h->quar_head = (k + 1) % HEAP_QUAR;
+	h->quar_nr--;
+}
+
+#if PTK_DEBUG >= 2
+static void heap_quarantine(struct ptk_mem_heap *h, void *p, unsigned int lg2)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < h->quar_nr; i++)
+		if (h->quar_ptr[(h->quar_head + i) % HEAP_QUAR] == p)
+			PTK_BUG("heap: double free");
+	if (h->quar_nr == HEAP_QUAR)
+		heap_quarantine_pop(h);
+	memset(p, HEAP_POISON, (size_t)1 << lg2);
+	HEAP_ASAN_POISON(p, (size_t)1 << lg2);
+	k = (h->quar_head + h->quar_nr) % HEAP_QUAR;
+	h->quar_ptr[k] = p;
+	h->quar_lg2[k] = (unsigned char)lg2;
+	h->quar_nr++;
+}
+#endif
+
 static int heap_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa_out,
 		      void **ptr_out)
 {
@@ -63,8 +134,15 @@ static int heap_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa_out,
 		if (!h->cur || h->cur_left < pad + size) {
 			int rc = heap_new_chunk(h);
 
-			if (rc)
+			if (rc && !h->quar_nr)
 				return rc;
+			if (rc) {
+				/* Rather than fail what a build without
+				 * quarantine would serve: release it. */
+				while (h->quar_nr)
+					heap_quarantine_pop(h);
+				return heap_alloc(arg, lg2, oa_out, ptr_out);
+			}
 			pad = 0;
 		}
 		p = h->cur + pad;
@@ -87,11 +165,14 @@ static void heap_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
 	(void)oa;
 	if (lg2 < PTK_MEM_MIN_LG2 || lg2 > PTK_MEM_MAX_LG2 || !ptr)
 		PTK_BUG("heap: bad free");
-	memcpy(ptr, &h->free_head[lg2], sizeof(void *));
-	h->free_head[lg2] = ptr;
 	h->stats.frees++;
 	h->stats.live--;
 	h->stats.live_bytes -= (uint64_t)1 << lg2;
+#if PTK_DEBUG >= 2
+	heap_quarantine(h, ptr, lg2);
+#else
+	heap_push_free(h, ptr, lg2);
+#endif
 }
 
 static void *heap_map(void *arg, ptk_oa_t oa, unsigned int lg2)
@@ -128,6 +209,9 @@ void ptk_mem_heap_fini(struct ptk_mem_heap *h)
 
 	if (!h)
 		return;
+	/* Quarantined blocks live in the chunks; only ASan needs telling. */
+	while (h->quar_nr)
+		heap_quarantine_pop(h);
 	for (c = h->chunks; c; c = n) {
 		n = c->next;
 		free(c->mem);

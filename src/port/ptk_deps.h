@@ -24,6 +24,19 @@
 #define PTK_UNUSED __attribute__((unused))
 
 /*
+ * A hint to the CPU inside a spin-wait loop (struct ptk_ebr): it lets a
+ * sibling hyperthread run and saves power. Nothing where there is no
+ * such instruction; the loops are correct without it.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define PTK_CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define PTK_CPU_RELAX() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define PTK_CPU_RELAX() ((void)0)
+#endif
+
+/*
  * How the core stops on a broken invariant (debug tiers 2 and 3). A host
  * build prints first (ptk_host_bug() in src/mem/heap.c); a freestanding
  * build traps.

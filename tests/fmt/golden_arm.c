@@ -32,6 +32,7 @@
 
 #include "ptkit.h"
 #include "harness/ptk_test.h"
+#include "model/walk_rec.h"
 
 #define R PTK_PROT_READ
 #define W PTK_PROT_WRITE
@@ -943,6 +944,92 @@ PTK_TEST(invalid_s2)
 }
 
 /*
+ * Walk @h and check every page of every leaf run it reports against
+ * ptk_translate(), at its first and last byte; runs come in VA order.
+ * Returns the number of runs.
+ */
+static size_t walk_vs_xlate(struct hand *h, struct walk_rec *w)
+{
+	uint64_t va, oa, j, next = 0;
+	size_t i;
+
+	wr_reset(w);
+	PTK_ASSERT_OK(wr_walk(w, &h->t, 0, 0, true, WR_LEAVES));
+	for (i = 0; i < w->n; i++) {
+		const struct wr_event *e = &w->v[i];
+		uint64_t size = UINT64_C(1) << e->size_lg2;
+
+		PTK_EXPECT(e->va >= next);
+		next = e->last + 1;
+		for (j = 0; j < e->count; j++) {
+			va = e->va + j * size;
+			oa = ~UINT64_C(0);
+			PTK_EXPECT_OK(hand_xlate(h, va, &oa));
+			PTK_EXPECT_EQ(oa, e->oa + j * size);
+			oa = ~UINT64_C(0);
+			PTK_EXPECT_OK(hand_xlate(h, va + size - 1, &oa));
+			PTK_EXPECT_EQ(oa, e->oa + j * size + size - 1);
+		}
+	}
+	return w->n;
+}
+
+/*
+ * Misprogrammed contiguous groups (D8.7.1: the Contiguous bit set in
+ * only some entries of the set, or OAs that do not line up) in a foreign
+ * table: the walk reports each address as ptk_translate() reads it, from
+ * the address's own entry, and a group as one unit only when all of it
+ * agrees. Found by walk_image_fuzz: the group's first entry was empty,
+ * and the walk reported it as a 16G leaf at OA 0.
+ */
+PTK_TEST(contig_misprogrammed)
+{
+	/* 1G block, kernel RW, Contiguous: 16G group at OA 16G. */
+	const uint64_t blk = UINT64_C(0x0070000400000701);
+	struct walk_rec w = { 0 };
+	struct hand h;
+	unsigned int j;
+
+	/* armv8_4k_48: L0 (table 0) -> L1 (table 1), L1 idx 16..31. */
+	hand_init(&h, &ptk_fmt_armv8_4k_48, BASE_LOW);
+	h.tbl[0][0] = BASE_LOW + 0x1003;
+
+	/* Only the group's last entry: it alone is mapped. */
+	h.tbl[1][31] = blk + (UINT64_C(15) << 30);
+	PTK_ASSERT_EQ(walk_vs_xlate(&h, &w), 1);
+	PTK_EXPECT_EQ(w.v[0].va, GIB(31));
+	PTK_EXPECT_EQ(w.v[0].oa, GIB(31));
+	PTK_EXPECT_EQ(w.v[0].count, 1);
+	PTK_EXPECT_EQ(w.v[0].size_lg2, 30);
+	PTK_EXPECT_EQ(w.v[0].pte, h.tbl[1][31]);
+
+	/* The whole group (one entry not yet accessed): one 16G unit. */
+	for (j = 0; j < 16; j++)
+		h.tbl[1][16 + j] = blk + ((uint64_t)j << 30);
+	h.tbl[1][20] &= ~BIT(10);
+	PTK_ASSERT_EQ(walk_vs_xlate(&h, &w), 1);
+	PTK_EXPECT_EQ(w.v[0].va, GIB(16));
+	PTK_EXPECT_EQ(w.v[0].oa, GIB(16));
+	PTK_EXPECT_EQ(w.v[0].count, 1);
+	PTK_EXPECT_EQ(w.v[0].size_lg2, 34);
+
+	/* The last entry in another group's OA; then the first entry
+	 * without the Contiguous bit. */
+	h.tbl[1][31] += GIB(16);
+	PTK_EXPECT_EQ(walk_vs_xlate(&h, &w), 16);
+	h.tbl[1][31] -= GIB(16);
+	h.tbl[1][16] &= ~BIT(52);
+	PTK_EXPECT_EQ(walk_vs_xlate(&h, &w), 16);
+	/* The first entry empty (a 1G step off, to show the OA is the
+	 * group's, as translate reads it). */
+	h.tbl[1][16] = 0;
+	h.tbl[1][17] += GIB(1);
+	PTK_EXPECT_EQ(walk_vs_xlate(&h, &w), 15);
+	wr_free(&w);
+	hand_fini(&h);
+}
+
+/*
  * Every leaf the classifier accepts decodes and re-encodes to itself
  * (the engine relies on that to split and unfold groups), once the
  * execute-never bit the mapping does not read is normalised.
@@ -1052,6 +1139,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(invalid_4k),
 	PTK_TEST_ENTRY(invalid_16k_64k),
 	PTK_TEST_ENTRY(invalid_s2),
+	PTK_TEST_ENTRY(contig_misprogrammed),
 	PTK_TEST_ENTRY(leaf_roundtrip_random),
 	PTK_TEST_ENTRY(names),
 	PTK_TEST_END,

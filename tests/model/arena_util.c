@@ -52,7 +52,9 @@ bool au_any(const struct au_map *m, uint64_t off, uint64_t len)
 
 bool au_mark_free(struct au_map *m, const struct ptk_mem_arena *a)
 {
-	unsigned int lg2;
+	const unsigned int quar_len =
+		sizeof(a->quar_off) / sizeof(a->quar_off[0]);
+	unsigned int lg2, i;
 
 	memset(m->bits, 0, (m->nbits + 7) / 8);
 	for (lg2 = 0; lg2 <= PTK_MEM_MAX_LG2; lg2++) {
@@ -69,6 +71,19 @@ bool au_mark_free(struct au_map *m, const struct ptk_mem_arena *a)
 					(uint8_t)(1u << (o / AU_GRAIN % 8));
 			memcpy(&h, a->buf + off, sizeof(h));
 		}
+	}
+	/* Quarantined blocks (PTK_DEBUG >= 2) are free, just not reusable yet. */
+	for (i = 0; i < a->quar_nr; i++) {
+		unsigned int k = (a->quar_head + i) % quar_len;
+		uint64_t off = a->quar_off[k], o;
+		uint64_t size = UINT64_C(1) << a->quar_lg2[k];
+
+		if (a->quar_nr > quar_len || off + size > a->bump ||
+		    size < AU_GRAIN)
+			return false;
+		for (o = off; o < off + size; o += AU_GRAIN)
+			m->bits[o / AU_GRAIN / 8] |=
+				(uint8_t)(1u << (o / AU_GRAIN % 8));
 	}
 	return true;
 }

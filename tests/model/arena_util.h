@@ -3,9 +3,12 @@
  * Looking inside a simulated arena, for tests.
  *
  * These read the private fields of struct ptk_mem_arena (buf, base,
- * bump, free_head): free_head[lg2] holds the offset + 1 of the first
- * free block of 2^lg2 bytes (0: none), and each free block holds the
- * next such value in its first 8 bytes.
+ * bump, free_head, quar_*): free_head[lg2] holds the offset + 1 of the
+ * first free block of 2^lg2 bytes (0: none), and each free block holds
+ * the next such value in its first 8 bytes. At PTK_DEBUG >= 2 freed
+ * blocks first wait in a FIFO quarantine (quar_nr entries from
+ * quar_head, offsets in quar_off, sizes in quar_lg2) filled with 0xa5;
+ * those count as free here too.
  */
 #ifndef PTK_ARENA_UTIL_H
 #define PTK_ARENA_UTIL_H
@@ -27,7 +30,8 @@ struct au_map {
 
 void au_map_init(struct au_map *m, const struct ptk_mem_arena *a);
 void au_map_free(struct au_map *m);
-/* Mark every block on the arena's free lists; false if they are broken. */
+/* Mark every block on the arena's free lists or in its quarantine;
+ * false if they are broken. */
 bool au_mark_free(struct au_map *m, const struct ptk_mem_arena *a);
 bool au_test(const struct au_map *m, uint64_t off);
 /* Whether any grain of [off, off + len) is free (off, len: grains). */

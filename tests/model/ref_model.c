@@ -874,3 +874,13 @@ void rm_append(struct ref_model *m, const struct rm_leaf *l)
 	RM_BUG_ON(m->n && rm_leaf_last(&m->v[m->n - 1]) >= l->va);
 	rm_splice(m, m->n, 0, l, 1);
 }
+
+bool rm_gather_covers(const struct ptk_gather *g, uint64_t va, uint64_t last)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nr && i < PTK_GATHER_RANGES; i++)
+		if (g->ranges[i].va <= va && last <= g->ranges[i].last)
+			return true;
+	return false;
+}

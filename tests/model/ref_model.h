@@ -101,6 +101,9 @@ const struct rm_leaf *rm_lookup(const struct ref_model *m, uint64_t va);
 /* Whether any leaf intersects [va, last]. */
 bool rm_overlaps(const struct ref_model *m, uint64_t va, uint64_t last);
 
+/* Whether one of @g's ranges holds all of [@va, @last]. */
+bool rm_gather_covers(const struct ptk_gather *g, uint64_t va, uint64_t last);
+
 /*
  * Map [va, last] to oa. @replace: PTK_MAP_REPLACE semantics; @max_lg2:
  * the PTK_MAP_MAX_PAGE cap or 0. Arguments must already be valid (aligned,

@@ -16,12 +16,13 @@
 
 #include "../table.h"
 #include "../range.h"
+#include "../iter.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define PTK_IMPL_OPS_VERSION 1
+#define PTK_IMPL_OPS_VERSION 2
 
 /**
  * struct ptk_impl_ops - An engine instance
@@ -42,6 +43,9 @@ extern "C" {
  * @move: ptk_move() of [va, last] to new_va
  * @split: ptk_split()
  * @collapse: ptk_collapse()
+ * @iter_next: ptk_iter_next() on an iterator ptk_iter_init() set up
+ * @iter_set: ptk_iter_set() on the current item, arguments checked
+ * @iter_clear: ptk_iter_clear() on the current item
  *
  * The mutating operations may be given a gather; it is never NULL here.
  */
@@ -77,6 +81,11 @@ struct ptk_impl_ops {
 		     struct ptk_gather *g);
 	int (*collapse)(struct ptk_table *t, ptk_va_t va, unsigned int level,
 			struct ptk_gather *g);
+	int (*iter_next)(struct ptk_iter *it);
+	int (*iter_set)(struct ptk_iter *it, ptk_oa_t oa,
+			const struct ptk_attrs *attrs, unsigned int flags,
+			struct ptk_gather *g);
+	int (*iter_clear)(struct ptk_iter *it, struct ptk_gather *g);
 };
 
 /* The run-time instance, for descriptors whose ops is NULL. */

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptkit cursor iterator.
+ *
+ * DOC: iterator
+ *
+ * A for-loop over the present leaves of a range, in address order:
+ *
+ *	struct ptk_iter it;
+ *	int rc;
+ *
+ *	ptk_iter_init(&it, t, va, len, 0);
+ *	while ((rc = ptk_iter_next(&it)) > 0)
+ *		use(it.va, it.oa, it.size_lg2, &it.attrs);
+ *	ptk_iter_fini(&it);
+ *
+ * The iterator keeps one table per level (a path stack) and never walks
+ * from the root again while items come from tables it already holds;
+ * empty entries are skipped at the highest level where they are empty,
+ * so an empty 512 GiB slot costs one load. It allocates nothing and may
+ * live on the stack.
+ *
+ * With PTK_ITER_RUNS an item is a run of consecutive leaves of one table
+ * (same level, any output addresses) and @entries points at the first of
+ * them, so a dense scan is a plain loop over ptk_iter_pte() with nothing
+ * called per entry.
+ *
+ * The current item can be rewritten (ptk_iter_set()) or cleared
+ * (ptk_iter_clear()) through the iterator, which stays valid: a table
+ * emptied that way is unlinked as soon as it is empty (not on a shared
+ * table, where, as with ptk_unmap(), a neighbouring writer may be using
+ * it).
+ *
+ * On a PTK_TABLE_SHARED table the iterator holds a read section from
+ * ptk_iter_init() to ptk_iter_fini(). ptk_iter_yield() leaves it (e.g.
+ * before dropping a lock or sleeping); the next ptk_iter_next() enters a
+ * new one and walks down from the root again to the address after the
+ * last item, so tables freed meanwhile are never touched.
+ */
+#ifndef PTKIT_ITER_H
+#define PTKIT_ITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "types.h"
+#include "fmt.h"
+#include "table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "No address": what ptk_iter_oa() returns for an entry that is no leaf. */
+#define PTK_OA_INVALID (~(ptk_oa_t)0)
+
+/* ptk_iter_init() flags */
+#define PTK_ITER_RUNS 0x1u /* items are runs of leaves of one table */
+#define PTK_ITER_NO_ATTRS 0x2u /* leave @attrs undecoded (faster) */
+#define PTK_ITER_SKIP_INVALID 0x4u /* step over malformed entries */
+
+/**
+ * struct ptk_iter - A cursor over the leaves of a range
+ * @va: First VA of the current item
+ * @oa: Output address of its first leaf
+ * @count: Leaves in the item: 1, or up to a table's worth with
+ *         PTK_ITER_RUNS
+ * @pte: The first leaf's raw entry
+ * @attrs: Its decoded attributes (not with PTK_ITER_NO_ATTRS)
+ * @level: The leaves' level
+ * @size_lg2: log2 of each leaf's page size (a contiguous group counts as
+ *            its entries, each of the base size)
+ * @entries: The first leaf's entry in its table (read it with
+ *           ptk_iter_pte(); do not write through it)
+ * @entry_lg2: log2 of the entry size in bytes (2 or 3)
+ *
+ * The item spans @count << @size_lg2 bytes from @va. The fields are valid
+ * after ptk_iter_next() returned 1 (or PTK_ECORRUPT: then @va, @level and
+ * @pte describe the malformed entry). Everything else is private.
+ */
+struct ptk_iter {
+	ptk_va_t va;
+	ptk_oa_t oa;
+	uint64_t count;
+	ptk_pte_t pte;
+	struct ptk_attrs attrs;
+	unsigned int level;
+	unsigned int size_lg2;
+	const void *entries;
+	unsigned int entry_lg2;
+	/* private: */
+	struct ptk_table *t;
+	unsigned int flags;
+	unsigned int depth; /* path valid from the top down to this level */
+	bool stale; /* walk down from the root at the next step */
+	bool done;
+	bool in_read;
+	bool have_item;
+	unsigned long token;
+	ptk_va_t pos; /* next address to look at */
+	ptk_va_t last; /* last address of the range */
+	void *tbl[PTK_MAX_LEVELS];
+	ptk_oa_t tbl_oa[PTK_MAX_LEVELS];
+	uint64_t live[PTK_MAX_LEVELS]; /* non-empty entries; ~0: not counted */
+	ptk_pte_t dkey; /* attribute cache: key of @attrs, or ~0 */
+	unsigned int dlevel;
+};
+
+/**
+ * ptk_iter_init() - Start iterating a range
+ * @it: The iterator (caller storage)
+ * @t: The table
+ * @va: First address
+ * @len: Bytes; non-zero. For sign-extended formats the range may cross
+ *       the non-canonical hole, which is skipped.
+ * @flags: PTK_ITER_* flags
+ *
+ * Context: As ptk_walk(). On a shared table, enters a read section that
+ * lasts until ptk_iter_fini() or ptk_iter_yield().
+ *
+ * Return: 0, PTK_EINVAL (NULL arguments, zero length, unknown flags),
+ * PTK_EOVERFLOW (@va + @len wraps) or PTK_ERANGE (no part of the range
+ * is in the VA space). On error @it is set up to return 0 at once and
+ * ptk_iter_fini() is still fine.
+ */
+int ptk_iter_init(struct ptk_iter *it, struct ptk_table *t, ptk_va_t va,
+		  uint64_t len, unsigned int flags);
+
+/**
+ * ptk_iter_next() - Step to the next item
+ * @it: The iterator
+ *
+ * Context: The thread that owns @it.
+ *
+ * Return: 1 with the item in @it's public fields, 0 at the end of the
+ * range, PTK_ECORRUPT at a malformed entry (described in @va, @level and
+ * @pte; the next call goes on after it) unless PTK_ITER_SKIP_INVALID,
+ * or another negative error.
+ */
+int ptk_iter_next(struct ptk_iter *it);
+
+/**
+ * ptk_iter_set() - Rewrite the current item
+ * @it: The iterator, just after ptk_iter_next() returned 1
+ * @oa: New output address of its first leaf; the item's other leaves
+ *      follow at consecutive addresses. Aligned to the item's page size.
+ * @attrs: New attributes
+ * @flags: PTK_MAP_SUPERSET to widen a protection the format cannot
+ *         express
+ * @g: Collects the item's range for invalidation; NULL when nothing can
+ *     have cached the table
+ *
+ * Keeps the page size. The item's public fields are updated.
+ *
+ * Context: Caller excludes other writers of the range.
+ *
+ * Return: 0; PTK_EINVAL (no current item), PTK_EALIGN, PTK_ERANGE (@oa
+ * too large for the format), PTK_EPROT, PTK_ENOTSUP (the item holds
+ * entries of a contiguous group, Arm's hint or Svnapot: ptk_protect()
+ * takes groups apart). On error nothing changed.
+ */
+int ptk_iter_set(struct ptk_iter *it, ptk_oa_t oa,
+		 const struct ptk_attrs *attrs, unsigned int flags,
+		 struct ptk_gather *g);
+
+/**
+ * ptk_iter_clear() - Unmap the current item
+ * @it: The iterator, just after ptk_iter_next() returned 1
+ * @g: Collects the item's range and the tables it emptied; NULL frees
+ *     them at once
+ *
+ * Tables the clearing empties are unlinked (the root stays; on a shared
+ * table they stay linked). A contiguous group the item only partly
+ * covers becomes plain leaves first, and the whole group is gathered.
+ * The next ptk_iter_next() goes on after the item.
+ *
+ * Context: Caller excludes other writers of the range. (On a shared
+ * table nothing is retired here, so clearing from inside the iterator's
+ * own read section cannot make the reclaimer wait for it.)
+ *
+ * Return: 0, or PTK_EINVAL when there is no current item.
+ */
+int ptk_iter_clear(struct ptk_iter *it, struct ptk_gather *g);
+
+/**
+ * ptk_iter_yield() - Let go of the tables until the next step
+ * @it: The iterator
+ *
+ * Leaves the read section of a shared table and forgets the path; the
+ * next ptk_iter_next() re-enters and walks down from the root to the
+ * address after the current item. Between the two the caller may drop
+ * its locks, sleep, or let writers change and free tables.
+ *
+ * Context: The thread that owns @it.
+ *
+ * Return: Nothing.
+ */
+void ptk_iter_yield(struct ptk_iter *it);
+
+/**
+ * ptk_iter_fini() - Finish iterating
+ * @it: The iterator; a zeroed one is accepted
+ *
+ * Leaves the read section, if any. @it may be initialised again.
+ *
+ * Context: The thread that owns @it.
+ *
+ * Return: Nothing.
+ */
+void ptk_iter_fini(struct ptk_iter *it);
+
+/**
+ * ptk_iter_pte() - Raw entry @i of the current run
+ * @it: The iterator
+ * @i: 0 .. @count - 1
+ *
+ * Context: Inside the iteration, before the next step.
+ *
+ * Return: The entry, read once.
+ */
+static inline ptk_pte_t ptk_iter_pte(const struct ptk_iter *it, uint64_t i)
+{
+	if (it->entry_lg2 == 3)
+		return __atomic_load_n((const uint64_t *)it->entries + i,
+				       __ATOMIC_RELAXED);
+	return __atomic_load_n((const uint32_t *)it->entries + i,
+			       __ATOMIC_RELAXED);
+}
+
+/**
+ * ptk_iter_oa() - Output address of leaf @i of the current run
+ * @it: The iterator
+ * @i: 0 .. @count - 1
+ *
+ * Context: Inside the iteration, before the next step.
+ *
+ * Return: The leaf's output address (the base of its page), or
+ * PTK_OA_INVALID if the entry is no longer a leaf.
+ */
+ptk_oa_t ptk_iter_oa(const struct ptk_iter *it, uint64_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTKIT_ITER_H */

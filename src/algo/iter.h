@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cursor iterator's steps, written once like the rest of the engine
+ * (included at the end of engine.h).
+ *
+ * State (struct ptk_iter, private part): the path stack tbl[] from the
+ * root (tbl[top]) down to tbl[depth], and pos, the next address to look
+ * at, which lies inside tbl[depth]'s span. A step looks at the entry for
+ * pos in tbl[depth]: an empty run is skipped in one go, a table entry
+ * pushes the child, a leaf (or a run of them) is the item. Stepping past
+ * the last entry of a table pops back to its parent, so nothing is read
+ * twice and the root is only read again after ptk_iter_yield().
+ */
+
+/* Whether the attribute cache of @it holds @pte's attributes at @l. */
+static PTK_ALWAYS_INLINE void PTK_NS(iter_attrs)(struct ptk_iter *it,
+						 unsigned int l, ptk_pte_t pte)
+{
+	const struct ptk_fmt *f = it->t->fmt;
+	ptk_pte_t key = pte & ~ptkf_leaf_oa_mask(f, l);
+
+	if (PTK_UNLIKELY(it->dkey != key || it->dlevel != l)) {
+		ptkf_decode(f, l, pte, &it->attrs);
+		it->dkey = key;
+		it->dlevel = l;
+	}
+}
+
+/* The OA of the leaf @pte at level @l whose page holds @va. */
+static PTK_ALWAYS_INLINE ptk_oa_t PTK_NS(iter_leaf_oa)(const struct ptk_fmt *f,
+						       unsigned int l,
+						       ptk_pte_t pte,
+						       ptk_va_t va)
+{
+	unsigned int shift = ptkf_shift(f, l);
+
+	/* Both kinds of group (Arm's hint, Svnapot) translate like this. */
+	if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte))
+		shift += ptkf_contig_lg2(f, l);
+	return (ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift)) +
+	       (va & ptk_lg2_mask(shift)) -
+	       (va & ptk_lg2_mask(ptkf_shift(f, l)));
+}
+
+/*
+ * Move past the entry of tbl[@l] at @idx, whose span ends at @e_last:
+ * pops tables whose last entry that was. Returns false at the end of the
+ * range.
+ */
+static PTK_ALWAYS_INLINE bool PTK_NS(iter_advance)(struct ptk_iter *it,
+						   unsigned int l, uint64_t idx,
+						   ptk_va_t e_last)
+{
+	const struct ptk_fmt *f = it->t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	ptk_va_t pos;
+
+	if (e_last >= it->last) {
+		it->done = true;
+		return false;
+	}
+	if (l == top) {
+		if (idx + 1 >= ((uint64_t)1 << ptkf_bits(f, top)))
+			goto end;
+		pos = PTK_NS(top_va)(f, idx + 1);
+	} else {
+		pos = e_last + 1;
+		/* Past a table's last entry: continue in its parent. */
+		while (l < top && PTK_NS(idx)(f, l, pos) == 0)
+			l++;
+		if (l == top)
+			pos = PTK_NS(top_va)(f, PTK_NS(idx)(f, top, pos));
+		if (l == top && PTK_NS(idx)(f, top, pos) == 0)
+			goto end; /* wrapped past the top of the space */
+	}
+	if (pos > it->last)
+		goto end;
+	it->pos = pos;
+	it->depth = l;
+	return true;
+end:
+	it->done = true;
+	return false;
+}
+
+static int PTK_NS(iter_next)(struct ptk_iter *it)
+{
+	const struct ptk_table *t = it->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int l = it->depth;
+
+	it->have_item = false;
+	while (!it->done) {
+		const void *tbl = it->tbl[l];
+		unsigned int shift = ptkf_shift(f, l);
+		uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+		ptk_va_t pos = it->pos;
+		uint64_t idx = PTK_NS(idx)(f, l, pos);
+		ptk_va_t e_va = pos & ~ptk_lg2_mask(shift);
+		ptk_va_t e_last = e_va | ptk_lg2_mask(shift);
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, idx);
+		enum ptk_entry_type type = ptkf_classify(f, l, pte);
+
+		if (type == PTK_ENTRY_TABLE && l > 0) {
+			ptk_oa_t coa = ptkf_table_oa(f, l, pte);
+			void *child =
+				PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, l - 1));
+
+			if (PTK_LIKELY(child)) {
+				l--;
+				it->tbl[l] = child;
+				it->tbl_oa[l] = coa;
+				it->live[l] = ~(uint64_t)0;
+				it->depth = l;
+				continue;
+			}
+			type = PTK_ENTRY_INVALID; /* points outside memory */
+		}
+		if (type == PTK_ENTRY_LEAF) {
+			uint64_t cnt = 1;
+
+			if (it->flags & PTK_ITER_RUNS) {
+				/* Consecutive leaves of this table that start
+				 * inside the range: the bound once, not per
+				 * entry. */
+				uint64_t max = PTK_NS(span_entries)(shift, e_va,
+								    it->last);
+				uint64_t hole;
+
+				if (max > n - idx)
+					max = n - idx;
+				/* Root entries on both sides of the
+				 * non-canonical hole are no run. */
+				if (ptkf_sign_extend(f) &&
+				    l == ptkf_levels(f) - 1) {
+					hole = (uint64_t)1
+					       << (ptkf_va_bits(f) - 1 - shift);
+					if (idx < hole && max > hole - idx)
+						max = hole - idx;
+				}
+				while (cnt < max &&
+				       ptkf_classify(f, l,
+						     PTK_NS(ld)(f, tbl,
+								idx + cnt)) ==
+					       PTK_ENTRY_LEAF)
+					cnt++;
+			}
+			it->va = e_va;
+			it->oa = PTK_NS(iter_leaf_oa)(f, l, pte, e_va);
+			it->count = cnt;
+			it->pte = pte;
+			it->level = l;
+			it->size_lg2 = shift;
+			it->entries = (const unsigned char *)tbl +
+				      (idx << ptkf_entry_lg2(f));
+			if (!(it->flags & PTK_ITER_NO_ATTRS))
+				PTK_NS(iter_attrs)(it, l, pte);
+			it->have_item = true;
+			PTK_NS(iter_advance)
+			(it, l, idx + cnt - 1, e_last + ((cnt - 1) << shift));
+			return 1;
+		}
+		if (type == PTK_ENTRY_EMPTY) {
+			/* The whole run of empty entries in one go: zero
+			 * entries four at a time (as walk does), then any
+			 * other empty ones. */
+			uint64_t max =
+				PTK_NS(span_entries)(shift, e_va, it->last);
+			uint64_t k = 1;
+
+			if (max > n - idx)
+				max = n - idx;
+			if (ptkf_entry_lg2(f) == 3) {
+				const uint64_t *e = (const uint64_t *)tbl + idx;
+
+				while (k + 4 <= max &&
+				       !(PTK_NS(ld)(f, e, k) |
+					 PTK_NS(ld)(f, e, k + 1) |
+					 PTK_NS(ld)(f, e, k + 2) |
+					 PTK_NS(ld)(f, e, k + 3)))
+					k += 4;
+			}
+			while (k < max &&
+			       ptkf_classify(f, l,
+					     PTK_NS(ld)(f, tbl, idx + k)) ==
+				       PTK_ENTRY_EMPTY)
+				k++;
+			idx += k - 1;
+			e_last += (k - 1) << shift;
+			if (!PTK_NS(iter_advance)(it, l, idx, e_last))
+				return 0;
+			l = it->depth;
+			continue;
+		}
+		/* Malformed (or a table entry at level 0). */
+		it->va = e_va;
+		it->oa = PTK_OA_INVALID;
+		it->count = 1;
+		it->pte = pte;
+		it->level = l;
+		it->size_lg2 = shift;
+		it->entries = NULL;
+		PTK_NS(iter_advance)(it, l, idx, e_last);
+		if (!(it->flags & PTK_ITER_SKIP_INVALID))
+			return PTK_ECORRUPT;
+		l = it->depth;
+	}
+	return 0;
+}
+
+/* --- modification through the iterator */
+
+static int PTK_NS(iter_set)(struct ptk_iter *it, ptk_oa_t oa,
+			    const struct ptk_attrs *attrs, unsigned int flags,
+			    struct ptk_gather *g)
+{
+	const struct ptk_fmt *f = it->t->fmt;
+	unsigned int l = it->level;
+	unsigned int shift = ptkf_shift(f, l);
+	void *tbl = it->tbl[l];
+	uint64_t idx = PTK_NS(idx)(f, l, it->va);
+	ptk_pte_t bits;
+	uint64_t j;
+	int rc;
+
+	if (oa & ptk_lg2_mask(shift))
+		return PTK_EALIGN;
+	if (oa + ((it->count << shift) - 1) < oa ||
+	    !PTK_NS(leaf_oa_fits)(f, l, oa + ((it->count << shift) - 1)))
+		return PTK_ERANGE;
+	/* Rewriting one entry of a contiguous group would break the group's
+	 * rule (equal attributes, one aligned block): ptk_protect() knows
+	 * how to take a group apart. */
+	if (ptkf_contig_lg2(f, l))
+		for (j = 0; j < it->count; j++)
+			if (ptkf_is_contig(f, l, PTK_NS(ld)(f, tbl, idx + j)))
+				return PTK_ENOTSUP;
+	rc = ptkf_encode(f, l, attrs, flags & PTK_ENC_SUPERSET, &bits);
+	if (rc)
+		return rc;
+	for (j = 0; j < it->count; j++)
+		PTK_NS(st)
+	(f, tbl, idx + j, ptkf_make_leaf(f, l, oa + (j << shift), bits));
+	ptk_gather_add(g, it->va, it->va + ((it->count << shift) - 1));
+	it->oa = oa;
+	it->pte = PTK_NS(ld)(f, tbl, idx);
+	it->dkey = ~(ptk_pte_t)0;
+	if (!(it->flags & PTK_ITER_NO_ATTRS))
+		PTK_NS(iter_attrs)(it, l, it->pte);
+	return 0;
+}
+
+/* Non-empty entries of a table at level @l. */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(iter_live)(const struct ptk_fmt *f,
+						    unsigned int l,
+						    const void *tbl)
+{
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+	uint64_t j, live = 0;
+
+	for (j = 0; j < n; j++)
+		live += ptkf_classify(f, l, PTK_NS(ld)(f, tbl, j)) !=
+			PTK_ENTRY_EMPTY;
+	return live;
+}
+
+/*
+ * A contiguous group is all or nothing: make those the current item
+ * covers only in part (at its ends) plain leaves, and gather their whole
+ * range (any entry may have been cached as the whole group).
+ */
+static void PTK_NS(iter_ungroup)(struct ptk_iter *it, uint64_t idx,
+				 struct ptk_gather *g)
+{
+	const struct ptk_fmt *f = it->t->fmt;
+	unsigned int l = it->level;
+	unsigned int shift = ptkf_shift(f, l);
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	uint64_t ends[2] = { idx, idx + it->count - 1 };
+	void *tbl = it->tbl[l];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		uint64_t g0 = ends[i] & ~ptk_lg2_mask(cl);
+		ptk_va_t g_va = (it->va + ((ends[i] - idx) << shift)) &
+				~ptk_lg2_mask(shift + cl);
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, g0);
+
+		if (i == 1 && g0 == (ends[0] & ~ptk_lg2_mask(cl)))
+			break; /* one group holds both ends */
+		if (g0 >= idx && g0 + ptk_lg2_mask(cl) <= ends[1])
+			continue; /* wholly covered */
+		if (ptkf_classify(f, l, pte) != PTK_ENTRY_LEAF ||
+		    !ptkf_is_contig(f, l, pte))
+			continue;
+		PTK_NS(uncontig)(f, l, tbl, g0);
+		ptk_gather_add(g, g_va, g_va | ptk_lg2_mask(shift + cl));
+	}
+}
+
+static int PTK_NS(iter_clear)(struct ptk_iter *it, struct ptk_gather *g)
+{
+	struct ptk_table *t = it->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	unsigned int l = it->level;
+	unsigned int shift = ptkf_shift(f, l);
+	uint64_t idx = PTK_NS(idx)(f, l, it->va);
+	ptk_va_t span_last;
+	uint64_t j;
+
+	/* Counted once per table, then kept up to date: clearing a whole
+	 * table costs one scan of it, not one per entry. */
+	if (it->live[l] == ~(uint64_t)0)
+		it->live[l] = PTK_NS(iter_live)(f, l, it->tbl[l]);
+	if (ptkf_contig_lg2(f, l))
+		PTK_NS(iter_ungroup)(it, idx, g);
+	for (j = 0; j < it->count; j++)
+		PTK_NS(st)(f, it->tbl[l], idx + j, 0);
+	ptk_gather_add(g, it->va, it->va + ((it->count << shift) - 1));
+	it->live[l] -= it->count;
+
+	/*
+	 * Unlink the tables this emptied, bottom up (never the root). Not on
+	 * a shared table: a writer of a neighbouring range may be filling
+	 * one (the counts above would not see it), so empty tables stay,
+	 * as they do after ptk_unmap() (see ptkit/shared.h).
+	 */
+	span_last = it->va + ((it->count << shift) - 1);
+	while (l < top && it->live[l] == 0 && !ptk_table__shared(t)) {
+		unsigned int pl = l + 1;
+		uint64_t pidx = PTK_NS(idx)(f, pl, it->va);
+
+		if (it->live[pl] == ~(uint64_t)0)
+			it->live[pl] = PTK_NS(iter_live)(f, pl, it->tbl[pl]);
+		PTK_NS(st)(f, it->tbl[pl], pidx, 0);
+		ptk_table__unlinked(t, l, it->tbl_oa[l]);
+		ptk_table__defer_free(t, g, it->tbl_oa[l], it->tbl[l],
+				      PTK_NS(tbl_lg2)(f, l));
+		it->live[pl]--;
+		span_last = it->va | ptk_lg2_mask(ptkf_shift(f, pl));
+		l = pl;
+		/* The path below @l is gone: go on after its entry. */
+		it->done = false;
+		PTK_NS(iter_advance)
+		(it, l, pidx, span_last);
+	}
+	it->have_item = false;
+	return 0;
+}
