@@ -10,17 +10,25 @@
  * are compared on every repetition (translated OAs, walk sums, table
  * counts after unmap), so a broken path cannot be timed by accident.
  *
+ * The iterator rows read the same tables through ptk_iter (in runs, and
+ * per leaf) against tpt_scan() and tpt_walk(), and put the dense scan's
+ * GB/s beside the machine's read bandwidth, measured in the same run.
+ * translate_shared_rw measures ptkit against itself: a reader of a
+ * PTK_TABLE_SHARED table alone, then beside a writer thread.
+ *
  * The last rows measure the Linux kernel instead (bench/bench_kernel.c):
  * mprotect, fork, mremap and munmap of a populated region, each
  * alternating with ptkit doing the same to a table of as many 4K pages
  * (at unrelated OAs, as anonymous memory has). Those figures include the
  * kernel's VMA, TLB and struct page work, and say so.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_setaffinity(), for translate_shared_rw */
 
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,6 +60,8 @@
 #define DENSE_VA 0x0000200000000000ull
 #define SPARSE_VA 0x0000300000000000ull
 #define KERN_VA 0x0000400000000000ull
+#define SHR_VA 0x0000500000000000ull /* translate_shared_rw's readers */
+#define SHR_WVA (SHR_VA + 64 * SZ_1G) /* ... and its writer */
 #define DENSE_OA 0x0000000100000000ull
 
 /* What both sides map: read/write, not executable, supervisor. */
@@ -59,6 +69,12 @@
 #define TARGET_TRANSLATE 1.10
 #define TARGET_RANGE 1.25
 #define TARGET_KERNEL 1.00 /* faster per page than the kernel */
+
+#ifdef __GNUC__
+#define PTK_BENCH_NOINLINE __attribute__((noinline))
+#else
+#define PTK_BENCH_NOINLINE
+#endif
 
 /* Deltas of the 1 GiB moves: a multiple of 1 GiB, and 4K past one. */
 #define MOVE_ALIGNED (4 * SZ_1G)
@@ -87,6 +103,11 @@ struct bench_cfg {
 	unsigned int range_reps; /* samples of each range-operation row */
 	uint64_t kern_len; /* bytes of the kernel rows' region */
 	unsigned int kern_reps; /* samples of each kernel row */
+	uint64_t bw_bytes; /* buffer of the memory-bandwidth measurement */
+	unsigned int bw_passes; /* passes over it (the best is kept) */
+	unsigned int shr_reps; /* samples of translate_shared_rw */
+	unsigned int shr_lookups; /* translations per sample, 64 | it */
+	unsigned int shr_wchunks; /* 2 MiB chunks the writer cycles over */
 };
 
 struct bench_row {
@@ -97,7 +118,10 @@ struct bench_row {
 	double target;
 	unsigned int reps;
 	uint64_t ops;
-	char desc[160];
+	char desc[256];
+	bool us; /* also in us per op (a whole walk or iteration) */
+	char detail[512]; /* text output: a line under the row */
+	char json[512]; /* --json: more fields, each ",\"key\":value" */
 	/* rows against the kernel (baseline "kernel") */
 	bool kernel;
 	bool skipped; /* then @why says why */
@@ -657,12 +681,188 @@ static int pair_check_empty(struct pair *p, const char *what,
 	return 0;
 }
 
+/* ---- the cursor iterator over the dense 1 GiB ---- */
+
+/* What a dense scan computed: the raw leaf entries' sum, their number. */
+struct scan_sum {
+	uint64_t sum;
+	uint64_t leaves;
+	uint32_t prot; /* leaf mode: the OR of the decoded protections */
+};
+
+/*
+ * The caller's loop of the iterator's dense mode: one ptk_iter_next()
+ * per run of leaves (up to a PTE table's 512), then a plain loop over the
+ * run's raw entries.
+ */
+static int ptk_iter_scan(struct ptk_table *t, uint64_t va, uint64_t len,
+			 struct scan_sum *s)
+{
+	struct ptk_iter it;
+	uint64_t sum = 0, n = 0, i;
+	int rc;
+
+	rc = ptk_iter_init(&it, t, va, len, PTK_ITER_RUNS | PTK_ITER_NO_ATTRS);
+	while (!rc && (rc = ptk_iter_next(&it)) > 0) {
+		for (i = 0; i < it.count; i++)
+			sum += ptk_iter_pte(&it, i);
+		n += it.count;
+		rc = 0;
+	}
+	ptk_iter_fini(&it);
+	s->sum = sum;
+	s->leaves = n;
+	s->prot = 0;
+	return rc;
+}
+
+/* Per leaf: one item per leaf, attributes decoded. */
+static int ptk_iter_scan_leaf(struct ptk_table *t, uint64_t va, uint64_t len,
+			      struct scan_sum *s)
+{
+	struct ptk_iter it;
+	uint64_t sum = 0, n = 0;
+	uint32_t prot = 0;
+	int rc;
+
+	rc = ptk_iter_init(&it, t, va, len, 0);
+	while (!rc && (rc = ptk_iter_next(&it)) > 0) {
+		sum += it.pte;
+		prot |= it.attrs.prot;
+		n++;
+		rc = 0;
+	}
+	ptk_iter_fini(&it);
+	s->sum = sum;
+	s->leaves = n;
+	s->prot = prot;
+	return rc;
+}
+
+/*
+ * Time @n samples of @per_sample scans of [va, va + len) through the
+ * iterator (@leaf: per leaf) and through tpt_scan(), alternating; both
+ * must find @want (the leaf mode also the table's protection).
+ */
+static int time_scans(struct bench *b, struct pair *p, uint64_t va,
+		      uint64_t len, bool leaf, unsigned int n,
+		      unsigned int per_sample, const struct scan_sum *want,
+		      struct bench_row *row)
+{
+	struct scan_sum s1 = { 0 }, s2 = { 0 };
+	unsigned int w, k, side;
+	uint64_t t0;
+	int err = 0;
+
+	for (w = 0; w < n; w++) {
+		for (side = 0; side < 2; side++) {
+			t0 = now_ns();
+			if ((side ^ w) & 1) {
+				for (k = 0; k < per_sample; k++)
+					s2.sum = tpt_scan(&p->tp, va, len,
+							  &s2.leaves);
+				keep_min(&row->base_ns, now_ns() - t0,
+					 row->ops * per_sample);
+				continue;
+			}
+			for (k = 0; k < per_sample && !err; k++)
+				err = leaf ? ptk_iter_scan_leaf(&p->t, va, len,
+								&s1)
+					   : ptk_iter_scan(&p->t, va, len, &s1);
+			keep_min(&row->ptk_ns, now_ns() - t0,
+				 row->ops * per_sample);
+			if (err) {
+				bench_err("%s: ptk_iter_next: %s", row->name,
+					  ptk_strerror(err));
+				return -1;
+			}
+		}
+		if (s1.sum != want->sum || s1.leaves != want->leaves ||
+		    s2.sum != want->sum || s2.leaves != want->leaves ||
+		    (leaf && s1.prot != b->attrs.prot)) {
+			bench_err("%s: scans differ: ptkit sum 0x%" PRIx64
+				  " of %" PRIu64 " leaves (prot 0x%x), "
+				  "baseline 0x%" PRIx64 " of %" PRIu64
+				  ", expected 0x%" PRIx64 " of %" PRIu64,
+				  row->name, s1.sum, s1.leaves, s1.prot, s2.sum,
+				  s2.leaves, want->sum, want->leaves);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Sum of a buffer, four chains so the loads, not the adds, limit it. */
+static PTK_BENCH_NOINLINE uint64_t sum_words(const uint64_t *w, size_t n)
+{
+	uint64_t a = 0, c = 0, d = 0, e = 0;
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		a += w[i];
+		c += w[i + 1];
+		d += w[i + 2];
+		e += w[i + 3];
+	}
+	return a + c + d + e;
+}
+
+/*
+ * Sequential read bandwidth in GB/s (bytes per ns) over a buffer of
+ * @bytes, best of @passes; 0 when the buffer cannot be had. The buffer
+ * is written first so that its pages are real, not the shared zero page.
+ */
+static double read_gbps(uint64_t bytes, unsigned int passes)
+{
+	size_t n = bytes / 8, i;
+	volatile uint64_t sink;
+	double best = DBL_MAX;
+	uint64_t *w = malloc(bytes), t0;
+	unsigned int k;
+
+	if (!w)
+		return 0;
+	for (i = 0; i < n; i++)
+		w[i] = i * ODD;
+	for (k = 0; k < passes; k++) {
+		t0 = now_ns();
+		sink = sum_words(w, n);
+		keep_min(&best, now_ns() - t0, 1);
+	}
+	(void)sink;
+	free(w);
+	return (double)bytes / best;
+}
+
+/* The iterator rows' GB/s of entries and bandwidth fractions. */
+static void iter_rows_finish(struct bench_row *it, struct bench_row *leaf,
+			     double mem, double cached)
+{
+	double g = 8 / it->ptk_ns, gb = 8 / it->base_ns;
+
+	snprintf(it->detail, sizeof(it->detail),
+		 "%.1f GB/s of entries (baseline %.1f); %.2f of the "
+		 "measured read bandwidth %.1f GB/s, %.2f of the in-cache "
+		 "%.1f GB/s",
+		 g, gb, g / mem, mem, g / cached, cached);
+	snprintf(it->json, sizeof(it->json),
+		 ",\"gbps\":%.3f,\"baseline_gbps\":%.3f,"
+		 "\"mem_read_gbps\":%.3f,\"bandwidth_fraction\":%.4f,"
+		 "\"cached_read_gbps\":%.3f,\"cached_fraction\":%.4f",
+		 g, gb, mem, g / mem, cached, g / cached);
+	snprintf(leaf->json, sizeof(leaf->json),
+		 ",\"gbps\":%.3f,\"baseline_gbps\":%.3f", 8 / leaf->ptk_ns,
+		 8 / leaf->base_ns);
+}
+
 static int rows_dense(struct bench *b)
 {
 	const struct bench_cfg *c = &b->cfg;
 	const uint64_t npages = SZ_1G / SZ_4K;
-	struct bench_row *map, *unmap, *walk, *scat;
+	struct bench_row *map, *unmap, *walk, *scat, *iter, *ileaf;
 	struct tpt_walk_sum want = { 0 };
+	struct scan_sum swant = { 0 };
+	double mem_gbps, cached_gbps;
 	struct ptk_gather g;
 	struct pair p;
 	uint64_t heap_live, t0, i;
@@ -688,6 +888,28 @@ static int rows_dense(struct bench *b)
 		       c->reps * c->dense_walks, npages);
 	snprintf(scat->desc, sizeof(scat->desc),
 		 "same, every page at an unrelated OA (262144 runs of 1)");
+	iter = row_add(b, "iter_dense_1g", "entry", TARGET_RANGE,
+		       c->reps * c->dense_walks, npages);
+	ileaf = row_add(b, "iter_dense_1g_leaf", "entry", TARGET_RANGE,
+			c->reps * c->dense_walks, npages);
+	snprintf(ileaf->desc, sizeof(ileaf->desc),
+		 "same, one item per leaf, attributes decoded (flags 0), "
+		 "caller sums it.pte and ORs it.attrs.prot; baseline the "
+		 "same tpt_scan()");
+
+	/* The machine's read bandwidth: out of cache, and in cache at the
+	 * size of the 1 GiB's PTE tables (2 MiB). */
+	mem_gbps = read_gbps(c->bw_bytes, c->bw_passes);
+	cached_gbps = read_gbps(SZ_2M, 64 * c->bw_passes);
+	if (mem_gbps <= 0 || cached_gbps <= 0) {
+		bench_err("out of memory");
+		return -1;
+	}
+	snprintf(iter->desc, sizeof(iter->desc),
+		 "iterator over the 1 GiB, PTK_ITER_RUNS | NO_ATTRS, caller "
+		 "sums ptk_iter_pte() of each entry; baseline tpt_scan(); "
+		 "read bandwidth: sum of a %" PRIu64 " MiB buffer, best of %u",
+		 c->bw_bytes >> 20, c->bw_passes);
 
 	if (pair_init(&p))
 		goto out;
@@ -697,6 +919,9 @@ static int rows_dense(struct bench *b)
 		want.leaves += 512;
 		want.mix += (DENSE_VA + i * SZ_4K) ^ (DENSE_OA + i * SZ_4K);
 	}
+	for (i = 0; i < npages; i++)
+		swant.sum += (DENSE_OA + i * SZ_4K) | TPT_LEAF_BITS;
+	swant.leaves = npages;
 
 	for (r = 0; r < c->reps; r++) {
 		unsigned int side;
@@ -737,7 +962,11 @@ static int rows_dense(struct bench *b)
 			goto out;
 
 		if (time_walks(&p, DENSE_VA, SZ_1G, c->dense_walks, 1, &want,
-			       walk))
+			       walk) ||
+		    time_scans(b, &p, DENSE_VA, SZ_1G, false, c->dense_walks, 1,
+			       &swant, iter) ||
+		    time_scans(b, &p, DENSE_VA, SZ_1G, true, c->dense_walks, 1,
+			       &swant, ileaf))
 			goto out;
 
 		for (side = 0; side < 2; side++) {
@@ -779,28 +1008,93 @@ static int rows_dense(struct bench *b)
 	if (time_walks(&p, DENSE_VA, SZ_1G, c->reps * c->dense_walks, 1, &want,
 		       scat))
 		goto out;
+	iter_rows_finish(iter, ileaf, mem_gbps, cached_gbps);
 	ret = 0;
 out:
 	pair_fini(&p);
 	return ret;
 }
 
-/* ---- walk_sparse ---- */
+/* ---- walk_sparse, iter_sparse ---- */
+
+/*
+ * What tpt_walk() computes, through the iterator: items (runs of leaves
+ * of one table), their leaves, and (VA ^ OA) of each item.
+ */
+static int ptk_iter_walk(struct ptk_table *t, uint64_t va, uint64_t len,
+			 struct tpt_walk_sum *s)
+{
+	struct ptk_iter it;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = ptk_iter_init(&it, t, va, len, PTK_ITER_RUNS | PTK_ITER_NO_ATTRS);
+	while (!rc && (rc = ptk_iter_next(&it)) > 0) {
+		s->runs++;
+		s->leaves += it.count;
+		s->mix += it.va ^ it.oa;
+		rc = 0;
+	}
+	ptk_iter_fini(&it);
+	return rc;
+}
+
+/* Like time_walks(), the iterator in place of ptk_walk(). */
+static int time_iter_walks(struct pair *p, uint64_t va, uint64_t len,
+			   unsigned int n, unsigned int per_sample,
+			   const struct tpt_walk_sum *want,
+			   struct bench_row *row)
+{
+	struct tpt_walk_sum s1 = { 0 }, s2 = { 0 };
+	unsigned int w, k, side;
+	uint64_t t0;
+	int err = 0;
+
+	for (w = 0; w < n; w++) {
+		for (side = 0; side < 2; side++) {
+			t0 = now_ns();
+			if ((side ^ w) & 1) {
+				for (k = 0; k < per_sample; k++)
+					tpt_walk(&p->tp, va, len, &s2);
+				keep_min(&row->base_ns, now_ns() - t0,
+					 row->ops * per_sample);
+				continue;
+			}
+			for (k = 0; k < per_sample && !err; k++)
+				err = ptk_iter_walk(&p->t, va, len, &s1);
+			keep_min(&row->ptk_ns, now_ns() - t0,
+				 row->ops * per_sample);
+			if (err) {
+				bench_err("%s: ptk_iter_next: %s", row->name,
+					  ptk_strerror(err));
+				return -1;
+			}
+		}
+		if (sums_check(row->name, &s1, &s2, want))
+			return -1;
+	}
+	return 0;
+}
 
 static int row_walk_sparse(struct bench *b)
 {
 	const struct bench_cfg *c = &b->cfg;
 	struct tpt_walk_sum want = { 0 };
-	struct bench_row *row;
+	struct bench_row *row, *irow;
 	struct pair p;
-	unsigned int i;
+	uint64_t tables;
+	unsigned int i, l;
 	int ret = -1;
 
 	row = row_add(b, "walk_sparse", "walk", TARGET_RANGE, c->sparse_reps,
 		      1);
+	row->us = true;
 	snprintf(row->desc, sizeof(row->desc),
 		 "walk of 1 TiB holding %u 4K pages at random addresses",
 		 c->sparse_pages);
+	irow = row_add(b, "iter_sparse", "iter", TARGET_RANGE, c->sparse_reps,
+		       1);
+	irow->us = true;
 	if (pair_init(&p))
 		goto out;
 	/* No two pages adjacent, so every page is a run of its own. */
@@ -822,8 +1116,25 @@ static int row_walk_sparse(struct bench *b)
 		want.mix += v ^ oa;
 		i++;
 	}
-	ret = time_walks(&p, SPARSE_VA, SZ_1T, c->sparse_reps, c->sparse_walks,
-			 &want, row);
+	if (time_walks(&p, SPARSE_VA, SZ_1T, c->sparse_reps, c->sparse_walks,
+		       &want, row) ||
+	    time_iter_walks(&p, SPARSE_VA, SZ_1T, c->sparse_reps,
+			    c->sparse_walks, &want, irow))
+		goto out;
+	/* Tables below the root: each is read whole, nothing else is. */
+	for (l = 0, tables = 0; l < 3; l++)
+		tables += ptk_table_count(&p.t, l);
+	snprintf(irow->desc, sizeof(irow->desc),
+		 "iterator (PTK_ITER_RUNS | NO_ATTRS) over the same 1 TiB, "
+		 "baseline tpt_walk(): time follows the %" PRIu64
+		 " populated tables (%.0f ns per table, %.2f ns per entry "
+		 "read), not the 1 TiB span",
+		 tables, irow->ptk_ns / (double)tables,
+		 irow->ptk_ns / (double)(tables * 512));
+	snprintf(irow->json, sizeof(irow->json),
+		 ",\"tables\":%" PRIu64 ",\"ns_per_table\":%.2f", tables,
+		 irow->ptk_ns / (double)tables);
+	ret = 0;
 out:
 	pair_fini(&p);
 	return ret;
@@ -1349,6 +1660,458 @@ out:
 	return ret;
 }
 
+/* ---- translate_shared_rw: readers beside a writer ---- */
+
+/*
+ * The writer: round after round over its 2 MiB chunks, each chunk's 4K
+ * pages protected read-only and back, then unmapped (its PTE table is
+ * unlinked and retired to the reclaimer) and mapped again (a new one).
+ */
+struct shr_writer {
+	struct ptk_table *t;
+	struct ptk_attrs attrs;
+	unsigned int chunks;
+	int stop; /* atomic: set by the reader's thread */
+	int started; /* atomic: one round done (or failed) */
+	uint64_t ops; /* calls made (atomic) */
+	clockid_t cpu; /* the thread's CPU-time clock */
+	int pin; /* the CPU it runs on, or -1 */
+	int err;
+};
+
+/* CPU time a thread has used, in ns. */
+static uint64_t cpu_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The writer's next 2 MiB chunk: four calls. Returns 0 or -1. */
+static int shr_writer_step(struct shr_writer *w, unsigned int k)
+{
+	uint64_t va = SHR_WVA + (uint64_t)k * SZ_2M;
+	int err;
+
+	if (ptk_protect_flush(w->t, va, SZ_2M, PTK_PROT_READ) ||
+	    ptk_protect_flush(w->t, va, SZ_2M, PTK_PROT_RW) ||
+	    ptk_unmap_flush(w->t, va, SZ_2M))
+		return -1;
+	err = ptk_map(w->t, va, SZ_2M, DENSE_OA + k * SZ_2M, &w->attrs,
+		      PTK_MAP_MAX_PAGE(12), NULL);
+	if (err) {
+		bench_err("translate_shared_rw: writer: ptk_map: %s",
+			  ptk_strerror(err));
+		return -1;
+	}
+	__atomic_fetch_add(&w->ops, 4, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void *shr_writer_main(void *arg)
+{
+	struct shr_writer *w = arg;
+	unsigned int k = 0;
+	cpu_set_t set;
+
+	if (w->pin >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(w->pin, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		if (shr_writer_step(w, k)) {
+			w->err = 1;
+			break;
+		}
+		if (++k == w->chunks) {
+			k = 0;
+			__atomic_store_n(&w->started, 1, __ATOMIC_RELEASE);
+		}
+	}
+	__atomic_store_n(&w->started, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* One read section per translation. */
+static uint64_t shr_xlate_each(const struct ptk_table *t, const uint64_t *va,
+			       size_t n, uint64_t *misses)
+{
+	struct ptk_xlate x;
+	uint64_t sum = 0, miss = 0;
+	unsigned long tok;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tok = ptk_read_begin(t);
+		if (!ptk_translate(t, va[i], &x))
+			sum += x.oa;
+		else
+			miss++;
+		ptk_read_end(t, tok);
+	}
+	*misses = miss;
+	return sum;
+}
+
+/* One read section per 64 translations (@n a multiple of 64). */
+static uint64_t shr_xlate_batch(const struct ptk_table *t, const uint64_t *va,
+				size_t n, uint64_t *misses)
+{
+	struct ptk_xlate x;
+	uint64_t sum = 0, miss = 0;
+	unsigned long tok;
+	size_t i, j;
+
+	for (i = 0; i < n; i += 64) {
+		tok = ptk_read_begin(t);
+		for (j = i; j < i + 64; j++) {
+			if (!ptk_translate(t, va[j], &x))
+				sum += x.oa;
+			else
+				miss++;
+		}
+		ptk_read_end(t, tok);
+	}
+	*misses = miss;
+	return sum;
+}
+
+typedef uint64_t (*shr_loop_fn)(const struct ptk_table *t, const uint64_t *va,
+				size_t n, uint64_t *misses);
+
+/*
+ * A pass with the writer counts only when both threads were on a CPU
+ * for at least SHR_BUSY of its wall time (on a loaded machine either may
+ * be descheduled, or both share one CPU); a pass is tried up to
+ * SHR_TRIES times for that.
+ */
+#define SHR_TRIES 8
+#define SHR_BUSY 0.9
+
+struct shr_ctx {
+	struct ptk_mem_heap heap, twin_heap;
+	struct ptk_ebr *ebr;
+	struct ptk_table t, twin;
+	bool t_ok, twin_ok;
+	uint64_t *va;
+	size_t n;
+	uint64_t want;
+	/* minima, ns per translation */
+	double batch_alone, batch_writer, nosec, plain;
+	double wrate; /* writer calls per ns, alone (its best round) */
+	uint64_t wcalls, wns; /* writer calls during kept passes, their ns */
+	unsigned int kept, idle; /* passes with the writer kept, given up */
+	double idle_each, idle_batch; /* minima of those given up */
+	cpu_set_t mask; /* the reader's CPUs before the row */
+	bool pinned;
+	int rcpu, wcpu; /* the CPUs reader and writer are pinned to */
+};
+
+/*
+ * Time one pass of @loop, keep the minimum in *@best; check the sum.
+ * With a writer @w, a pass the two threads did not both run through
+ * (SHR_BUSY) is tried again, up to SHR_TRIES times, and goes to
+ * *@best_idle (counted in @x->idle) when that never works.
+ */
+static int shr_time(struct shr_ctx *x, shr_loop_fn loop,
+		    const struct ptk_table *t, double *best,
+		    const struct shr_writer *w, double *best_idle)
+{
+	uint64_t w0 = 0, c0 = 0, r0, t0, t1, miss, sum, ns = 0, calls = 0;
+	uint64_t rcpu, wcpu = 0, span;
+	bool both = false;
+	unsigned int k;
+
+	for (k = 0; k < SHR_TRIES; k++) {
+		/* The threads' counters bracket the timed pass; @span is all
+		 * of it, so that being descheduled while reading them shows. */
+		t0 = now_ns();
+		r0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+		if (w) {
+			w0 = __atomic_load_n(&w->ops, __ATOMIC_RELAXED);
+			c0 = cpu_ns(w->cpu);
+		}
+		t1 = now_ns();
+		sum = loop(t, x->va, x->n, &miss);
+		ns = now_ns() - t1;
+		if (w) {
+			calls = __atomic_load_n(&w->ops, __ATOMIC_RELAXED) - w0;
+			wcpu = cpu_ns(w->cpu) - c0;
+		}
+		rcpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID) - r0;
+		span = now_ns() - t0;
+		if (sum != x->want || miss) {
+			bench_err("translate_shared_rw: sum 0x%" PRIx64
+				  " with %" PRIu64 " misses, expected "
+				  "0x%" PRIx64,
+				  sum, miss, x->want);
+			return -1;
+		}
+		if (!w)
+			break;
+		both = rcpu >= SHR_BUSY * (double)span &&
+		       wcpu >= SHR_BUSY * (double)span &&
+		       wcpu <= span + span / 8;
+		if (both)
+			break;
+	}
+	if (w && !both) {
+		keep_min(best_idle, ns, x->n);
+		x->idle++;
+		return 0;
+	}
+	keep_min(best, ns, x->n);
+	if (w) {
+		x->kept++;
+		x->wcalls += calls;
+		x->wns += ns;
+	}
+	return 0;
+}
+
+/* The reader alone: the row's baseline, and the reference figures. */
+static int shr_alone(struct shr_ctx *x, struct bench_row *row)
+{
+	return shr_time(x, shr_xlate_each, &x->t, &row->base_ns, NULL, NULL) ||
+	       shr_time(x, shr_xlate_batch, &x->t, &x->batch_alone, NULL,
+			NULL) ||
+	       shr_time(x, ptk_xlate_loop, &x->t, &x->nosec, NULL, NULL) ||
+	       shr_time(x, ptk_xlate_loop, &x->twin, &x->plain, NULL, NULL);
+}
+
+/* The same reader while the writer runs. */
+static int shr_with_writer(struct bench *b, struct shr_ctx *x,
+			   struct bench_row *row)
+{
+	struct shr_writer w;
+	struct timespec ts = { 0, 20000 };
+	pthread_t th;
+	int err, ret;
+
+	memset(&w, 0, sizeof(w));
+	w.t = &x->t;
+	w.attrs = b->attrs;
+	w.chunks = b->cfg.shr_wchunks;
+	w.pin = x->pinned ? x->wcpu : -1;
+	err = pthread_create(&th, NULL, shr_writer_main, &w);
+	if (err) {
+		bench_err("translate_shared_rw: pthread_create: %s",
+			  strerror(err));
+		return -1;
+	}
+	err = pthread_getcpuclockid(th, &w.cpu);
+	if (err) {
+		bench_err("translate_shared_rw: pthread_getcpuclockid: %s",
+			  strerror(err));
+		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(th, NULL);
+		return -1;
+	}
+	/* Time nothing before the writer is well under way. */
+	while (!__atomic_load_n(&w.started, __ATOMIC_ACQUIRE))
+		nanosleep(&ts, NULL);
+	ret = shr_time(x, shr_xlate_each, &x->t, &row->ptk_ns, &w,
+		       &x->idle_each) ||
+	      shr_time(x, shr_xlate_batch, &x->t, &x->batch_writer, &w,
+		       &x->idle_batch);
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	return ret || w.err ? -1 : 0;
+}
+
+/*
+ * Reader and writer on two different CPUs of this process's set, so
+ * that the scheduler never puts them on one (the reader never sleeps).
+ * Other processes may still take those CPUs; shr_time() checks.
+ */
+static void shr_pin(struct shr_ctx *x)
+{
+	cpu_set_t set;
+	int i, found = 0;
+
+	x->rcpu = -1;
+	x->wcpu = -1;
+	if (sched_getaffinity(0, sizeof(x->mask), &x->mask))
+		return;
+	for (i = 0; i < CPU_SETSIZE && found < 2; i++) {
+		if (!CPU_ISSET(i, &x->mask))
+			continue;
+		if (found++)
+			x->wcpu = i;
+		else
+			x->rcpu = i;
+	}
+	if (found < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(x->rcpu, &set);
+	x->pinned = !sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The writer's pace alone, in this thread: best of a few rounds. */
+static int shr_writer_pace(struct bench *b, struct shr_ctx *x)
+{
+	struct shr_writer w;
+	double best = DBL_MAX;
+	unsigned int r, k;
+	uint64_t t0;
+
+	memset(&w, 0, sizeof(w));
+	w.t = &x->t;
+	w.attrs = b->attrs;
+	for (r = 0; r < 4; r++) {
+		t0 = now_ns();
+		for (k = 0; k < b->cfg.shr_wchunks; k++)
+			if (shr_writer_step(&w, k))
+				return -1;
+		keep_min(&best, now_ns() - t0, 4 * b->cfg.shr_wchunks);
+	}
+	x->wrate = 1 / best;
+	return 0;
+}
+
+static int row_translate_shared(struct bench *b)
+{
+	const struct bench_cfg *c = &b->cfg;
+	const uint64_t len = 64ull << 20;
+	struct ptk_ebr_stats st;
+	struct bench_row *row;
+	struct shr_ctx *x;
+	unsigned int r, side;
+	size_t i;
+	int err, ret = -1;
+
+	row = row_add(b, "translate_shared_rw", "translate", TARGET_RANGE,
+		      c->shr_reps, c->shr_lookups);
+	snprintf(row->desc, sizeof(row->desc),
+		 "%u random translates over %" PRIu64 " MiB of 4K pages, "
+		 "PTK_TABLE_SHARED (heap in struct ptk_ebr), a read section "
+		 "per translate; with 1 writer thread (%u x 2 MiB elsewhere: "
+		 "protect R, RW, unmap, map) / alone; threads pinned to 2 "
+		 "CPUs",
+		 c->shr_lookups, len >> 20, c->shr_wchunks);
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		bench_err("out of memory");
+		return -1;
+	}
+	x->batch_alone = DBL_MAX;
+	x->batch_writer = DBL_MAX;
+	x->nosec = DBL_MAX;
+	x->plain = DBL_MAX;
+	x->idle_each = DBL_MAX;
+	x->idle_batch = DBL_MAX;
+	x->n = c->shr_lookups;
+	ptk_mem_heap_init(&x->heap);
+	ptk_mem_heap_init(&x->twin_heap);
+	x->ebr = aligned_alloc(64, sizeof(*x->ebr));
+	x->va = malloc(x->n * sizeof(*x->va));
+	if (!x->ebr || !x->va) {
+		bench_err("out of memory");
+		goto out;
+	}
+	err = ptk_ebr_init(x->ebr, &x->heap.mem);
+	if (!err) {
+		err = ptk_table_create(&x->t, &ptk_fmt_x86_64, &x->ebr->mem,
+				       PTK_TABLE_SHARED);
+		x->t_ok = !err;
+	}
+	if (!err) {
+		err = ptk_table_create(&x->twin, &ptk_fmt_x86_64,
+				       &x->twin_heap.mem, 0);
+		x->twin_ok = !err;
+	}
+	if (!err)
+		err = ptk_map(&x->t, SHR_VA, len, DENSE_OA, &b->attrs,
+			      PTK_MAP_MAX_PAGE(12), NULL);
+	if (!err)
+		err = ptk_map(&x->twin, SHR_VA, len, DENSE_OA, &b->attrs,
+			      PTK_MAP_MAX_PAGE(12), NULL);
+	if (!err)
+		err = ptk_map(&x->t, SHR_WVA, c->shr_wchunks * SZ_2M, DENSE_OA,
+			      &b->attrs, PTK_MAP_MAX_PAGE(12), NULL);
+	if (err) {
+		bench_err("translate_shared_rw: setup: %s", ptk_strerror(err));
+		goto out;
+	}
+	for (i = 0; i < x->n; i++) {
+		uint64_t off = rnd(b) & (len - 1);
+
+		x->va[i] = SHR_VA + off;
+		x->want += DENSE_OA + off;
+	}
+
+	shr_pin(x);
+	if (shr_writer_pace(b, x))
+		goto out;
+	for (r = 0; r < c->shr_reps; r++) {
+		/* Odd repetitions run the writer's side first. */
+		for (side = 0; side < 2; side++) {
+			if ((side ^ r) & 1) {
+				if (shr_with_writer(b, x, row))
+					goto out;
+			} else if (shr_alone(x, row)) {
+				goto out;
+			}
+		}
+	}
+	ptk_ebr_stats(x->ebr, &st);
+	if (!st.retired) {
+		bench_err("translate_shared_rw: the writer retired no table");
+		goto out;
+	}
+	/* The writer never got a CPU beside the reader (a loaded machine):
+	 * say so rather than fail. */
+	if (row->ptk_ns == DBL_MAX)
+		row->ptk_ns = x->idle_each;
+	if (x->batch_writer == DBL_MAX)
+		x->batch_writer = x->idle_batch;
+	snprintf(row->detail, sizeof(row->detail),
+		 "alone %.1f, with writer %.1f ns; sections of 64 "
+		 "translates: alone %.2f, with writer %.2f; no section %.2f, "
+		 "non-shared table %.2f; passes with both threads on a CPU "
+		 "(%s): %u kept, %u given up; writer %.0f k calls/s (%.0f k "
+		 "alone), %" PRIu64 " tables retired, %" PRIu64 " waits for "
+		 "readers",
+		 row->base_ns, row->ptk_ns, x->batch_alone, x->batch_writer,
+		 x->nosec, x->plain, x->pinned ? "pinned to two" : "not pinned",
+		 x->kept, x->idle,
+		 x->wns ? 1e6 * (double)x->wcalls / (double)x->wns : 0,
+		 1e6 * x->wrate, st.retired, st.waits);
+	snprintf(row->json, sizeof(row->json),
+		 ",\"section\":\"per translate\",\"batch64_alone_ns\":%.3f,"
+		 "\"batch64_writer_ns\":%.3f,\"batch64_ratio\":%.4f,"
+		 "\"no_section_ns\":%.3f,\"plain_ns\":%.3f,\"pinned\":%s,"
+		 "\"passes_kept\":%u,\"passes_given_up\":%u,"
+		 "\"writer_calls_per_s\":%.0f,"
+		 "\"writer_calls_per_s_alone\":%.0f,"
+		 "\"retired\":%" PRIu64 ",\"ebr_waits\":%" PRIu64,
+		 x->batch_alone, x->batch_writer,
+		 x->batch_writer / x->batch_alone, x->nosec, x->plain,
+		 x->pinned ? "true" : "false", x->kept, x->idle,
+		 x->wns ? 1e9 * (double)x->wcalls / (double)x->wns : 0,
+		 1e9 * x->wrate, st.retired, st.waits);
+	ret = 0;
+out:
+	if (x->pinned)
+		sched_setaffinity(0, sizeof(x->mask), &x->mask);
+	if (x->t_ok)
+		ptk_table_destroy(&x->t);
+	if (x->twin_ok)
+		ptk_table_destroy(&x->twin);
+	if (x->ebr)
+		ptk_ebr_fini(x->ebr);
+	free(x->ebr);
+	free(x->va);
+	ptk_mem_heap_fini(&x->twin_heap);
+	ptk_mem_heap_fini(&x->heap);
+	free(x);
+	return ret;
+}
+
 /* ---- against the Linux kernel ---- */
 
 struct kern_ctx {
@@ -1708,9 +2471,10 @@ static void print_json_row(const struct bench *b, const struct bench_row *r)
 		if (r->raw_ns > 0)
 			printf(",\"kernel_raw_ns\":%.5f", r->raw_ns);
 	}
-	if (!strcmp(r->unit, "walk"))
+	if (r->us)
 		printf(",\"ptkit_us\":%.3f,\"baseline_us\":%.3f",
 		       r->ptk_ns / 1000, r->base_ns / 1000);
+	fputs(r->json, stdout);
 	printf(",\"target\":%.2f,\"met\":%s,\"stat\":\"min\",\"reps\":%u,"
 	       "\"ops_per_sample\":%" PRIu64 ",\"quick\":%s,\"ptk_debug\":%d,"
 	       "\"desc\":",
@@ -1802,6 +2566,8 @@ static void print_row(struct bench *b, const struct bench_row *r)
 								    : "OVER");
 	if (r->kernel)
 		printf("%24s   (%s)\n", "", r->note);
+	if (r->detail[0])
+		printf("%24s   (%s)\n", "", r->detail);
 	fflush(stdout);
 }
 
@@ -1815,10 +2581,11 @@ static void print_legend(const struct bench *b)
 	for (i = 0; i < b->nrows; i++) {
 		const struct bench_row *r = &b->rows[i];
 
-		if (!strcmp(r->unit, "walk"))
+		if (r->us)
 			printf("  %-24s ptkit %.1f us, baseline %.1f us per "
-			       "walk\n",
-			       r->name, r->ptk_ns / 1000, r->base_ns / 1000);
+			       "%s\n",
+			       r->name, r->ptk_ns / 1000, r->base_ns / 1000,
+			       r->unit);
 	}
 }
 
@@ -1829,17 +2596,20 @@ static void usage(FILE *f)
 		   "Measure ptkit (x86_64 format, heap provider) against a "
 		   "hand-written\n"
 		   "x86-64 page table in bench/, in one run: translate (hot, "
-		   "cold), map\n"
-		   "and unmap of 1 GiB of 4K pages, dense and sparse walks, "
-		   "protect,\n"
-		   "copy-on-write copy, aligned and unaligned move, dirty "
-		   "harvest; then\n"
-		   "against the Linux kernel's mprotect, fork, mremap and "
-		   "munmap of a\n"
-		   "populated region (1 GiB; 64 MiB with --quick). Prints "
-		   "ns/op for both\n"
-		   "and the ratio ptkit/baseline (minimum of several "
-		   "repetitions).\n"
+		   "cold, and on\n"
+		   "a shared table beside a writer thread), map and unmap of "
+		   "1 GiB of 4K\n"
+		   "pages, dense and sparse walks, the cursor iterator (dense, "
+		   "against the\n"
+		   "machine's measured read bandwidth, and sparse), protect, "
+		   "copy-on-write\n"
+		   "copy, aligned and unaligned move, dirty harvest; then "
+		   "against the\n"
+		   "Linux kernel's mprotect, fork, mremap and munmap of a "
+		   "populated region\n"
+		   "(1 GiB; 64 MiB with --quick). Prints ns/op for both and "
+		   "the ratio\n"
+		   "ptkit/baseline (minimum of several repetitions).\n"
 		   "\n"
 		   "  --quick   small sizes and few repetitions (a few "
 		   "seconds)\n"
@@ -1901,10 +2671,18 @@ static int rows_image(const struct bench *b, const char *path,
 int ptk_bench_main(int argc, char **argv)
 {
 	int (*const rows[])(struct bench *) = {
-		row_translate_hot, row_translate_cold, rows_dense,
-		row_walk_sparse,   row_protect,	       row_copy,
-		row_move_aligned,  row_move_unaligned, row_move_unaligned_scat,
-		row_harvest,	   rows_kernel,
+		row_translate_hot,
+		row_translate_cold,
+		row_translate_shared,
+		rows_dense,
+		row_walk_sparse,
+		row_protect,
+		row_copy,
+		row_move_aligned,
+		row_move_unaligned,
+		row_move_unaligned_scat,
+		row_harvest,
+		rows_kernel,
 	};
 	struct bench *b;
 	unsigned int i, printed = 0;
@@ -1972,6 +2750,11 @@ int ptk_bench_main(int argc, char **argv)
 		b->cfg.range_reps = 4;
 		b->cfg.kern_len = 64ull << 20;
 		b->cfg.kern_reps = 4;
+		b->cfg.bw_bytes = 256ull << 20;
+		b->cfg.bw_passes = 3;
+		b->cfg.shr_reps = 4;
+		b->cfg.shr_lookups = 1u << 13;
+		b->cfg.shr_wchunks = 8;
 	} else {
 		b->cfg.reps = 32;
 		b->cfg.hot_reps = 64;
@@ -1990,6 +2773,11 @@ int ptk_bench_main(int argc, char **argv)
 		b->cfg.range_reps = 16;
 		b->cfg.kern_len = SZ_1G;
 		b->cfg.kern_reps = 8;
+		b->cfg.bw_bytes = 256ull << 20;
+		b->cfg.bw_passes = 8;
+		b->cfg.shr_reps = 64;
+		b->cfg.shr_lookups = 1u << 14;
+		b->cfg.shr_wchunks = 8;
 	}
 	b->attrs.prot = PTK_PROT_RW;
 	b->rng = 0x5eed0f9761c0ffeeull;

@@ -16,7 +16,8 @@
  * the same workloads, checks that both compute the same results, and
  * prints ns per operation for each and the ratio ptkit / baseline.
  *
- * Context: Host only. Allocates up to about 1 GiB (less with --quick).
+ * Context: Host only. Allocates up to about 1 GiB (less with --quick);
+ * starts one thread at a time (the shared-table row's writer).
  *
  * Return: 0 on success, 1 for a usage error, 2 when a workload failed or
  * the two implementations disagreed (reported on stderr).

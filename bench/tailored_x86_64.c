@@ -549,6 +549,88 @@ void tpt_walk(const struct tpt *pt, uint64_t va, uint64_t len,
 	}
 }
 
+/* ---- scan ---- */
+
+/* Entries @i0..@i1 of a PTE table; empty entries are 0 and add nothing. */
+static TPT_NOINLINE uint64_t tpt_scan_pte(const uint64_t *pte, size_t i0,
+					  size_t i1, uint64_t *leaves)
+{
+	uint64_t sum = 0, n = 0;
+	size_t i;
+
+	for (i = i0; i <= i1; i++) {
+		sum += pte[i];
+		n += pte[i] & TPT_P;
+	}
+	*leaves += n;
+	return sum;
+}
+
+/* Index bounds at a level of shift @shift for the part of [va, last] in
+ * the entry's span starting at @base. */
+static inline void tpt_scan_bounds(uint64_t base, uint64_t va, uint64_t last,
+				   unsigned int shift, uint64_t span,
+				   size_t *i0, size_t *i1)
+{
+	*i0 = va > base ? (va >> shift) & (TPT_PTRS - 1) : 0;
+	*i1 = last < base + (span - 1) ? (last >> shift) & (TPT_PTRS - 1)
+				       : TPT_PTRS - 1;
+}
+
+uint64_t tpt_scan(const struct tpt *pt, uint64_t va, uint64_t len,
+		  uint64_t *leaves)
+{
+	uint64_t last = va + len - 1, sum = 0, n = 0;
+	uint64_t half = (va >> 47) ? 0xffff800000000000ull : 0;
+	size_t g, u, m, u0, u1, m0, m1, p0, p1;
+
+	for (g = tpt_pgd_index(va); g <= tpt_pgd_index(last); g++) {
+		uint64_t ge = pt->pgd[g], gva;
+		const uint64_t *pud;
+
+		if (!(ge & TPT_P))
+			continue;
+		gva = half + ((uint64_t)(g & 255) << TPT_PGD_SHIFT);
+		pud = tpt_table(ge);
+		tpt_scan_bounds(gva, va, last, TPT_PUD_SHIFT, TPT_PGD_SIZE, &u0,
+				&u1);
+		for (u = u0; u <= u1; u++) {
+			uint64_t ue = pud[u];
+			uint64_t uva = gva + ((uint64_t)u << TPT_PUD_SHIFT);
+			const uint64_t *pmd;
+
+			if (!(ue & TPT_P))
+				continue;
+			if (ue & TPT_PS) {
+				sum += ue;
+				n++;
+				continue;
+			}
+			pmd = tpt_table(ue);
+			tpt_scan_bounds(uva, va, last, TPT_PMD_SHIFT,
+					TPT_PUD_SIZE, &m0, &m1);
+			for (m = m0; m <= m1; m++) {
+				uint64_t me = pmd[m];
+				uint64_t mva =
+					uva + ((uint64_t)m << TPT_PMD_SHIFT);
+
+				if (!(me & TPT_P))
+					continue;
+				if (me & TPT_PS) {
+					sum += me;
+					n++;
+					continue;
+				}
+				tpt_scan_bounds(mva, va, last, TPT_PAGE_SHIFT,
+						TPT_PMD_SIZE, &p0, &p1);
+				sum += tpt_scan_pte(tpt_table(me), p0, p1, &n);
+			}
+		}
+	}
+	*leaves = n;
+	return sum;
+}
+
 int tpt_leaf(const struct tpt *pt, uint64_t va, uint64_t *e)
 {
 	uint64_t pa;

@@ -183,6 +183,26 @@ void tpt_walk(const struct tpt *pt, uint64_t va, uint64_t len,
 	      struct tpt_walk_sum *sum);
 
 /**
+ * tpt_scan() - Sum the leaf entries in [@va, @va + @len)
+ * @pt: The table
+ * @va: First address, canonical, 4 KiB aligned
+ * @len: Bytes, a non-zero multiple of 4 KiB; the range must stay in one
+ *       canonical half, and huge leaves must lie inside it whole
+ * @leaves: Gets the number of present leaves in the range
+ *
+ * A dense scan, the way a hand-written loop reads a table: one loop per
+ * level, and at the PTE level a plain loop adding up the table's entries
+ * in the range (empty entries are 0 here, so they add nothing). Huge
+ * leaves count as one entry each.
+ *
+ * Context: Readers only.
+ *
+ * Return: The sum of the raw entries of the present leaves, mod 2^64.
+ */
+uint64_t tpt_scan(const struct tpt *pt, uint64_t va, uint64_t len,
+		  uint64_t *leaves);
+
+/**
  * tpt_leaf() - The leaf entry that maps one address
  * @pt: The table
  * @va: The address
