@@ -83,14 +83,21 @@ end:
 	return false;
 }
 
-static int PTK_NS(iter_next)(struct ptk_iter *it)
+/*
+ * One look at the entry for it->pos in tbl[@l]: 1 with an item, 0 at the
+ * end, an error, or PTK_ITER_MOVED_ when the path moved (a push, a pop
+ * or an empty run skipped) and the caller should look again at
+ * it->depth. Always inlined with @l a constant where that pays.
+ */
+#define PTK_ITER_MOVED_ 2
+
+static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
+					       unsigned int l)
 {
 	const struct ptk_table *t = it->t;
 	const struct ptk_fmt *f = t->fmt;
-	unsigned int l = it->depth;
 
-	it->have_item = false;
-	while (!it->done) {
+	{
 		const void *tbl = it->tbl[l];
 		unsigned int shift = ptkf_shift(f, l);
 		uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
@@ -112,7 +119,7 @@ static int PTK_NS(iter_next)(struct ptk_iter *it)
 				it->tbl_oa[l] = coa;
 				it->live[l] = ~(uint64_t)0;
 				it->depth = l;
-				continue;
+				return PTK_ITER_MOVED_;
 			}
 			type = PTK_ENTRY_INVALID; /* points outside memory */
 		}
@@ -189,8 +196,7 @@ static int PTK_NS(iter_next)(struct ptk_iter *it)
 			e_last += (k - 1) << shift;
 			if (!PTK_NS(iter_advance)(it, l, idx, e_last))
 				return 0;
-			l = it->depth;
-			continue;
+			return PTK_ITER_MOVED_;
 		}
 		/* Malformed (or a table entry at level 0). */
 		it->va = e_va;
@@ -203,7 +209,24 @@ static int PTK_NS(iter_next)(struct ptk_iter *it)
 		PTK_NS(iter_advance)(it, l, idx, e_last);
 		if (!(it->flags & PTK_ITER_SKIP_INVALID))
 			return PTK_ECORRUPT;
-		l = it->depth;
+		return PTK_ITER_MOVED_;
+	}
+}
+
+static int PTK_NS(iter_next)(struct ptk_iter *it)
+{
+	int rc;
+
+	it->have_item = false;
+	while (!it->done) {
+		/* Most items of a dense scan are level-0 leaves: that level
+		 * gets a copy of the step with its geometry constant. */
+		if (it->depth == 0)
+			rc = PTK_NS(iter_step)(it, 0);
+		else
+			rc = PTK_NS(iter_step)(it, it->depth);
+		if (rc != PTK_ITER_MOVED_)
+			return rc;
 	}
 	return 0;
 }
