@@ -26,7 +26,7 @@ struct ptk_bench_image_row {
 	char desc[160];
 };
 
-#define PTK_BENCH_IMAGE_ROWS 3
+#define PTK_BENCH_IMAGE_ROWS 4
 
 /**
  * ptk_bench_image() - Measure enumeration, translation and dump on an image
