@@ -159,17 +159,6 @@ static void fix_unmap(struct fix *x, uint64_t va, uint64_t len)
 	PTK_ASSERT_RC(rc, rm_unmap(&x->m, va, va + (len - 1), true, NULL));
 }
 
-/* Some level's leaves hold fewer OA bits than the format (PSE-36). */
-static bool oa_limited(const struct ptk_fmt *f)
-{
-	unsigned int l;
-
-	for (l = 0; l < f->levels; l++)
-		if (f->leaf_oa_bits[l] && f->leaf_oa_bits[l] < f->oa_bits)
-			return true;
-	return false;
-}
-
 /* A map or unmap of the workload, to the table and the model. */
 static void fix_wl_op(struct fix *x, struct wl_op *op)
 {
@@ -199,7 +188,7 @@ static void fix_wl_op(struct fix *x, struct wl_op *op)
 			     (op->flags >> 8) & 0x3f, NULL);
 		if (rc != mrc && !(rc && rc == x->m.alt_rc) &&
 		    !(rc == PTK_ERANGE && mrc == PTK_EEXIST &&
-		      oa_limited(x->f)))
+		      rm_oa_limited(x->f)))
 			PTK_FAIL("map 0x%" PRIx64 " +0x%" PRIx64 ": %s, model "
 				 "%s",
 				 op->va, op->len, ptk_errname(rc),

@@ -349,7 +349,6 @@ static void check_attrs(const char *what, uint64_t va,
 
 static void probe_tm(struct ctx *c, const struct ptk_table *t,
 		     const struct ref_model *m, uint64_t va);
-static bool oa_limited(const struct ptk_fmt *f);
 
 /* Translate @va and compare with the model. */
 static void probe(struct ctx *c, uint64_t va)
@@ -785,7 +784,8 @@ static void mutate(struct ctx *c, const struct wl_op *op)
 		}
 		/* where a table exists the engine descends and may meet
 		 * a leaf level too narrow for the OA before the overlap */
-		if (op->kind == WL_MAP && mrc == PTK_EEXIST && oa_limited(c->f))
+		if (op->kind == WL_MAP && mrc == PTK_EEXIST &&
+		    rm_oa_limited(c->f))
 			c->m.alt_rc = PTK_ERANGE;
 		if (rc != mrc &&
 		    !(c->m.alt_rc && rc == c->m.alt_rc && op->kind == WL_MAP))
@@ -841,17 +841,6 @@ static void mutate(struct ctx *c, const struct wl_op *op)
 	if (g.nr || g.nr_free)
 		PTK_FAIL("flush did not reset the gather");
 	check_counts(c);
-}
-
-/* Some level's leaves hold fewer OA bits than the format (PSE-36). */
-static bool oa_limited(const struct ptk_fmt *f)
-{
-	unsigned int l;
-
-	for (l = 0; l < f->levels; l++)
-		if (f->leaf_oa_bits[l] && f->leaf_oa_bits[l] < f->oa_bits)
-			return true;
-	return false;
 }
 
 /* Unmap all of the copy target. */
@@ -1067,7 +1056,7 @@ static void range_op(struct ctx *c, const struct wl_op *op)
 				rm_copy_model(&c->m, &c->om);
 				rm_copy_model(&c->cm, &c->om2);
 			}
-		} else if (oa_limited(c->f) && !alt) {
+		} else if (rm_oa_limited(c->f) && !alt) {
 			alt = PTK_ERANGE;
 		}
 		break;
@@ -1091,7 +1080,7 @@ static void range_op(struct ctx *c, const struct wl_op *op)
 					    op->new_va - op->va, split);
 			if (mrc)
 				rm_copy_model(&c->m, &c->om);
-		} else if (oa_limited(c->f) && !alt) {
+		} else if (rm_oa_limited(c->f) && !alt) {
 			alt = PTK_ERANGE;
 		}
 		break;

@@ -162,6 +162,31 @@ PTK_NS(table_empty)(const struct ptk_fmt *f, unsigned int l, const void *tbl)
 	return true;
 }
 
+/*
+ * The run of empty entries from @idx, which is empty itself, up to @max
+ * entries: all-zero entries four at a time, then any other empty ones.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(empty_run)(const struct ptk_fmt *f,
+						    unsigned int l,
+						    const void *tbl,
+						    uint64_t idx, uint64_t max)
+{
+	uint64_t n = 1;
+
+	if (ptkf_entry_lg2(f) == 3) {
+		const uint64_t *e = (const uint64_t *)tbl + idx;
+
+		while (n + 4 <= max &&
+		       !(PTK_NS(ld)(f, e, n) | PTK_NS(ld)(f, e, n + 1) |
+			 PTK_NS(ld)(f, e, n + 2) | PTK_NS(ld)(f, e, n + 3)))
+			n += 4;
+	}
+	while (n < max && ptkf_classify(f, l, PTK_NS(ld)(f, tbl, idx + n)) ==
+				  PTK_ENTRY_EMPTY)
+		n++;
+	return n;
+}
+
 /* --- translate */
 
 /* Whether @va is in the format's VA space (canonical, if sign-extended). */
@@ -174,6 +199,24 @@ static PTK_ALWAYS_INLINE bool PTK_NS(va_ok)(const struct ptk_fmt *f,
 		return (ptk_va_t)((int64_t)(va << (64 - vb)) >> (64 - vb)) ==
 		       va;
 	return (va >> vb) == 0;
+}
+
+/*
+ * Where the leaf @pte at level @l maps @va; *@lg2_out is the size of the
+ * page it translates as: a contiguous group (Arm's hint, Svnapot) is one.
+ */
+static PTK_ALWAYS_INLINE ptk_oa_t PTK_NS(leaf_va_oa)(const struct ptk_fmt *f,
+						     unsigned int l,
+						     ptk_pte_t pte, ptk_va_t va,
+						     unsigned int *lg2_out)
+{
+	unsigned int shift = ptkf_shift(f, l);
+
+	if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte))
+		shift += ptkf_contig_lg2(f, l);
+	*lg2_out = shift;
+	return (ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift)) +
+	       (va & ptk_lg2_mask(shift));
 }
 
 /* Out of line, so the hot path carries no error constants. */
@@ -211,16 +254,10 @@ PTK_NS(translate_step)(const struct ptk_table *t, ptk_va_t va,
 	}
 	if (type == PTK_ENTRY_LEAF) {
 		if (out) {
-			unsigned int shift = ptkf_shift(f, l);
-
-			if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte))
-				shift += ptkf_contig_lg2(f, l);
-			out->oa = (ptkf_leaf_oa(f, l, pte) &
-				   ~ptk_lg2_mask(shift)) +
-				  (va & ptk_lg2_mask(shift));
+			out->oa = PTK_NS(leaf_va_oa)(f, l, pte, va,
+						     &out->size_lg2);
 			out->pte = pte;
 			out->level = l;
-			out->size_lg2 = shift;
 		}
 		return 0;
 	}
@@ -431,26 +468,12 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * c,
 					hva = a;
 				in_hole = true;
 			} else {
-				/* Skip a run of zero entries in one go. */
-				uint64_t max =
-					PTK_NS(span_entries)(shift, e_va, last);
-				uint64_t n = 1;
+				/* Skip a run of empty entries in one go. */
+				uint64_t n = PTK_NS(empty_run)(
+					f, l, tbl, idx,
+					PTK_NS(span_entries)(shift, e_va,
+							     last));
 
-				if (ptkf_entry_lg2(f) == 3) {
-					/* Four at a time while all are zero. */
-					const uint64_t *e =
-						(const uint64_t *)tbl + idx;
-
-					while (n + 4 <= max &&
-					       !(PTK_NS(ld)(f, e, n) |
-						 PTK_NS(ld)(f, e, n + 1) |
-						 PTK_NS(ld)(f, e, n + 2) |
-						 PTK_NS(ld)(f, e, n + 3)))
-						n += 4;
-				}
-				while (n < max &&
-				       PTK_NS(ld)(f, tbl, idx + n) == 0)
-					n++;
 				b = e_va + ((n << shift) - 1);
 				if (b > last)
 					b = last;

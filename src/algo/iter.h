@@ -12,7 +12,7 @@
  * twice and the root is only read again after ptk_iter_yield().
  */
 
-/* Whether the attribute cache of @it holds @pte's attributes at @l. */
+/* Decode @pte's attributes into @it, unless they are there already. */
 static PTK_ALWAYS_INLINE void PTK_NS(iter_attrs)(struct ptk_iter *it,
 						 unsigned int l, ptk_pte_t pte)
 {
@@ -24,22 +24,6 @@ static PTK_ALWAYS_INLINE void PTK_NS(iter_attrs)(struct ptk_iter *it,
 		it->dkey = key;
 		it->dlevel = l;
 	}
-}
-
-/* The OA of the leaf @pte at level @l whose page holds @va. */
-static PTK_ALWAYS_INLINE ptk_oa_t PTK_NS(iter_leaf_oa)(const struct ptk_fmt *f,
-						       unsigned int l,
-						       ptk_pte_t pte,
-						       ptk_va_t va)
-{
-	unsigned int shift = ptkf_shift(f, l);
-
-	/* Both kinds of group (Arm's hint, Svnapot) translate like this. */
-	if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte))
-		shift += ptkf_contig_lg2(f, l);
-	return (ptkf_leaf_oa(f, l, pte) & ~ptk_lg2_mask(shift)) +
-	       (va & ptk_lg2_mask(shift)) -
-	       (va & ptk_lg2_mask(ptkf_shift(f, l)));
 }
 
 /*
@@ -124,6 +108,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 			type = PTK_ENTRY_INVALID; /* points outside memory */
 		}
 		if (type == PTK_ENTRY_LEAF) {
+			unsigned int glg2;
 			uint64_t cnt = 1;
 
 			if (it->flags & PTK_ITER_RUNS) {
@@ -153,7 +138,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 					cnt++;
 			}
 			it->va = e_va;
-			it->oa = PTK_NS(iter_leaf_oa)(f, l, pte, e_va);
+			/* (e_va: the page's own base, inside a group too) */
+			it->oa = PTK_NS(leaf_va_oa)(f, l, pte, e_va, &glg2);
 			it->count = cnt;
 			it->pte = pte;
 			it->level = l;
@@ -168,30 +154,14 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 			return 1;
 		}
 		if (type == PTK_ENTRY_EMPTY) {
-			/* The whole run of empty entries in one go: zero
-			 * entries four at a time (as walk does), then any
-			 * other empty ones. */
+			/* The whole run of empty entries in one go. */
 			uint64_t max =
 				PTK_NS(span_entries)(shift, e_va, it->last);
-			uint64_t k = 1;
+			uint64_t k;
 
 			if (max > n - idx)
 				max = n - idx;
-			if (ptkf_entry_lg2(f) == 3) {
-				const uint64_t *e = (const uint64_t *)tbl + idx;
-
-				while (k + 4 <= max &&
-				       !(PTK_NS(ld)(f, e, k) |
-					 PTK_NS(ld)(f, e, k + 1) |
-					 PTK_NS(ld)(f, e, k + 2) |
-					 PTK_NS(ld)(f, e, k + 3)))
-					k += 4;
-			}
-			while (k < max &&
-			       ptkf_classify(f, l,
-					     PTK_NS(ld)(f, tbl, idx + k)) ==
-				       PTK_ENTRY_EMPTY)
-				k++;
+			k = PTK_NS(empty_run)(f, l, tbl, idx, max);
 			idx += k - 1;
 			e_last += (k - 1) << shift;
 			if (!PTK_NS(iter_advance)(it, l, idx, e_last))

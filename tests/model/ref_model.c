@@ -884,3 +884,13 @@ bool rm_gather_covers(const struct ptk_gather *g, uint64_t va, uint64_t last)
 			return true;
 	return false;
 }
+
+bool rm_oa_limited(const struct ptk_fmt *f)
+{
+	unsigned int l;
+
+	for (l = 0; l < f->levels; l++)
+		if (f->leaf_oa_bits[l] && f->leaf_oa_bits[l] < f->oa_bits)
+			return true;
+	return false;
+}

@@ -101,6 +101,9 @@ const struct rm_leaf *rm_lookup(const struct ref_model *m, uint64_t va);
 /* Whether any leaf intersects [va, last]. */
 bool rm_overlaps(const struct ref_model *m, uint64_t va, uint64_t last);
 
+/* Whether some level's leaves hold fewer OA bits than @f (PSE-36). */
+bool rm_oa_limited(const struct ptk_fmt *f);
+
 /* Whether one of @g's ranges holds all of [@va, @last]. */
 bool rm_gather_covers(const struct ptk_gather *g, uint64_t va, uint64_t last);
 
