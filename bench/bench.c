@@ -41,6 +41,7 @@
 #include <ptkit.h>
 
 #include "bench.h"
+#include "bench_core.h"
 #include "bench_image.h"
 #include "bench_kernel.h"
 #include "tailored_x86_64.h"
@@ -83,53 +84,6 @@
 /* An odd multiplier: i -> i * ODD mod 2^n is a bijection on n bits. */
 #define ODD 0x9e3779b97f4a7c15ull
 
-struct bench_cfg {
-	bool quick;
-	bool json;
-	unsigned int reps; /* map/walk/unmap cycles of the 1 GiB rows */
-	unsigned int hot_reps; /* samples of translate_hot */
-	unsigned int hot_addrs; /* addresses in the hot array */
-	unsigned int hot_passes; /* passes over it per sample */
-	unsigned int cold_regions; /* 2 MiB regions in the cold mapping */
-	unsigned int cold_per_region; /* 4K pages mapped in each */
-	unsigned int cold_lookups; /* random addresses, a power of 2 */
-	unsigned int cold_sample; /* translations per sample, a power of 2 */
-	unsigned int chain_sample; /* dependent ones, a power of 2 */
-	unsigned int cold_reps; /* samples of each cold row */
-	unsigned int dense_walks; /* walks per map in the dense rows */
-	unsigned int sparse_pages;
-	unsigned int sparse_reps; /* samples of walk_sparse */
-	unsigned int sparse_walks; /* walks per sample */
-	unsigned int range_reps; /* samples of each range-operation row */
-	uint64_t kern_len; /* bytes of the kernel rows' region */
-	unsigned int kern_reps; /* samples of each kernel row */
-	uint64_t bw_bytes; /* buffer of the memory-bandwidth measurement */
-	unsigned int bw_passes; /* passes over it (the best is kept) */
-	unsigned int shr_reps; /* samples of translate_shared_rw */
-	unsigned int shr_lookups; /* translations per sample, 64 | it */
-	unsigned int shr_wchunks; /* 2 MiB chunks the writer cycles over */
-};
-
-struct bench_row {
-	const char *name;
-	const char *unit;
-	double ptk_ns;
-	double base_ns;
-	double target;
-	unsigned int reps;
-	uint64_t ops;
-	char desc[256];
-	bool us; /* also in us per op (a whole walk or iteration) */
-	char detail[512]; /* text output: a line under the row */
-	char json[512]; /* --json: more fields, each ",\"key\":value" */
-	/* rows against the kernel (baseline "kernel") */
-	bool kernel;
-	bool skipped; /* then @why says why */
-	const char *note;
-	double raw_ns; /* fork: before subtracting a fork without the region */
-	char why[160];
-};
-
 /* One workload's two tables. */
 struct pair {
 	struct ptk_mem_heap heap;
@@ -139,21 +93,7 @@ struct pair {
 	bool tpt_ok;
 };
 
-struct bench {
-	struct bench_cfg cfg;
-	struct ptk_attrs attrs;
-	uint64_t rng;
-	unsigned int nrows;
-	struct bench_row rows[40];
-	long kern_huge_kib; /* AnonHugePages with the kernel rows' region */
-	bool kern_header; /* printed */
-};
-
-#ifdef __GNUC__
-__attribute__((format(printf, 1, 2)))
-#endif
-static void
-bench_err(const char *fmt, ...)
+void bench_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,7 +104,7 @@ bench_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -172,7 +112,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t rnd(struct bench *b)
+uint64_t rnd(struct bench *b)
 {
 	/* splitmix64 */
 	uint64_t z = (b->rng += 0x9e3779b97f4a7c15ull);
@@ -182,7 +122,7 @@ static uint64_t rnd(struct bench *b)
 	return z ^ (z >> 31);
 }
 
-static void keep_min(double *best, uint64_t ns, uint64_t ops)
+void keep_min(double *best, uint64_t ns, uint64_t ops)
 {
 	double v = (double)ns / (double)ops;
 
@@ -190,12 +130,17 @@ static void keep_min(double *best, uint64_t ns, uint64_t ops)
 		*best = v;
 }
 
-static struct bench_row *row_add(struct bench *b, const char *name,
-				 const char *unit, double target,
-				 unsigned int reps, uint64_t ops)
+struct bench_row *row_add(struct bench *b, const char *name, const char *unit,
+			  double target, unsigned int reps, uint64_t ops)
 {
-	struct bench_row *r = &b->rows[b->nrows++];
+	struct bench_row *r;
 
+	if (b->nrows == BENCH_MAX_ROWS) {
+		/* A programming error: raise BENCH_MAX_ROWS. */
+		bench_err("more than %d rows", BENCH_MAX_ROWS);
+		abort();
+	}
+	r = &b->rows[b->nrows++];
 	memset(r, 0, sizeof(*r));
 	r->name = name;
 	r->unit = unit;
@@ -204,6 +149,18 @@ static struct bench_row *row_add(struct bench *b, const char *name,
 	r->ops = ops;
 	r->ptk_ns = DBL_MAX;
 	r->base_ns = DBL_MAX;
+	return r;
+}
+
+struct bench_row *row_add_abs(struct bench *b, const char *name,
+			      const char *unit, double target,
+			      bool higher_better, unsigned int reps)
+{
+	struct bench_row *r = row_add(b, name, unit, target, reps, 1);
+
+	r->absolute = true;
+	r->higher_better = higher_better;
+	r->ptk_ns = higher_better ? 0 : DBL_MAX;
 	return r;
 }
 
@@ -2452,12 +2409,34 @@ static void print_json_row(const struct bench *b, const struct bench_row *r)
 	load_avg(load, sizeof(load));
 	printf("{\"name\":");
 	json_str(r->name);
-	printf(",\"baseline\":\"%s\"", r->kernel ? "kernel" : "tailored");
+	printf(",\"baseline\":\"%s\"", r->absolute ? "none"
+				       : r->kernel ? "kernel"
+						   : "tailored");
 	if (r->skipped) {
 		printf(",\"skipped\":true,\"why\":");
 		json_str(r->why);
 		printf(",\"note\":");
 		json_str(r->note);
+		printf(",\"load\":\"%s\"}\n", load);
+		return;
+	}
+	if (r->absolute) {
+		bool met = r->higher_better ? r->ptk_ns >= r->target
+					    : r->ptk_ns <= r->target;
+
+		printf(",\"unit\":");
+		json_str(r->unit);
+		printf(",\"value\":%.6g,\"ptkit_ns\":%.6g,\"baseline_ns\":null,"
+		       "\"ratio\":null,\"target\":%.6g,\"higher_better\":%s,"
+		       "\"met\":%s",
+		       r->ptk_ns, r->ptk_ns, r->target,
+		       r->higher_better ? "true" : "false",
+		       met ? "true" : "false");
+		fputs(r->json, stdout);
+		printf(",\"reps\":%u,\"quick\":%s,\"ptk_debug\":%d,"
+		       "\"desc\":",
+		       r->reps, b->cfg.quick ? "true" : "false", PTK_DEBUG);
+		json_str(r->desc);
 		printf(",\"load\":\"%s\"}\n", load);
 		return;
 	}
@@ -2555,6 +2534,19 @@ static void print_row(struct bench *b, const struct bench_row *r)
 		fflush(stdout);
 		return;
 	}
+	if (r->absolute) {
+		bool met = r->higher_better ? r->ptk_ns >= r->target
+					    : r->ptk_ns <= r->target;
+
+		printf("%-24s %-9s %12.6g %12s %7s %s%-6.6g %4u  %s\n", r->name,
+		       r->unit, r->ptk_ns, "-", "-",
+		       r->higher_better ? ">= " : "<= ", r->target, r->reps,
+		       met ? "ok" : "MISSED");
+		if (r->detail[0])
+			printf("%24s   (%s)\n", "", r->detail);
+		fflush(stdout);
+		return;
+	}
 	printf("%-24s %-9s ", r->name, r->unit);
 	printf(ns_fmt(r->ptk_ns), r->ptk_ns);
 	putchar(' ');
@@ -2591,7 +2583,10 @@ static void print_legend(const struct bench *b)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ptkit bench [--quick] [--json]\n"
+	fprintf(f, "usage: ptkit bench [--quick] [--json] [--only "
+		   "WORD[,WORD...]]\n"
+		   "                   [--image FILE --format NAME --root "
+		   "VALUE]\n"
 		   "\n"
 		   "Measure ptkit (x86_64 format, heap provider) against a "
 		   "hand-written\n"
@@ -2615,6 +2610,11 @@ static void usage(FILE *f)
 		   "seconds)\n"
 		   "  --json    one JSON object per row: name, ptkit_ns, "
 		   "baseline_ns, ratio, ...\n"
+		   "  --only WORD[,WORD...]\n"
+		   "            run only the row groups that make a row whose "
+		   "name\n"
+		   "            contains one of the words (e.g. --only "
+		   "protect,iter)\n"
 		   "  --image FILE --format NAME --root VALUE\n"
 		   "            also measure a real page table in a memory "
 		   "image: leaf\n"
@@ -2626,6 +2626,57 @@ static void usage(FILE *f)
 		   "> t.elf,\n"
 		   "            with --format x86_64 --root 0x29bc000\n"
 		   "  --help    this text\n");
+}
+
+/*
+ * Every row group, in the order they run, with the rows each makes
+ * (space-separated; `--only` picks groups by a substring of these).
+ */
+static const struct bench_group {
+	const char *rows;
+	int (*fn)(struct bench *b);
+} groups[] = {
+	{ "translate_hot", row_translate_hot },
+	{ "translate_cold translate_cold_chain", row_translate_cold },
+	{ "translate_shared_rw", row_translate_shared },
+	{ "map_1g_4k unmap_1g_4k walk_dense_1g walk_dense_1g_scattered "
+	  "iter_dense_1g iter_dense_1g_leaf",
+	  rows_dense },
+	{ "walk_sparse iter_sparse", row_walk_sparse },
+	{ "protect_1g_4k", row_protect },
+	{ "copy_cow_1g_4k", row_copy },
+	{ "move_aligned_1g", row_move_aligned },
+	{ "move_unaligned_1g", row_move_unaligned },
+	{ "move_unaligned_1g_scattered", row_move_unaligned_scat },
+	{ "harvest_1g_4k", row_harvest },
+	{ "kernel_mprotect kernel_fork kernel_mremap_aligned "
+	  "kernel_mremap_unaligned kernel_munmap",
+	  rows_kernel },
+};
+
+/* Whether a group makes a row whose name contains one of @only's
+ * comma-separated words (NULL: every group). */
+static bool group_wanted(const struct bench_group *g, const char *only)
+{
+	char word[64];
+	const char *p = only;
+
+	if (!only)
+		return true;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n && n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			if (strstr(g->rows, word))
+				return true;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return false;
 }
 
 /* The rows measured on a memory image (no baseline: peers' targets). */
@@ -2670,23 +2721,9 @@ static int rows_image(const struct bench *b, const char *path,
 
 int ptk_bench_main(int argc, char **argv)
 {
-	int (*const rows[])(struct bench *) = {
-		row_translate_hot,
-		row_translate_cold,
-		row_translate_shared,
-		rows_dense,
-		row_walk_sparse,
-		row_protect,
-		row_copy,
-		row_move_aligned,
-		row_move_unaligned,
-		row_move_unaligned_scat,
-		row_harvest,
-		rows_kernel,
-	};
 	struct bench *b;
 	unsigned int i, printed = 0;
-	const char *image = NULL, *format = "x86_64";
+	const char *image = NULL, *format = "x86_64", *only = NULL;
 	uint64_t root = 0;
 	int ret = 0;
 
@@ -2700,6 +2737,9 @@ int ptk_bench_main(int argc, char **argv)
 			b->cfg.quick = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			b->cfg.json = true;
+		} else if (!strcmp(argv[i], "--only") &&
+			   i + 1 < (unsigned int)argc) {
+			only = argv[++i];
 		} else if (!strcmp(argv[i], "--image") &&
 			   i + 1 < (unsigned int)argc) {
 			image = argv[++i];
@@ -2784,8 +2824,10 @@ int ptk_bench_main(int argc, char **argv)
 
 	if (!b->cfg.json)
 		print_header(b);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		if (rows[i](b)) {
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (!group_wanted(&groups[i], only))
+			continue;
+		if (groups[i].fn(b)) {
 			ret = 2;
 			break;
 		}
