@@ -37,6 +37,16 @@ struct ptk_impl_ops;
 
 /* struct ptk_fmt.features */
 #define PTK_FMT_SIGN_EXTEND 0x1u /* VA bits above va_bits copy bit va_bits-1 */
+/*
+ * A leaf's protection is separate from its other attributes: for any two
+ * valid leaves at one level (as @decode returns them) and any prot,
+ * replacing their prot encodes for both or for neither (the same error),
+ * to the same bits where encodings of different prots differ; and
+ * @decode's prot depends only on those bits. Protect and copy-on-write
+ * then decide once per level whether a rewrite encodes, instead of once
+ * per distinct leaf. tests/fmt/conformance.c checks the claim.
+ */
+#define PTK_FMT_PROT_SEPARATE 0x2u
 
 /* Flags for the encode hook (a subset of the PTK_MAP_* flags). */
 #define PTK_ENC_SUPERSET \

@@ -378,6 +378,43 @@ struct ptk_walk_table {
 	unsigned int level;
 };
 
+/**
+ * struct ptk_walk_page - One leaf of a batch
+ * @va: The VA of its page
+ * @oa: The OA of its page (inside a contiguous group: this entry's own)
+ * @pte: The raw entry
+ */
+struct ptk_walk_page {
+	ptk_va_t va;
+	ptk_oa_t oa;
+	ptk_pte_t pte;
+};
+
+/* The most pages one batch holds. */
+#define PTK_WALK_BATCH 128
+
+/**
+ * struct ptk_walk_batch - Present leaves of one table, handed over at once
+ * @pages: The leaves, in address order, with any OAs
+ * @count: Entries in @pages, 1..PTK_WALK_BATCH
+ * @level: Their level (all the same)
+ * @size_lg2: log2 of each one's page size (the base size of the level,
+ *            also for the entries of a contiguous group)
+ *
+ * The pages come from one table; a table with more present leaves in the
+ * range than PTK_WALK_BATCH gives several batches (the buffer is on the
+ * walk's stack: 3 KiB). A range that begins inside a huge page reports
+ * that page from its start, as @leaf does. Empty entries between
+ * them are skipped, unless the walk has a @hole hook: then a batch ends
+ * at each hole, so that every hook is called in address order.
+ */
+struct ptk_walk_batch {
+	const struct ptk_walk_page *pages;
+	uint64_t count;
+	unsigned int level;
+	unsigned int size_lg2;
+};
+
 /* pre_table's return value to skip the table's entries; see ptk_walk_ops. */
 #define PTK_WALK_SKIP 0x7ffffffe
 
@@ -390,6 +427,10 @@ struct ptk_walk_table {
  * @post_table: After them
  * @invalid: A malformed entry at @level spanning [@va, @last]; when NULL
  *           the walk stops with PTK_ECORRUPT
+ * @leaves: Present leaves a table at a time (struct ptk_walk_batch), one
+ *          call for up to PTK_WALK_BATCH of them whatever their OAs:
+ *          what a scan of scattered pages wants, where @leaf would be
+ *          called once per page. Set @leaves or @leaf, not both.
  *
  * Each hook returns 0 to go on, a positive value to stop the walk and
  * make ptk_walk() return that value, or a negative error to stop and
@@ -397,7 +438,7 @@ struct ptk_walk_table {
  * PTK_WALK_SKIP to leave that table's entries out (its @post_table is
  * still called), e.g. to bound the work on a hostile image.
  *
- * NULL hooks cost nothing: with neither @leaf nor @hole nor
+ * NULL hooks cost nothing: with neither @leaf, @leaves, @hole nor
  * @invalid, level-0 tables are not read at all.
  *
  * Hooks must not modify the table being walked.
@@ -409,6 +450,7 @@ struct ptk_walk_ops {
 	int (*post_table)(const struct ptk_walk_table *tb, void *arg);
 	int (*invalid)(ptk_va_t va, ptk_va_t last, unsigned int level,
 		       ptk_pte_t pte, void *arg);
+	int (*leaves)(const struct ptk_walk_batch *b, void *arg);
 };
 
 /**

@@ -12,7 +12,8 @@
  *
  *   ptkf_levels(f), ptkf_shift(f, l), ptkf_bits(f, l), ptkf_entry_lg2(f),
  *   ptkf_va_bits(f), ptkf_oa_bits(f), ptkf_leaf_ok(f, l),
- *   ptkf_sign_extend(f), ptkf_leaf_oa_mask(f, l)       geometry
+ *   ptkf_sign_extend(f), ptkf_features(f),
+ *   ptkf_leaf_oa_mask(f, l)                            geometry
  *   ptkf_classify, ptkf_table_oa, ptkf_leaf_oa,
  *   ptkf_make_table, ptkf_make_leaf, ptkf_encode,
  *   ptkf_decode                                        struct ptk_fmt_hooks
@@ -79,6 +80,12 @@ static PTK_ALWAYS_INLINE bool ptkf_sign_extend(const struct ptk_fmt *f)
 {
 	(void)f;
 	return (PTKF_FEATURES & PTK_FMT_SIGN_EXTEND) != 0;
+}
+
+static PTK_ALWAYS_INLINE uint32_t ptkf_features(const struct ptk_fmt *f)
+{
+	(void)f;
+	return PTKF_FEATURES;
 }
 
 static PTK_ALWAYS_INLINE ptk_pte_t ptkf_leaf_oa_mask(const struct ptk_fmt *f,

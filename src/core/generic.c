@@ -51,6 +51,11 @@ static inline bool ptkf_sign_extend(const struct ptk_fmt *f)
 	return (f->features & PTK_FMT_SIGN_EXTEND) != 0;
 }
 
+static inline uint32_t ptkf_features(const struct ptk_fmt *f)
+{
+	return f->features;
+}
+
 static inline ptk_pte_t ptkf_leaf_oa_mask(const struct ptk_fmt *f,
 					  unsigned int l)
 {

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harvest: report (and clear) accessed and dirty state, in runs of pages.
+ *
+ * Nothing in a harvest needs a table or a new encoding, so on tables
+ * ptkit wrote its check pass has nothing to do; on attached tables a
+ * clearing harvest first checks every entry, so that a malformed one
+ * stops it before anything is cleared.
+ */
+
+/**
+ * struct PTK_NS(harv_args) - What ptk_harvest() asked for, and its run
+ * @va: First address
+ * @last: Last address
+ * @flags: PTK_HARVEST_* flags
+ * @admask: Per level, the accessed ([0]) and dirty ([1]) bits asked for
+ * @fn: The callback
+ * @arg: Its argument
+ * @h_va: The pending run of pages with @h_found set: first address...
+ * @h_last: ...and last
+ * @h_found: Its PTK_ATTR_ACCESSED / PTK_ATTR_DIRTY bits; 0: no run
+ */
+struct PTK_NS(harv_args) {
+	ptk_va_t va;
+	ptk_va_t last;
+	unsigned int flags;
+	ptk_pte_t admask[PTK_MAX_LEVELS][2];
+	ptk_harvest_fn fn;
+	void *arg;
+	ptk_va_t h_va;
+	ptk_va_t h_last;
+	unsigned int h_found;
+};
+
+/* As reprot_init()'s masks, for the accessed and dirty state. */
+static void PTK_NS(ad_masks)(const struct ptk_fmt *f,
+			     struct PTK_NS(harv_args) * ha, unsigned int what)
+{
+	static const uint32_t which[2] = { PTK_ATTR_ACCESSED, PTK_ATTR_DIRTY };
+	unsigned int l, k;
+
+	for (l = 0; l < ptkf_levels(f); l++) {
+		for (k = 0; k < 2; k++) {
+			struct ptk_attrs a;
+			ptk_pte_t b0, b;
+
+			ha->admask[l][k] = 0;
+			if (!ptkf_leaf_ok(f, l) || !(what & which[k]))
+				continue;
+			PTK_MEMSET(&a, 0, sizeof(a));
+			a.prot = PTK_PROT_READ | PTK_PROT_WRITE;
+			if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b0))
+				continue;
+			a.flags = which[k];
+			if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b))
+				continue;
+			ha->admask[l][k] = (b ^ b0) & ~ptkf_leaf_oa_mask(f, l);
+		}
+	}
+}
+
+/* Hand the pending run of pages to the callback. */
+static PTK_ALWAYS_INLINE int PTK_NS(h_flush)(struct PTK_NS(harv_args) * ha)
+{
+	int rc = 0;
+
+	if (ha->h_found) {
+		rc = ha->fn(ha->h_va, ha->h_last - ha->h_va + 1, ha->h_found,
+			    ha->arg);
+		ha->h_found = 0;
+	}
+	return rc;
+}
+
+/* Pages [@a, @b] have @found set: extend the run, or start a new one. */
+static PTK_ALWAYS_INLINE int PTK_NS(h_add)(struct PTK_NS(harv_args) * ha,
+					   ptk_va_t a, ptk_va_t b,
+					   unsigned int found)
+{
+	int rc;
+
+	if (ha->h_found == found && a == ha->h_last + 1) {
+		ha->h_last = b;
+		return 0;
+	}
+	rc = PTK_NS(h_flush)(ha);
+	ha->h_va = a;
+	ha->h_last = b;
+	ha->h_found = found;
+	return rc;
+}
+
+static PTK_ALWAYS_INLINE unsigned int PTK_NS(h_found)(ptk_pte_t e, ptk_pte_t ma,
+						      ptk_pte_t md)
+{
+	return ((e & ma) ? PTK_ATTR_ACCESSED : 0) |
+	       ((e & md) ? PTK_ATTR_DIRTY : 0);
+}
+
+/*
+ * A contiguous group is one page to the hardware: its state is that of
+ * all its entries, and clearing clears them all.
+ */
+static PTK_ALWAYS_INLINE int
+PTK_NS(harvest_group)(struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
+		      unsigned int l, struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	ptk_pte_t ma = ha->admask[l][0], md = ha->admask[l][1];
+	ptk_pte_t clear = (ha->flags & PTK_HARVEST_CLEAR) ? (ma | md) : 0;
+	uint64_t g0 = c->idx & ~ptk_lg2_mask(cl), k;
+	ptk_va_t gmask = ptk_lg2_mask(ptkf_shift(f, l) + cl);
+	ptk_va_t gva = c->a & ~gmask, glast = gva | gmask;
+	unsigned int found = 0;
+	int rc;
+
+	for (k = 0; k < ((uint64_t)1 << cl); k++)
+		found |= PTK_NS(h_found)(PTK_NS(ld)(f, c->tbl, g0 + k), ma, md);
+	c->b = glast < c->last ? glast : c->last;
+	if (!found)
+		return PTK_NS(h_flush)(ha);
+	rc = PTK_NS(h_add)(ha, c->a, c->b, found);
+	if (rc || !clear)
+		return rc;
+	for (k = 0; k < ((uint64_t)1 << cl); k++)
+		PTK_NS(st)
+	(f, c->tbl, g0 + k, PTK_NS(ld)(f, c->tbl, g0 + k) & ~clear);
+	PTK_NS(gather)(m, gva, glast);
+	return 0;
+}
+
+/*
+ * The run of entries from @c that are leaves (not in a contiguous group)
+ * or empty, in this table, up to the range's end: report their state,
+ * clear it if asked.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
+						 struct PTK_NS(harv_args) * ha,
+						 unsigned int l,
+						 struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	unsigned int shift = ptkf_shift(f, l);
+	unsigned int cl = ptkf_contig_lg2(f, l);
+	ptk_pte_t ma = ha->admask[l][0], md = ha->admask[l][1];
+	ptk_pte_t clear = (ha->flags & PTK_HARVEST_CLEAR) ? (ma | md) : 0;
+	uint64_t max = PTK_NS(cur_room)(c, f, l), k;
+	int rc;
+
+	for (k = 0; k < max; k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+		enum ptk_entry_type ty = ptkf_classify(f, l, e);
+		unsigned int found;
+		ptk_va_t p, pl;
+
+		/* (The first entry is a plain leaf: k > 0 on a break.) */
+		if (ty != PTK_ENTRY_LEAF && ty != PTK_ENTRY_EMPTY)
+			break; /* a table or a malformed entry */
+		if (cl && ty == PTK_ENTRY_LEAF && ptkf_is_contig(f, l, e))
+			break; /* a group: see harvest_group() */
+		found = ty == PTK_ENTRY_LEAF ? PTK_NS(h_found)(e, ma, md) : 0;
+		if (!found) {
+			if (PTK_UNLIKELY(ha->h_found)) {
+				rc = PTK_NS(h_flush)(ha);
+				if (rc)
+					return rc;
+			}
+			continue;
+		}
+		p = c->e_va + (k << shift);
+		pl = p + ptk_lg2_mask(shift);
+		if (p < c->a)
+			p = c->a;
+		if (pl > c->last)
+			pl = c->last;
+		/* Reported (or about to be) before it is cleared: a callback
+		 * that stops the harvest leaves the rest as it was. */
+		if (ha->h_found == found && p == ha->h_last + 1) {
+			ha->h_last = pl;
+		} else {
+			rc = PTK_NS(h_add)(ha, p, pl, found);
+			if (rc)
+				return rc;
+		}
+		if (clear) {
+			PTK_NS(st)(f, c->tbl, c->idx + k, e & ~clear);
+			PTK_NS(gather)
+			(m, c->e_va + (k << shift),
+			 c->e_va + (k << shift) + ptk_lg2_mask(shift));
+		}
+	}
+	PTK_NS(cur_take)(c, f, l, k ? k : 1);
+	return 0;
+}
+
+PTK_LEVELS_DECLARE(harv,
+		   (struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
+		    void *tbl, ptk_va_t va, ptk_va_t last),
+		   (m, ha, tbl, va, last))
+
+PTK_BODY PTK_NS(harv_body)(unsigned int l, struct PTK_NS(mut) * m,
+			   struct PTK_NS(harv_args) * ha, void *tbl,
+			   ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	struct ptk_cur c;
+	int rc;
+
+	PTK_NS(cur_start)(&c, f, l, tbl, va, last, PTK_ENTRY_EMPTY);
+	do {
+		switch (PTK_NS(cur_type)(&c, l)) {
+		case PTK_ENTRY_EMPTY:
+			if (m->check)
+				break;
+			rc = PTK_NS(h_flush)(ha);
+			if (rc)
+				return rc;
+			PTK_NS(cur_take)
+			(&c, f, l,
+			 PTK_NS(empty_run)(f, l, c.tbl, c.idx,
+					   PTK_NS(cur_room)(&c, f, l)));
+			break;
+		case PTK_ENTRY_LEAF:
+			if (m->check)
+				break;
+			if (ptkf_contig_lg2(f, l) &&
+			    ptkf_is_contig(f, l, c.pte))
+				rc = PTK_NS(harvest_group)(m, ha, l, &c);
+			else
+				rc = PTK_NS(harvest_run)(m, ha, l, &c);
+			if (rc)
+				return rc;
+			break;
+		case PTK_ENTRY_TABLE: {
+			void *child = PTK_NS(cur_child)(&c, t, l);
+
+			if (PTK_UNLIKELY(!child))
+				return PTK_ECORRUPT;
+			rc = PTK_NS(harv_at)(l - 1, m, ha, child, c.a, c.b);
+			if (rc)
+				return rc;
+			break;
+		}
+		default:
+			return PTK_ECORRUPT;
+		}
+	} while (PTK_NS(cur_next)(&c, f, l));
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(harv,
+		  (struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
+		   void *tbl, ptk_va_t va, ptk_va_t last),
+		  (m, ha, tbl, va, last))
+
+static int PTK_NS(harv_pass)(struct PTK_NS(mut) * m, void *arg)
+{
+	struct PTK_NS(harv_args) *ha = arg;
+	int rc;
+
+	/* Only a table ptkit did not write can hold a malformed entry, and
+	 * only a clearing harvest must find it before it changes anything. */
+	if (m->check &&
+	    (PTK_NS(trusted)(m->t) || !(ha->flags & PTK_HARVEST_CLEAR)))
+		return 0;
+	rc = PTK_NS(harv_at)(ptkf_levels(m->t->fmt) - 1, m, ha, m->t->root,
+			     ha->va, ha->last);
+	if (!rc && !m->check)
+		rc = PTK_NS(h_flush)(ha);
+	return rc;
+}
+
+static int PTK_NS(harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			   unsigned int what, unsigned int flags,
+			   ptk_harvest_fn fn, void *arg, struct ptk_gather *g)
+{
+	struct PTK_NS(harv_args) ha;
+
+	PTK_MEMSET(&ha, 0, sizeof(ha));
+	ha.va = va;
+	ha.last = last;
+	ha.flags = flags;
+	ha.fn = fn;
+	ha.arg = arg;
+	PTK_NS(ad_masks)(t->fmt, &ha, what);
+	return PTK_NS(mutate)(t, g, PTK_NS(harv_pass), &ha);
+}

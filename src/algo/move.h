@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * move (mremap): a DUAL iterator over one table, from a source range to a
+ * destination range that does not overlap it. Whole tables are relinked
+ * when alignment allows; leaves that keep their size move as raw entries
+ * into the destination's tables (the kernel's move_ptes); anything else
+ * is mapped again with map's body. Then the source range is unmapped
+ * with unmap's body, which frees the tables left empty.
+ */
+
+/**
+ * struct PTK_NS(move_args) - What ptk_move() asked for
+ * @va: First address of the source range
+ * @last: Its last address
+ * @delta: new_va - va
+ * @flags: PTK_MOVE_* flags
+ * @un: The unmap of the source range that follows
+ */
+struct PTK_NS(move_args) {
+	ptk_va_t va;
+	ptk_va_t last;
+	ptk_va_t delta;
+	unsigned int flags;
+	struct PTK_NS(unmap_args) un;
+};
+
+/*
+ * Find (real pass: make) the table at level @l that holds the entry for
+ * @va of the destination. Returns it in *@tbl_out (NULL in the check pass
+ * when it would be new).
+ */
+static int PTK_NS(dst_table)(struct PTK_NS(mut) * m, unsigned int l,
+			     ptk_va_t va, void **tbl_out)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int lv = ptkf_levels(f) - 1;
+	struct ptk_cur c;
+	ptk_oa_t coa;
+
+	c.tbl = t->root;
+	for (; lv > l; lv--) {
+		c.idx = PTK_NS(idx)(f, lv, va);
+		c.pte = PTK_NS(ld)(f, c.tbl, c.idx);
+		switch (ptkf_classify(f, lv, c.pte)) {
+		case PTK_ENTRY_TABLE:
+			c.tbl = PTK_NS(cur_child)(&c, t, lv);
+			if (!c.tbl)
+				return PTK_ECORRUPT;
+			continue;
+		case PTK_ENTRY_EMPTY:
+			if (m->check) {
+				/* Every level from here down is new. */
+				for (; lv > l; lv--)
+					PTK_NS(count_new)
+				(m, lv - 1,
+				 va & ~ptk_lg2_mask(ptkf_shift(f, lv)));
+				*tbl_out = NULL;
+				return 0;
+			}
+			c.tbl = PTK_NS(link_new)(m, lv, &c, &coa);
+			continue;
+		case PTK_ENTRY_LEAF:
+			return PTK_EEXIST;
+		default:
+			return PTK_ECORRUPT;
+		}
+	}
+	*tbl_out = c.tbl;
+	return 0;
+}
+
+/*
+ * The raw move of the run of whole leaves from @c (level @l) that keep
+ * their size: into the destination table at the same level, up to its
+ * end. Returns the entries taken (0: none, use map_like()) or an error.
+ */
+static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
+						  struct PTK_NS(move_args) * mv,
+						  unsigned int l,
+						  struct ptk_cur *c)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	ptk_va_t dva = c->e_va + mv->delta;
+	uint64_t didx = PTK_NS(idx)(f, l, dva), k, max;
+	void *dtbl;
+	int rc;
+
+	rc = PTK_NS(dst_table)(m, l, dva, &dtbl);
+	if (rc)
+		return rc;
+	max = PTK_NS(cur_whole_room)(c, f, l);
+	if (max > PTK_NS(nr_entries)(f, l) - didx)
+		max = PTK_NS(nr_entries)(f, l) - didx;
+	/* Check pass, level 0 of a trusted table without groups, into a
+	 * table to be made: nothing there can fail. */
+	if (m->check && !dtbl && l == 0 && !ptkf_contig_lg2(f, l) &&
+	    PTK_NS(trusted)(t))
+		return (int64_t)max;
+	for (k = 0; k < max; k++) {
+		ptk_pte_t se = PTK_NS(ld)(f, c->tbl, c->idx + k);
+		enum ptk_entry_type ty = ptkf_classify(f, l, se);
+
+		if (ty != PTK_ENTRY_LEAF) {
+			if (ty == PTK_ENTRY_EMPTY && k)
+				continue;
+			break;
+		}
+		if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, se))
+			break;
+		/* Level 0 holds no tables, and its slots in a new table are
+		 * empty or were checked: only above look again. */
+		if (dtbl && (m->check || l > 0)) {
+			enum ptk_entry_type dt = ptkf_classify(
+				f, l, PTK_NS(ld)(f, dtbl, didx + k));
+
+			/* (shared: a table left in place; the leaves are
+			 * mapped into it by map_like()) */
+			if (dt == PTK_ENTRY_TABLE && ptk_table__shared(t))
+				break;
+			if (dt != PTK_ENTRY_EMPTY)
+				return PTK_EEXIST;
+		}
+		if (!m->check)
+			PTK_NS(st)(f, dtbl, didx + k, se);
+	}
+	return (int64_t)k;
+}
+
+PTK_LEVELS_DECLARE(move,
+		   (struct PTK_NS(mut) * m, struct PTK_NS(move_args) * mv,
+		    void *tbl, ptk_va_t va, ptk_va_t last),
+		   (m, mv, tbl, va, last))
+
+PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut) * m,
+			   struct PTK_NS(move_args) * mv, void *tbl,
+			   ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1;
+	ptk_va_t smask = ptk_lg2_mask(ptkf_shift(f, l));
+	bool keep_size = !(mv->delta & smask);
+	struct ptk_cur c;
+	int64_t n;
+	int rc;
+
+	PTK_NS(cur_start)(&c, f, l, tbl, va, last, PTK_ENTRY_EMPTY);
+	do {
+		switch (PTK_NS(cur_type)(&c, l)) {
+		case PTK_ENTRY_EMPTY:
+			break;
+		case PTK_ENTRY_TABLE: {
+			void *child = PTK_NS(cur_child)(&c, t, l);
+			void *dtbl;
+			uint64_t didx;
+
+			if (PTK_UNLIKELY(!child))
+				return PTK_ECORRUPT;
+			/*
+			 * Not on a shared table: a reader may hold this table
+			 * under its old address, and must not see it written
+			 * to for the new one (its entries are moved instead,
+			 * and the table retired like any other).
+			 */
+			if (!c.whole || l == top || !keep_size ||
+			    ptk_table__shared(t)) {
+				rc = PTK_NS(move_at)(l - 1, m, mv, child, c.a,
+						     c.b);
+				if (rc)
+					return rc;
+				break;
+			}
+			/* Aligned: relink the whole table. */
+			rc = PTK_NS(dst_table)(m, l, c.e_va + mv->delta, &dtbl);
+			if (rc)
+				return rc;
+			didx = PTK_NS(idx)(f, l, c.e_va + mv->delta);
+			if (dtbl &&
+			    ptkf_classify(f, l, PTK_NS(ld)(f, dtbl, didx)) !=
+				    PTK_ENTRY_EMPTY)
+				return PTK_EEXIST;
+			if (!m->check) {
+				PTK_NS(st)(f, dtbl, didx, c.pte);
+				PTK_NS(cur_set)(&c, f, 0);
+				PTK_NS(gather)
+				(m, c.e_va, PTK_NS(cur_e_last)(&c, f, l));
+			}
+			break;
+		}
+		case PTK_ENTRY_LEAF:
+			if (!c.whole && !(mv->flags & PTK_MOVE_SPLIT))
+				return PTK_ESPLIT;
+			if (c.whole && keep_size &&
+			    !(ptkf_contig_lg2(f, l) &&
+			      ptkf_is_contig(f, l, c.pte))) {
+				n = PTK_NS(move_run)(m, mv, l, &c);
+				if (n < 0)
+					return (int)n;
+				if (n) {
+					PTK_NS(cur_take)(&c, f, l, (uint64_t)n);
+					break;
+				}
+			}
+			if (c.whole && !ptkf_is_contig(f, l, c.pte))
+				PTK_NS(cur_take)
+			(&c, f, l,
+			 PTK_NS(run_len)(f, l, c.tbl, c.idx, c.pte,
+					 PTK_NS(cur_whole_room)(&c, f, l), 0));
+			rc = PTK_NS(
+				map_like)(m, top, t->root, c.a + mv->delta,
+					  c.b + mv->delta,
+					  PTK_NS(entry_oa)(f, l, c.pte, c.idx) +
+						  (c.a - c.e_va),
+					  l, c.pte);
+			if (rc)
+				return rc;
+			break;
+		default:
+			return PTK_ECORRUPT;
+		}
+	} while (PTK_NS(cur_next)(&c, f, l));
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(move,
+		  (struct PTK_NS(mut) * m, struct PTK_NS(move_args) * mv,
+		   void *tbl, ptk_va_t va, ptk_va_t last),
+		  (m, mv, tbl, va, last))
+
+/*
+ * Place every piece at the destination (in the check pass against the
+ * table as it is: pieces are disjoint, so none can see another's work;
+ * tables may be counted twice, never too few), then take the source
+ * away.
+ */
+static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
+{
+	struct PTK_NS(move_args) *mv = arg;
+	unsigned int top = ptkf_levels(m->t->fmt) - 1;
+	int rc;
+
+	rc = PTK_NS(move_at)(top, m, mv, m->t->root, mv->va, mv->last);
+	if (rc)
+		return rc;
+	return PTK_NS(unmap_at)(top, m, &mv->un, m->t->root, mv->va, mv->last);
+}
+
+static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			ptk_va_t new_va, unsigned int flags,
+			struct ptk_gather *g)
+{
+	struct PTK_NS(move_args) mv;
+
+	PTK_MEMSET(&mv, 0, sizeof(mv));
+	mv.va = va;
+	mv.last = last;
+	mv.delta = new_va - va;
+	mv.flags = flags;
+	mv.un.va = va;
+	mv.un.last = last;
+	mv.un.flags = (flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;
+	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), &mv);
+}

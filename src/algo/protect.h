@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * protect: rewrite the protection of the leaves of a range in place. Also
+ * the protection rewriting that copy-on-write shares (struct reprot).
+ */
+
+/**
+ * struct PTK_NS(reprot) - How leaves get their new protection
+ * @pmask: Per level, the entry bits that carry the protection: every bit
+ *         that differs between the encodings of any two prots. Rewriting
+ *         only these keeps every other bit of an entry exactly, including
+ *         bits ptkit does not model.
+ * @kmask: Per level, the bits the new protection bits depend on: @pmask
+ *         for a format with PTK_FMT_PROT_SEPARATE, else everything but
+ *         the output address
+ * @key: Per level, the last entry bits (under @kmask) rewritten...
+ * @val: ...and the protection bits they got
+ * @ok: @key and @val are set
+ * @prot: protect: the new protection
+ * @cow: copy-on-write: a leaf's new protection is its own minus WRITE
+ * @enc: Flags for the format's encode hook (PTK_ENC_SUPERSET)
+ * @sure: Every valid leaf's rewrite encodes (decided once, before any
+ *        pass, for formats with PTK_FMT_PROT_SEPARATE): a check pass need
+ *        not look at whole leaves
+ */
+struct PTK_NS(reprot) {
+	ptk_pte_t pmask[PTK_MAX_LEVELS];
+	ptk_pte_t kmask[PTK_MAX_LEVELS];
+	ptk_pte_t key[PTK_MAX_LEVELS];
+	ptk_pte_t val[PTK_MAX_LEVELS];
+	bool ok[PTK_MAX_LEVELS];
+	uint32_t prot;
+	bool cow;
+	unsigned int enc;
+	bool sure;
+};
+
+/* Whether the format says a leaf's protection is separate from the rest. */
+static PTK_ALWAYS_INLINE bool PTK_NS(prot_separate)(const struct ptk_fmt *f)
+{
+	return (ptkf_features(f) & PTK_FMT_PROT_SEPARATE) != 0;
+}
+
+/*
+ * A valid leaf at level @l (its attributes), the reference against
+ * which a format with PTK_FMT_PROT_SEPARATE is asked what a new
+ * protection encodes to. Returns false if the format encodes nothing
+ * there.
+ */
+static PTK_ALWAYS_INLINE bool
+PTK_NS(ref_leaf)(const struct ptk_fmt *f, unsigned int l, struct ptk_attrs *a)
+{
+	ptk_pte_t bits;
+
+	PTK_MEMSET(a, 0, sizeof(*a));
+	a->prot = PTK_PROT_READ;
+	if (ptkf_encode(f, l, a, PTK_ENC_SUPERSET, &bits))
+		return false;
+	ptkf_decode(f, l, ptkf_make_leaf(f, l, 0, bits), a);
+	return true;
+}
+
+/*
+ * Set up @rp for the levels of @f: the protection masks and, for a
+ * separate protection, whether every rewrite encodes.
+ */
+static void PTK_NS(reprot_init)(const struct ptk_fmt *f,
+				struct PTK_NS(reprot) * rp)
+{
+	bool sep = PTK_NS(prot_separate)(f);
+	unsigned int l;
+
+	rp->sure = sep;
+	for (l = 0; l < ptkf_levels(f); l++) {
+		struct ptk_attrs a, ref;
+		ptk_pte_t b0, b, m = 0;
+		uint32_t p;
+
+		rp->pmask[l] = 0;
+		rp->kmask[l] = 0;
+		rp->ok[l] = false;
+		if (!ptkf_leaf_ok(f, l))
+			continue;
+		PTK_MEMSET(&a, 0, sizeof(a));
+		a.prot = PTK_PROT_READ;
+		if (ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b0))
+			continue;
+		for (p = 0; p < 16; p++) {
+			a.prot = p;
+			if (!ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b))
+				m |= b ^ b0;
+		}
+		rp->pmask[l] = m & ~ptkf_leaf_oa_mask(f, l);
+		rp->kmask[l] = sep ? rp->pmask[l] : ~ptkf_leaf_oa_mask(f, l);
+		if (!sep || !PTK_NS(ref_leaf)(f, l, &ref))
+			continue;
+		if (!rp->cow) {
+			/* One rewrite for every leaf of the level; if it does
+			 * not encode, the check pass finds the first leaf it
+			 * fails on (a range without leaves changes nothing). */
+			ref.prot = rp->prot;
+			if (ptkf_encode(f, l, &ref, rp->enc, &b)) {
+				rp->sure = false;
+				continue;
+			}
+			rp->key[l] = 0;
+			rp->val[l] = b & rp->pmask[l];
+			rp->ok[l] = true;
+			rp->kmask[l] = 0; /* every key is the same */
+			continue;
+		}
+		/* Copy-on-write: every protection a leaf can have must
+		 * encode without WRITE. */
+		for (p = 0; p < 16; p++) {
+			ref.prot = p;
+			if (ptkf_encode(f, l, &ref, 0, &b))
+				continue; /* no leaf has it */
+			ref.prot = p & ~(uint32_t)PTK_PROT_WRITE;
+			if (ptkf_encode(f, l, &ref, 0, &b))
+				rp->sure = false;
+		}
+	}
+}
+
+/*
+ * Leaf @e at level @l with its protection rewritten. Cached per level on
+ * the entry's key bits, so a run of alike leaves costs one encode.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(reprot)(const struct ptk_fmt *f,
+					    struct PTK_NS(reprot) * rp,
+					    unsigned int l, ptk_pte_t e,
+					    ptk_pte_t *out)
+{
+	ptk_pte_t key = e & rp->kmask[l];
+	struct ptk_attrs a;
+	ptk_pte_t nb;
+	int rc;
+
+	if (PTK_UNLIKELY(!rp->ok[l] || rp->key[l] != key)) {
+		ptkf_decode(f, l, e, &a);
+		a.prot = rp->cow ? (a.prot & ~(uint32_t)PTK_PROT_WRITE)
+				 : rp->prot;
+		rc = ptkf_encode(f, l, &a, rp->enc, &nb);
+		if (rc)
+			return rc;
+		rp->key[l] = key;
+		rp->val[l] = nb & rp->pmask[l];
+		rp->ok[l] = true;
+	}
+	*out = (e & ~rp->pmask[l]) | rp->val[l];
+	return 0;
+}
+
+/**
+ * struct PTK_NS(prot_args) - What ptk_protect() asked for
+ * @va: First address
+ * @last: Last address
+ * @flags: PTK_PROTECT_* flags
+ * @rp: The rewrite
+ */
+struct PTK_NS(prot_args) {
+	ptk_va_t va;
+	ptk_va_t last;
+	unsigned int flags;
+	struct PTK_NS(reprot) rp;
+};
+
+/*
+ * The run of whole entries from @c that are leaves or empty: rewrite the
+ * leaves (real pass) or check that they can be (check pass). The run ends
+ * at a table or malformed entry, which the caller looks at next.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(protect_run)(struct PTK_NS(mut) * m,
+						 struct PTK_NS(prot_args) * pa,
+						 unsigned int l,
+						 struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	uint64_t max = PTK_NS(cur_whole_room)(c, f, l);
+	uint64_t k;
+	struct ptk_changed ch = { 0, 0 };
+
+	for (k = 0; k < max; k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k), n;
+		enum ptk_entry_type ty = ptkf_classify(f, l, e);
+
+		if (ty != PTK_ENTRY_LEAF) {
+			if (ty == PTK_ENTRY_EMPTY)
+				continue;
+			break;
+		}
+		if (PTK_UNLIKELY(PTK_NS(reprot)(f, &pa->rp, l, e, &n))) {
+			/* The check pass sees every key the real pass does. */
+			PTK_ASSERT(m->check);
+			return PTK_NS(reprot)(f, &pa->rp, l, e, &n);
+		}
+		if (m->check || n == e)
+			continue;
+		PTK_NS(st)(f, c->tbl, c->idx + k, n);
+		ptk_changed_add(&ch, k);
+	}
+	PTK_NS(gather_changed)(m, c, l, &ch);
+	PTK_NS(cur_take)(c, f, l, k ? k : 1);
+	return 0;
+}
+
+PTK_LEVELS_DECLARE(prot,
+		   (struct PTK_NS(mut) * m, struct PTK_NS(prot_args) * pa,
+		    void *tbl, ptk_va_t va, ptk_va_t last),
+		   (m, pa, tbl, va, last))
+
+PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut) * m,
+			   struct PTK_NS(prot_args) * pa, void *tbl,
+			   ptk_va_t va, ptk_va_t last)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	bool split_ok = pa->flags & PTK_PROTECT_SPLIT;
+	/* Check pass: whole entries can fail only without a sure rewrite or
+	 * in a table ptkit did not write. */
+	bool edges = m->check && pa->rp.sure && PTK_NS(trusted)(t);
+	struct ptk_cur c;
+	ptk_pte_t n;
+	int rc;
+
+	if (ptkf_contig_lg2(f, l)) {
+		rc = PTK_NS(fix_groups)(m, l, tbl, va, last, split_ok,
+					PTK_ESPLIT);
+		if (rc)
+			return rc;
+	}
+	PTK_NS(cur_start)(&c, f, l, tbl, va, last, PTK_ENTRY_LEAF);
+	do {
+		switch (PTK_NS(cur_type)(&c, l)) {
+		case PTK_ENTRY_EMPTY:
+			break;
+		case PTK_ENTRY_LEAF:
+			if (!c.whole) {
+				if (!split_ok)
+					return PTK_ESPLIT;
+				if (m->check) {
+					rc = PTK_NS(check_split)(m, l, &c,
+								 false);
+					if (!rc)
+						rc = PTK_NS(prot_at)(l - 1, m,
+								     pa, NULL,
+								     c.a, c.b);
+					if (rc)
+						return rc;
+				} else {
+					void *child = PTK_NS(
+						split_leaf)(m, l, &c, false);
+
+					PTK_NS(prot_at)
+					(l - 1, m, pa, child, c.a, c.b);
+				}
+				break;
+			}
+			if (c.tbl) {
+				if (!edges) {
+					rc = PTK_NS(protect_run)(m, pa, l, &c);
+					if (rc)
+						return rc;
+				}
+				break;
+			}
+			/* A leaf of a split in the check pass. */
+			rc = PTK_NS(vleaf)(m, l, c.e_va, &n);
+			if (!rc)
+				rc = PTK_NS(reprot)(f, &pa->rp, l, n, &n);
+			if (rc)
+				return rc;
+			break;
+		case PTK_ENTRY_TABLE: {
+			void *child;
+
+			if (edges && c.whole)
+				break; /* nothing below can fail */
+			child = PTK_NS(cur_child)(&c, t, l);
+			if (PTK_UNLIKELY(!child))
+				return PTK_ECORRUPT;
+			rc = PTK_NS(prot_at)(l - 1, m, pa, child, c.a, c.b);
+			if (rc)
+				return rc;
+			break;
+		}
+		default:
+			return PTK_ECORRUPT;
+		}
+	} while (PTK_NS(cur_next_checked)(&c, f, l, edges));
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(prot,
+		  (struct PTK_NS(mut) * m, struct PTK_NS(prot_args) * pa,
+		   void *tbl, ptk_va_t va, ptk_va_t last),
+		  (m, pa, tbl, va, last))
+
+static int PTK_NS(prot_pass)(struct PTK_NS(mut) * m, void *arg)
+{
+	struct PTK_NS(prot_args) *pa = arg;
+
+	return PTK_NS(prot_at)(ptkf_levels(m->t->fmt) - 1, m, pa, m->t->root,
+			       pa->va, pa->last);
+}
+
+static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			   uint32_t prot, unsigned int flags,
+			   struct ptk_gather *g)
+{
+	struct PTK_NS(prot_args) pa;
+
+	PTK_MEMSET(&pa, 0, sizeof(pa));
+	pa.va = va;
+	pa.last = last;
+	pa.flags = flags;
+	pa.rp.prot = prot;
+	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
+	PTK_NS(reprot_init)(t->fmt, &pa.rp);
+	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa);
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * walk: the READ iterator with visitor hooks (struct ptk_walk_ops): runs
+ * of leaves, batches of leaves, holes, tables entered and left, malformed
+ * entries.
+ */
+
+struct PTK_NS(walk_ctx) {
+	const struct ptk_table *t;
+	const struct ptk_walk_ops *ops;
+	void *arg;
+	bool scan_leaves;
+	/* The last decoded attributes, keyed by level and non-address bits */
+	bool dvalid;
+	unsigned int dlevel;
+	ptk_pte_t dkey;
+	struct ptk_attrs dattrs;
+	/* ops->leaves: the batch being filled */
+	struct ptk_walk_page *pages;
+};
+
+PTK_LEVELS_DECLARE(walk,
+		   (struct PTK_NS(walk_ctx) * w, const void *tbl, ptk_va_t va,
+		    ptk_va_t last),
+		   (w, tbl, va, last))
+
+/* Hand a run of leaves from @c (level @l) to ops->leaf, as one call. */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_run)(struct PTK_NS(walk_ctx) * w,
+					      unsigned int l, struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = w->t->fmt;
+	unsigned int shift = ptkf_shift(f, l), ushift = shift, ulg2 = 0;
+	ptk_va_t e_va = c->e_va;
+	uint64_t idx = c->idx, max = PTK_NS(cur_room)(c, f, l), n;
+	ptk_pte_t pte = c->pte, key;
+	ptk_oa_t oa = ptkf_leaf_oa(f, l, pte);
+	struct ptk_walk_leaf lf;
+
+	if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, pte)) {
+		unsigned int cl = ptkf_contig_lg2(f, l);
+		uint64_t g0 = idx & ~ptk_lg2_mask(cl);
+		ptk_va_t gmask = ptk_lg2_mask(shift + cl);
+
+		if (PTK_NS(group_whole)(f, l, c->tbl, g0)) {
+			/* A group is reported whole, as one page. */
+			ulg2 = cl;
+			ushift = shift + cl;
+			e_va = c->a & ~gmask;
+			idx = g0;
+			pte = PTK_NS(ld)(f, c->tbl, idx);
+			oa = ptkf_leaf_oa(f, l, pte);
+			max = PTK_NS(span_entries)(ushift, e_va, c->last);
+		} else {
+			/* Misprogrammed: this entry alone, as translate()
+			 * reads it. */
+			oa = (oa & ~gmask) + (e_va & gmask);
+			max = 1;
+		}
+	}
+	n = PTK_NS(run_len)(f, l, c->tbl, idx, pte, max, ulg2);
+	lf.va = e_va;
+	lf.oa = oa & ~ptk_lg2_mask(ushift);
+	lf.count = n;
+	lf.pte = pte;
+	lf.level = l;
+	lf.size_lg2 = ushift;
+	key = pte & ~ptkf_leaf_oa_mask(f, l);
+	if (PTK_UNLIKELY(!w->dvalid || w->dkey != key || w->dlevel != l)) {
+		ptkf_decode(f, l, pte, &w->dattrs);
+		w->dkey = key;
+		w->dlevel = l;
+		w->dvalid = true;
+	}
+	lf.attrs = w->dattrs;
+	c->e_va = e_va;
+	PTK_NS(cur_take)(c, f, l, n << ulg2);
+	return w->ops->leaf(&lf, w->arg);
+}
+
+/*
+ * Hand the present leaves from @c (level @l) to ops->leaves, a batch at a
+ * time, up to the first table or malformed entry (or hole, when holes are
+ * reported) or the end of the range.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
+						unsigned int l,
+						struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = w->t->fmt;
+	unsigned int shift = ptkf_shift(f, l);
+	uint64_t max = PTK_NS(cur_room)(c, f, l), k, n = 0;
+	bool stop_at_hole = w->ops->hole != NULL;
+	struct ptk_walk_batch b;
+	int rc;
+
+	b.pages = w->pages;
+	b.level = l;
+	b.size_lg2 = shift;
+	for (k = 0; k < max; k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+		enum ptk_entry_type ty = ptkf_classify(f, l, e);
+		struct ptk_walk_page *p;
+
+		if (ty != PTK_ENTRY_LEAF) {
+			if (ty != PTK_ENTRY_EMPTY || stop_at_hole)
+				break;
+			continue;
+		}
+		if (n == PTK_WALK_BATCH) {
+			b.count = n;
+			rc = w->ops->leaves(&b, w->arg);
+			if (rc)
+				return rc;
+			n = 0;
+		}
+		p = &w->pages[n++];
+		p->va = c->e_va + (k << shift);
+		p->oa = PTK_NS(entry_oa)(f, l, e, c->idx + k);
+		p->pte = e;
+	}
+	PTK_NS(cur_take)(c, f, l, k);
+	b.count = n;
+	return w->ops->leaves(&b, w->arg);
+}
+
+PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
+			   const void *tbl, ptk_va_t va, ptk_va_t last)
+{
+	const struct ptk_table *t = w->t;
+	const struct ptk_fmt *f = t->fmt;
+	const struct ptk_walk_ops *ops = w->ops;
+	ptk_va_t hva = 0;
+	bool in_hole = false;
+	struct ptk_cur c;
+	int rc;
+
+	PTK_NS(cur_start)(&c, f, l, (void *)tbl, va, last, PTK_ENTRY_EMPTY);
+	do {
+		if (c.type == PTK_ENTRY_EMPTY) {
+			if (ops->hole) {
+				if (!in_hole)
+					hva = c.a;
+				in_hole = true;
+			} else {
+				/* Skip a run of empty entries in one go. */
+				PTK_NS(cur_take)
+				(&c, f, l,
+				 PTK_NS(empty_run)(f, l, c.tbl, c.idx,
+						   PTK_NS(cur_room)(&c, f, l)));
+			}
+			continue;
+		}
+		if (in_hole) {
+			in_hole = false;
+			rc = ops->hole(hva, c.a - 1, l, w->arg);
+			if (rc)
+				return rc;
+		}
+		if (c.type == PTK_ENTRY_LEAF) {
+			if (ops->leaves)
+				rc = PTK_NS(walk_batch)(w, l, &c);
+			else if (ops->leaf)
+				rc = PTK_NS(walk_run)(w, l, &c);
+			else
+				rc = 0;
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (PTK_NS(cur_type)(&c, l) == PTK_ENTRY_TABLE) {
+			const void *child = PTK_NS(cur_child)(&c, t, l);
+			struct ptk_walk_table tb;
+
+			if (PTK_UNLIKELY(!child))
+				goto invalid;
+			tb.va = c.e_va;
+			tb.last = PTK_NS(cur_e_last)(&c, f, l);
+			tb.oa = ptkf_table_oa(f, l, c.pte);
+			tb.level = l - 1;
+			rc = 0;
+			if (ops->pre_table) {
+				rc = ops->pre_table(&tb, w->arg);
+				if (rc && rc != PTK_WALK_SKIP)
+					return rc;
+			}
+			if (rc != PTK_WALK_SKIP &&
+			    (l - 1 > 0 || w->scan_leaves)) {
+				rc = PTK_NS(walk_at)(l - 1, w, child, c.a, c.b);
+				if (rc)
+					return rc;
+			}
+			if (ops->post_table) {
+				rc = ops->post_table(&tb, w->arg);
+				if (rc)
+					return rc;
+			}
+			continue;
+		}
+	invalid:
+		if (!ops->invalid)
+			return PTK_ECORRUPT;
+		rc = ops->invalid(c.a, c.b, l, c.pte, w->arg);
+		if (rc)
+			return rc;
+	} while (PTK_NS(cur_next)(&c, f, l));
+	if (in_hole)
+		return ops->hole(hva, last, l, w->arg);
+	return 0;
+}
+
+PTK_LEVELS_DEFINE(walk,
+		  (struct PTK_NS(walk_ctx) * w, const void *tbl, ptk_va_t va,
+		   ptk_va_t last),
+		  (w, tbl, va, last))
+
+/* A walk of [@va, @last] with the hooks @ops; @pages: a batch buffer. */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_with)(const struct ptk_table *t,
+					       ptk_va_t va, ptk_va_t last,
+					       const struct ptk_walk_ops *ops,
+					       void *arg,
+					       struct ptk_walk_page *pages)
+{
+	struct PTK_NS(walk_ctx) w;
+
+	PTK_MEMSET(&w, 0, sizeof(w));
+	w.t = t;
+	w.ops = ops;
+	w.arg = arg;
+	w.pages = pages;
+	w.scan_leaves = ops->leaf || ops->leaves || ops->hole || ops->invalid;
+	if (!w.scan_leaves && !ops->pre_table && !ops->post_table)
+		return 0;
+	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &w, t->root, va, last);
+}
+
+static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+			const struct ptk_walk_ops *ops, void *arg)
+{
+	struct ptk_walk_page pages[PTK_WALK_BATCH];
+
+	if (!ops->leaves)
+		return PTK_NS(walk_with)(t, va, last, ops, arg, NULL);
+	return PTK_NS(walk_with)(t, va, last, ops, arg, pages);
+}
