@@ -27,6 +27,19 @@ void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2)
 	if ((m->flags & PTK_MEM_LINEAR) && oa >= m->lin_lo && oa <= m->lin_hi &&
 	    span <= m->lin_hi - oa)
 		return (void *)(uintptr_t)((uintptr_t)oa + m->lin_delta);
+	if (m->flags & PTK_MEM_CELLS) {
+		const struct ptk_mem_cells *c = &m->cells;
+		uint64_t i = (oa - c->base) >> c->lg2;
+
+		/* In range, and the whole table in cell i (a wrap of
+		 * oa + span sets the top bit, so it fails too). */
+		if (i < c->nr && !((oa ^ (oa + span)) >> c->lg2)) {
+			uintptr_t d = c->delta[i];
+
+			if (!(d & PTK_MEM_CELL_MAP))
+				return (void *)(uintptr_t)((uintptr_t)oa + d);
+		}
+	}
 	if (m->ops->map)
 		return m->ops->map(m->arg, oa, lg2);
 	return NULL;

@@ -42,6 +42,7 @@ struct ptk_image {
 	size_t nr_segs;
 	struct ptk_image_cpu *cpus;
 	size_t nr_cpus;
+	uintptr_t *cell_delta; /* the provider's cells, several segments */
 };
 
 static uint16_t le16(const unsigned char *p)
@@ -247,30 +248,79 @@ static const struct ptk_mem_ops img_ops = {
 	.map = img_map,
 };
 
-/* The largest segment becomes the provider's linear window. */
-static void mem_setup(struct ptk_image *img)
+/*
+ * The provider's fast path. One segment: a linear window. Several: an
+ * index of cells (struct ptk_mem_cells), 4 KiB each unless that would
+ * take more than MAX_CELLS of them over the span from the first segment
+ * to the last; a cell wholly inside one segment gets that segment's
+ * offset, so a table in any segment converts with one load and no call.
+ * The rest (cells holes or segment ends cut, tables across cells) go
+ * through img_map, which searches the segments.
+ */
+#define CELL_MIN_LG2 12u
+#define MAX_CELLS (1u << 19)
+
+static int mem_setup(struct ptk_image *img)
 {
-	const struct ptk_image_seg *big = NULL;
-	size_t i;
+	const struct ptk_image_seg *s = img->segs;
+	size_t n = img->nr_segs, i;
+	ptk_oa_t first, last;
+	unsigned int lg2 = CELL_MIN_LG2;
+	uint64_t nr, c;
 
 	img->mem.ops = &img_ops;
 	img->mem.arg = img;
 	img->mem.flags = 0;
-	for (i = 0; i < img->nr_segs; i++)
-		if (!big || img->segs[i].size > big->size)
-			big = &img->segs[i];
-	if (!big)
-		return;
-	img->mem.lin_delta =
-		(uintptr_t)(img->data + big->file_off) - (uintptr_t)big->pa;
-	/* Tables sit at aligned addresses; the window only serves them if
-	 * it keeps that alignment (a segment at an odd file offset, or at
-	 * an odd address, goes through img_map, which refuses). */
-	if (img->mem.lin_delta & 7)
-		return;
-	img->mem.flags = PTK_MEM_LINEAR;
-	img->mem.lin_lo = big->pa;
-	img->mem.lin_hi = big->pa + (big->size - 1);
+	if (!n)
+		return 0;
+	if (n == 1) {
+		img->mem.lin_delta =
+			(uintptr_t)(img->data + s->file_off) - (uintptr_t)s->pa;
+		/* Tables sit at aligned addresses; the window serves them
+		 * only if it keeps that alignment. */
+		if (img->mem.lin_delta & 7)
+			return 0;
+		img->mem.flags = PTK_MEM_LINEAR;
+		img->mem.lin_lo = s->pa;
+		img->mem.lin_hi = s->pa + (s->size - 1);
+		return 0;
+	}
+	first = s[0].pa;
+	last = s[n - 1].pa + (s[n - 1].size - 1);
+	while (lg2 < 63 && ((last >> lg2) - (first >> lg2)) >= MAX_CELLS)
+		lg2++;
+	nr = (last >> lg2) - (first >> lg2) + 1;
+	img->cell_delta = malloc(nr * sizeof(*img->cell_delta));
+	if (!img->cell_delta)
+		return PTK_ENOMEM;
+	for (c = 0; c < nr; c++)
+		img->cell_delta[c] = PTK_MEM_CELL_MAP;
+	img->mem.cells.base = first & ~(((ptk_oa_t)1 << lg2) - 1);
+	img->mem.cells.lg2 = lg2;
+	img->mem.cells.nr = nr;
+	img->mem.cells.delta = img->cell_delta;
+	for (i = 0; i < n; i++) {
+		ptk_oa_t lo = s[i].pa, hi = s[i].pa + (s[i].size - 1);
+		uintptr_t d =
+			(uintptr_t)(img->data + s[i].file_off) - (uintptr_t)lo;
+		uint64_t c0 = (lo - img->mem.cells.base) >> lg2;
+		uint64_t c1 = (hi - img->mem.cells.base) >> lg2;
+
+		if (d & 7)
+			continue; /* img_map refuses it too */
+		/* Only cells the segment covers whole. */
+		if (lo & (((ptk_oa_t)1 << lg2) - 1))
+			c0++;
+		if (~hi & (((ptk_oa_t)1 << lg2) - 1)) {
+			if (!c1)
+				continue;
+			c1--;
+		}
+		for (c = c0; c <= c1 && c < nr; c++)
+			img->cell_delta[c] = d;
+	}
+	img->mem.flags = PTK_MEM_CELLS;
+	return 0;
 }
 
 /* --- LiME */
@@ -557,8 +607,7 @@ done:
 	if (rc)
 		return rc;
 	seg_finish(img);
-	mem_setup(img);
-	return 0;
+	return mem_setup(img);
 }
 
 int ptk_image_open_mem(struct ptk_image **out, const void *buf, size_t size,
@@ -633,6 +682,7 @@ void ptk_image_close(struct ptk_image *img)
 		munmap(img->map_addr, img->map_len);
 	free(img->segs);
 	free(img->cpus);
+	free(img->cell_delta);
 	free(img);
 }
 

@@ -252,6 +252,132 @@ PTK_TEST(elf_core)
 	free(buf);
 }
 
+struct load {
+	uint64_t pa;
+	uint64_t off;
+	uint64_t size;
+};
+
+/* An x86-64 ELF64 core header at @buf with PT_LOADs @l, no notes. */
+static void elf_loads(unsigned char *buf, const struct load *l, unsigned int n)
+{
+	unsigned int i;
+
+	memcpy(buf, "\177ELF", 4);
+	buf[4] = 2;
+	buf[5] = 1;
+	buf[6] = 1;
+	put16(buf + 16, 4);
+	put16(buf + 18, 62);
+	put64(buf + 32, 64);
+	put16(buf + 52, 64);
+	put16(buf + 54, 56);
+	put16(buf + 56, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		unsigned char *ph = buf + 64 + 56 * i;
+
+		put32(ph, 1);
+		put64(ph + 8, l[i].off);
+		put64(ph + 24, l[i].pa);
+		put64(ph + 32, l[i].size);
+		put64(ph + 40, l[i].size);
+	}
+}
+
+/* The cell of @pa in the image's provider, or PTK_MEM_CELL_MAP. */
+static uintptr_t cell_of(const struct ptk_mem *m, uint64_t pa)
+{
+	uint64_t i = (pa - m->cells.base) >> m->cells.lg2;
+
+	return i < m->cells.nr ? m->cells.delta[i] : PTK_MEM_CELL_MAP;
+}
+
+/*
+ * Every table in its own segment, at a file offset that is not the
+ * address's (8-byte aligned, not page aligned): translation must go
+ * through each, and every cell a segment covers whole must hold its
+ * offset (the provider's inline path), whatever the span.
+ */
+PTK_TEST(elf_cells)
+{
+	static const uint64_t far[] = { 0x1000000, 0x1003000, 0x17ff000,
+					0x1800000 };
+	static const uint64_t wide[] = { 0x1000000, 0x40000000, 0x7fff000,
+					 0x800000000000ull };
+	const uint64_t *pas[] = { far, wide };
+	unsigned char *buf = aligned_alloc(4096, 0x8000);
+	unsigned int v, i;
+
+	PTK_ASSERT(buf);
+	for (v = 0; v < 2; v++) {
+		const uint64_t *pa = pas[v];
+		struct load l[5];
+		struct ptk_image *img;
+		const struct ptk_mem *m;
+		struct ptk_table t;
+		struct ptk_xlate x;
+
+		memset(buf, 0, 0x8000);
+		for (i = 0; i < 4; i++) {
+			l[i].pa = pa[i];
+			l[i].off = 0x1000 + i * 0x1008;
+			l[i].size = 0x1000;
+		}
+		/* A segment that covers no cell whole: a 32-byte table
+		 * (PAE's root) inside it goes through the search. */
+		l[4].pa = 0x2000f00;
+		l[4].off = 0x6000;
+		l[4].size = 0x200;
+		elf_loads(buf, l, 5);
+		/* VA 0xc0a03123: PML4[0], PDPT[3], PD[5], PT[3]. */
+		put64(buf + l[0].off, pa[1] | 7);
+		put64(buf + l[1].off + 3 * 8, pa[2] | 7);
+		put64(buf + l[2].off + 5 * 8, pa[3] | 7);
+		put64(buf + l[3].off + 3 * 8, 0xabc000 | 7);
+		/* PAE root at 0x2000fe0: entry 0 -> the PD above. */
+		put64(buf + l[4].off + 0xe0, pa[2] | 1);
+		PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, 0x8000, NULL));
+		PTK_ASSERT_EQ(ptk_image_nr_segs(img), 5);
+		m = ptk_image_mem(img);
+		PTK_EXPECT(m->flags & PTK_MEM_CELLS);
+		PTK_EXPECT(!(m->flags & PTK_MEM_LINEAR));
+		PTK_EXPECT(m->cells.nr <= (1u << 19));
+		for (i = 0; i < 4; i++) {
+			uintptr_t want =
+				(uintptr_t)(buf + l[i].off) - (uintptr_t)pa[i];
+
+			/* Cells of 4 KiB when the span allows it. */
+			if (m->cells.lg2 == 12)
+				PTK_EXPECT_EQ(cell_of(m, pa[i]), want);
+			else
+				PTK_EXPECT_EQ(cell_of(m, pa[i]),
+					      PTK_MEM_CELL_MAP);
+		}
+		PTK_EXPECT(v ? m->cells.lg2 > 12 : m->cells.lg2 == 12);
+		PTK_EXPECT_EQ(cell_of(m, 0x2000f00), PTK_MEM_CELL_MAP);
+		PTK_EXPECT_EQ(cell_of(m, 0x1001000), PTK_MEM_CELL_MAP);
+
+		PTK_ASSERT_OK(
+			ptk_table_attach(&t, &ptk_fmt_x86_64, m, pa[0], 0));
+		PTK_ASSERT_OK(ptk_translate(&t, 0x00000000c0a03123ull, &x));
+		PTK_EXPECT_EQ(x.oa, 0xabc123);
+		PTK_EXPECT_RC(ptk_translate(&t, 0x00000000c0a04000ull, &x),
+			      PTK_ENOENT);
+		ptk_table_destroy(&t);
+		/* A PAE root in the segment no cell covers. */
+		PTK_ASSERT_OK(ptk_table_attach(&t, &ptk_fmt_x86_pae, m,
+					       0x2000fe0, 0));
+		PTK_ASSERT_OK(ptk_translate(&t, 0x00a03123, &x));
+		PTK_EXPECT_EQ(x.oa, 0xabc123);
+		ptk_table_destroy(&t);
+		PTK_EXPECT_RC(ptk_table_attach(&t, &ptk_fmt_x86_pae, m,
+					       0x2001100, 0),
+			      PTK_EINVAL);
+		ptk_image_close(img);
+	}
+	free(buf);
+}
+
 PTK_TEST(file_open)
 {
 	struct ptk_image *img;
@@ -267,6 +393,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(raw_base_and_bounds),
 	PTK_TEST_ENTRY(lime_segments),
 	PTK_TEST_ENTRY(elf_core),
+	PTK_TEST_ENTRY(elf_cells),
 	PTK_TEST_ENTRY(file_open),
 	PTK_TEST_END,
 };
