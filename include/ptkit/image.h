@@ -23,9 +23,10 @@
  * Files are memory-mapped, never read whole. Every access is bounds
  * checked: an address outside every segment has no memory (the provider's
  * map returns NULL, which the engine reports as -PTK_ECORRUPT or through
- * the walk's invalid hook); it is never read as zeros. The provider
- * cannot allocate: its alloc fails with -PTK_ENOMEM, so attached tables
- * are read-only in practice (mutations fail; walks and translations work).
+ * the walk's invalid hook); it is never read as zeros. The provider is
+ * PTK_MEM_READONLY: tables attached to it can be translated, walked and
+ * iterated, and every mutation fails with PTK_EROFS, leaving the image
+ * (file or buffer) as it was.
  *
  * An image is untrusted input: malformed headers are rejected with
  * -PTK_ECORRUPT, segments running past the end of the file are cut to
@@ -295,8 +296,9 @@ int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
  * ptk_image_mem() - The image's table-memory provider
  * @img: The image
  *
- * Pass it to ptk_table_attach(). Its map bounds-checks every table; its
- * alloc always fails with -PTK_ENOMEM and free does nothing.
+ * Pass it to ptk_table_attach(). It is PTK_MEM_READONLY (mutations of
+ * attached tables fail with PTK_EROFS); its map bounds-checks every
+ * table; its alloc always fails with PTK_ENOMEM and free does nothing.
  *
  * Context: Any context.
  *

@@ -14,6 +14,16 @@
  *  - a simulated physical arena: a buffer that stands for physical
  *    memory from @base to @base + @size; addresses are not pointers.
  *
+ * A provider whose memory must not be written (a memory image, a
+ * snapshot, another machine's memory mapped read-only) says so with
+ * PTK_MEM_READONLY: tables in it can be attached, translated, walked and
+ * iterated, and every call that would write an entry (ptk_map,
+ * ptk_unmap, ptk_protect, ptk_harvest with PTK_HARVEST_CLEAR, ptk_copy
+ * into such a table or with PTK_COPY_COW from one, ptk_move, ptk_split,
+ * ptk_collapse, ptk_iter_set, ptk_iter_clear) fails with PTK_EROFS
+ * before it reads anything, as do ptk_table_create() and an attach with
+ * PTK_TABLE_OWNED.
+ *
  * A provider whose address-to-pointer translation is a constant offset
  * says so (PTK_MEM_LINEAR), and the engine then converts without calling
  * it. A provider whose memory is many runs, each at its own offset (a
@@ -77,6 +87,7 @@ struct ptk_mem_ops {
 
 /* struct ptk_mem.flags */
 #define PTK_MEM_LINEAR 0x1u /* ptr == oa + delta inside [lin_lo, lin_hi] */
+#define PTK_MEM_READONLY 0x2u /* tables can be read, never written */
 #define PTK_MEM_CELLS 0x4u /* @cells converts addresses without a call */
 
 /* struct ptk_mem_cells.delta: the cell is not wholly in one run of memory */
@@ -111,7 +122,7 @@ struct ptk_mem_cells {
  * struct ptk_mem - A provider instance
  * @ops: The provider's operations
  * @arg: Passed to every operation
- * @flags: PTK_MEM_* flags
+ * @flags: PTK_MEM_* flags: PTK_MEM_LINEAR, PTK_MEM_READONLY, PTK_MEM_CELLS
  * @lin_delta: With PTK_MEM_LINEAR, pointer = (uintptr_t)oa + lin_delta
  *             (modulo the pointer width)
  * @lin_lo: First address of the linear window

@@ -142,6 +142,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	if (mem->flags & PTK_MEM_READONLY)
+		return PTK_EROFS;
 	PTK_TRY(check_shared(mem, flags));
 	table_setup(t, fmt, mem, flags);
 	/* Tables ptkit allocates are trusted: convert them by offset. */
@@ -173,6 +175,9 @@ int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	/* Destroying an owned table frees (and so writes) its tables. */
+	if ((mem->flags & PTK_MEM_READONLY) && (flags & PTK_TABLE_OWNED))
+		return PTK_EROFS;
 	PTK_TRY(check_shared(mem, flags));
 	lg2 = root_lg2(fmt);
 	/* A root table is aligned to its size, as the hardware requires. */
@@ -294,6 +299,8 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 
 	if (!t || !t->ops || !attrs || (flags & ~PTK_MAP_KNOWN))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	f = t->fmt;
 	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
@@ -329,6 +336,8 @@ int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 
 	if (!t || !t->ops || (flags & ~PTK_UNMAP_SPLIT))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
 		return rc;

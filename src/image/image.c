@@ -237,7 +237,8 @@ static void *img_map(void *arg, ptk_oa_t oa, unsigned int size_lg2)
 	if ((uintptr_t)p & 7)
 		return NULL;
 	/* The engine reads through this pointer but never writes: the
-	 * provider cannot allocate, so no mutation gets that far. */
+	 * provider is PTK_MEM_READONLY, so every mutation stops at the
+	 * API edge with PTK_EROFS. */
 	return (void *)(uintptr_t)p;
 }
 
@@ -270,7 +271,7 @@ static int mem_setup(struct ptk_image *img)
 
 	img->mem.ops = &img_ops;
 	img->mem.arg = img;
-	img->mem.flags = 0;
+	img->mem.flags = PTK_MEM_READONLY;
 	if (!n)
 		return 0;
 	if (n == 1) {
@@ -280,7 +281,7 @@ static int mem_setup(struct ptk_image *img)
 		 * only if it keeps that alignment. */
 		if (img->mem.lin_delta & 7)
 			return 0;
-		img->mem.flags = PTK_MEM_LINEAR;
+		img->mem.flags |= PTK_MEM_LINEAR;
 		img->mem.lin_lo = s->pa;
 		img->mem.lin_hi = s->pa + (s->size - 1);
 		return 0;
@@ -319,7 +320,7 @@ static int mem_setup(struct ptk_image *img)
 		for (c = c0; c <= c1 && c < nr; c++)
 			img->cell_delta[c] = d;
 	}
-	img->mem.flags = PTK_MEM_CELLS;
+	img->mem.flags |= PTK_MEM_CELLS;
 	return 0;
 }
 

@@ -3,9 +3,12 @@
  * The image provider: detection by content, segments, bounds, notes, and
  * attaching a table through it.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ptkit.h>
 #include <ptkit/image.h>
@@ -81,13 +84,13 @@ PTK_TEST(raw_base_and_bounds)
 	PTK_ASSERT_OK(ptk_translate(&t, 0x1234, &x));
 	PTK_EXPECT_EQ(x.oa, 0x6234);
 	PTK_EXPECT_RC(ptk_translate(&t, 0x2000, &x), PTK_ENOENT);
-	/* Read-only: the provider cannot allocate. */
+	/* Read-only (the read_only test tries every mutation). */
 	{
 		struct ptk_attrs a = { PTK_PROT_RW, 0, 0, 0 };
 
 		PTK_EXPECT_RC(ptk_map(&t, 0x40000000, 4096, 0x9000, &a, 0,
 				      NULL),
-			      PTK_ENOMEM);
+			      PTK_EROFS);
 	}
 	ptk_table_destroy(&t);
 	/* A root outside the image. */
@@ -378,6 +381,248 @@ PTK_TEST(elf_cells)
 	free(buf);
 }
 
+/*
+ * Read-only tables. The same x86-64 tree at 0x200000 is presented as a
+ * raw image over a caller's buffer, as a raw image file, as an ELF core
+ * over a buffer, and (writable) in an arena: every mutation must fail
+ * with PTK_EROFS on the first three and leave their bytes as they were,
+ * and succeed on the arena and change its bytes there (so each call
+ * would have written).
+ */
+#define RO_BASE 0x200000u
+#define RO_SIZE 0x10000u
+
+static void ro_tree(unsigned char *b)
+{
+	unsigned int i;
+
+	memset(b, 0, RO_SIZE);
+	put64(b + 0x0000, (RO_BASE + 0x1000) | 7);
+	put64(b + 0x1000, (RO_BASE + 0x2000) | 7);
+	/* PD[0] -> a full, uniform PT (collapsible); PD[1] a 2 MiB leaf,
+	 * accessed and dirty. */
+	put64(b + 0x2000, (RO_BASE + 0x3000) | 7);
+	put64(b + 0x2008, 0x40000000 | 0x80 | 0x60 | 7);
+	for (i = 0; i < 512; i++)
+		put64(b + 0x3000 + 8 * i, (0x600000 + i * 0x1000) | 0x60 | 7);
+}
+
+enum ro_op {
+	RO_MAP,
+	RO_MAP_REPLACE,
+	RO_UNMAP,
+	RO_PROTECT,
+	RO_HARVEST_CLEAR,
+	RO_COPY_INTO,
+	RO_COPY_COW_FROM,
+	RO_MOVE,
+	RO_SPLIT,
+	RO_COLLAPSE,
+	RO_ITER_SET,
+	RO_ITER_CLEAR,
+	RO_NR
+};
+
+static const char *const ro_names[RO_NR] = {
+	"map",		 "map REPLACE", "unmap",	 "protect",
+	"harvest CLEAR", "copy into",	"copy COW from", "move",
+	"split",	 "collapse",	"iter_set",	 "iter_clear",
+};
+
+static int ro_found(ptk_va_t va, uint64_t len, unsigned int found, void *arg)
+{
+	(void)va;
+	(void)len;
+	(void)found;
+	++*(unsigned int *)arg;
+	return 0;
+}
+
+/* Run @op on @t; @h is a heap provider for a second table. */
+static int ro_run(enum ro_op op, struct ptk_table *t, struct ptk_mem_heap *h)
+{
+	struct ptk_attrs a = { PTK_PROT_RW, 0, 0, 0 };
+	struct ptk_gather g;
+	struct ptk_table o;
+	struct ptk_iter it;
+	unsigned int n = 0;
+	int rc = 0;
+
+	ptk_gather_init(&g);
+	PTK_ASSERT_OK(ptk_table_create(&o, &ptk_fmt_x86_64, &h->mem, 0));
+	switch (op) {
+	case RO_MAP: /* an empty PD entry: no table to allocate */
+		rc = ptk_map(t, 0x400000, 0x200000, 0x800000, &a, 0, &g);
+		break;
+	case RO_MAP_REPLACE:
+		rc = ptk_map(t, 0x200000, 0x200000, 0xa00000, &a,
+			     PTK_MAP_REPLACE, &g);
+		break;
+	case RO_UNMAP:
+		rc = ptk_unmap(t, 0, 0x1000, 0, &g);
+		break;
+	case RO_PROTECT:
+		rc = ptk_protect(t, 0, 0x200000, PTK_PROT_READ, 0, &g);
+		break;
+	case RO_HARVEST_CLEAR:
+		rc = ptk_harvest(t, 0, 0x400000,
+				 PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY,
+				 PTK_HARVEST_CLEAR, ro_found, &n, &g);
+		break;
+	case RO_COPY_INTO:
+		PTK_ASSERT_OK(
+			ptk_map(&o, 0x80000000, 0x1000, 0x5000, &a, 0, NULL));
+		rc = ptk_copy(t, &o, 0x80000000, 0x1000, 0, &g);
+		break;
+	case RO_COPY_COW_FROM:
+		rc = ptk_copy(&o, t, 0, 0x400000, PTK_COPY_COW, &g);
+		break;
+	case RO_MOVE:
+		rc = ptk_move(t, 0, 0x400000, 0x1000, 0, &g);
+		break;
+	case RO_SPLIT:
+		rc = ptk_split(t, 0x200000, 1, &g);
+		break;
+	case RO_COLLAPSE:
+		rc = ptk_collapse(t, 0, 1, &g);
+		break;
+	case RO_ITER_SET:
+	case RO_ITER_CLEAR:
+		PTK_ASSERT_OK(ptk_iter_init(&it, t, 0, 0x1000, 0));
+		PTK_ASSERT_EQ(ptk_iter_next(&it), 1);
+		rc = op == RO_ITER_SET ? ptk_iter_set(&it, 0x900000, &a, 0, &g)
+				       : ptk_iter_clear(&it, &g);
+		ptk_iter_fini(&it);
+		break;
+	case RO_NR:
+		break;
+	}
+	ptk_table_flush(t, &g);
+	ptk_table_destroy(&o);
+	return rc;
+}
+
+/* The image's tables, read back through the image. */
+static bool ro_same(const struct ptk_image *img, const unsigned char *want)
+{
+	static unsigned char b[RO_SIZE];
+
+	return !ptk_image_read(b, img, RO_BASE, RO_SIZE) &&
+	       !memcmp(b, want, RO_SIZE);
+}
+
+PTK_TEST(read_only)
+{
+	unsigned char *want = malloc(RO_SIZE);
+	unsigned char *raw = aligned_alloc(4096, RO_SIZE);
+	unsigned char *elf = aligned_alloc(4096, 0x1000 + RO_SIZE);
+	unsigned char *abuf = aligned_alloc(4096, 4u << 20);
+	char path[] = "/tmp/ptk-ro-XXXXXX";
+	struct ptk_image_opts o = { .base = RO_BASE };
+	struct ptk_mem_heap h;
+	struct load l = { RO_BASE, 0x1000, RO_SIZE };
+	struct ptk_image *imgs[3];
+	unsigned int op, k;
+	FILE *f;
+	int fd;
+
+	PTK_ASSERT(want && raw && elf && abuf);
+	ro_tree(want);
+	memcpy(raw, want, RO_SIZE);
+	memset(elf, 0, 0x1000);
+	elf_loads(elf, &l, 1);
+	memcpy(elf + 0x1000, want, RO_SIZE);
+	fd = mkstemp(path);
+	PTK_ASSERT(fd >= 0);
+	f = fdopen(fd, "wb");
+	PTK_ASSERT(f && fwrite(want, 1, RO_SIZE, f) == RO_SIZE);
+	fclose(f);
+	PTK_ASSERT_OK(ptk_image_open_mem(&imgs[0], raw, RO_SIZE, &o));
+	PTK_ASSERT_OK(ptk_image_open(&imgs[1], path, &o));
+	PTK_ASSERT_OK(
+		ptk_image_open_mem(&imgs[2], elf, 0x1000 + RO_SIZE, NULL));
+	PTK_ASSERT_OK(ptk_mem_heap_init(&h));
+
+	for (k = 0; k < 3; k++) {
+		const struct ptk_mem *m = ptk_image_mem(imgs[k]);
+		struct ptk_table t;
+
+		PTK_EXPECT(m->flags & PTK_MEM_READONLY);
+		PTK_EXPECT_RC(ptk_table_create(&t, &ptk_fmt_x86_64, m, 0),
+			      PTK_EROFS);
+		PTK_EXPECT_RC(ptk_table_attach(&t, &ptk_fmt_x86_64, m, RO_BASE,
+					       PTK_TABLE_OWNED),
+			      PTK_EROFS);
+		for (op = 0; op < RO_NR; op++) {
+			int rc;
+
+			PTK_ASSERT_OK(ptk_table_attach(&t, &ptk_fmt_x86_64, m,
+						       RO_BASE, 0));
+			rc = ro_run(op, &t, &h);
+			if (rc != PTK_EROFS || !ro_same(imgs[k], want))
+				PTK_FAIL("image %u: %s: %s, bytes %s", k,
+					 ro_names[op], ptk_errname(rc),
+					 ro_same(imgs[k], want) ? "unchanged"
+								: "CHANGED");
+			ptk_table_destroy(&t);
+		}
+		/* Reading still works: a harvest that clears nothing, and a
+		 * copy without copy-on-write out of the image. */
+		PTK_ASSERT_OK(
+			ptk_table_attach(&t, &ptk_fmt_x86_64, m, RO_BASE, 0));
+		{
+			struct ptk_table c;
+			struct ptk_xlate x;
+			unsigned int n = 0;
+
+			PTK_EXPECT_OK(ptk_harvest(&t, 0, 0x400000,
+						  PTK_ATTR_DIRTY, 0, ro_found,
+						  &n, NULL));
+			PTK_EXPECT(n > 0);
+			PTK_ASSERT_OK(ptk_table_create(&c, &ptk_fmt_x86_64,
+						       &h.mem, 0));
+			PTK_EXPECT_OK(ptk_copy(&c, &t, 0, 0x400000, 0, NULL));
+			PTK_EXPECT_OK(ptk_translate(&c, 0x201234, &x));
+			PTK_EXPECT_EQ(x.oa, 0x40001234);
+			ptk_table_destroy(&c);
+		}
+		ptk_table_destroy(&t);
+		PTK_EXPECT(ro_same(imgs[k], want));
+	}
+
+	/* The same calls on a writable copy succeed and write. */
+	for (op = 0; op < RO_NR; op++) {
+		struct ptk_mem_arena a;
+		struct ptk_table t;
+		ptk_oa_t oa;
+		void *p;
+		int rc;
+
+		PTK_ASSERT_OK(ptk_mem_arena_init(&a, abuf, RO_BASE, 4u << 20));
+		PTK_ASSERT_OK(a.mem.ops->alloc(a.mem.arg, 16, &oa, &p));
+		PTK_ASSERT_EQ(oa, RO_BASE);
+		memcpy(p, want, RO_SIZE);
+		PTK_ASSERT_OK(ptk_table_attach(&t, &ptk_fmt_x86_64, &a.mem,
+					       RO_BASE, 0));
+		rc = ro_run(op, &t, &h);
+		if (rc || !memcmp(p, want, RO_SIZE))
+			PTK_FAIL("writable: %s: %s, bytes %s", ro_names[op],
+				 ptk_errname(rc),
+				 memcmp(p, want, RO_SIZE) ? "changed"
+							  : "unchanged");
+		ptk_table_destroy(&t);
+	}
+
+	ptk_mem_heap_fini(&h);
+	for (k = 0; k < 3; k++)
+		ptk_image_close(imgs[k]);
+	unlink(path);
+	free(want);
+	free(raw);
+	free(elf);
+	free(abuf);
+}
+
 PTK_TEST(file_open)
 {
 	struct ptk_image *img;
@@ -394,6 +639,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(lime_segments),
 	PTK_TEST_ENTRY(elf_core),
 	PTK_TEST_ENTRY(elf_cells),
+	PTK_TEST_ENTRY(read_only),
 	PTK_TEST_ENTRY(file_open),
 	PTK_TEST_END,
 };
