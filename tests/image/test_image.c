@@ -5,9 +5,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ptkit.h>
@@ -50,7 +52,7 @@ static void x86_tree(unsigned char *buf, uint64_t base)
 PTK_TEST(raw_base_and_bounds)
 {
 	unsigned char *buf = aligned_alloc(4096, 0x4000);
-	struct ptk_image_opts o = { 0, 0x100000 };
+	struct ptk_image_opts o = { .base = 0x100000 };
 	struct ptk_image *img;
 	struct ptk_image_seg s;
 	struct ptk_table t;
@@ -147,11 +149,31 @@ PTK_TEST(lime_segments)
 	ptk_table_destroy(&t);
 	ptk_image_close(img);
 
-	/* A range that runs past the end of the file is refused. */
-	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, n - 1, NULL), PTK_ECORRUPT);
+	/* A range that runs past the end of the file is refused, or with
+	 * PTK_IMAGE_PARTIAL opened with the missing byte listed. */
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, n - 1, NULL), PTK_ETRUNC);
+	{
+		struct ptk_image_error e;
+		struct ptk_image_opts o = { .flags = PTK_IMAGE_PARTIAL,
+					    .error = &e };
+
+		PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, n - 1, &o));
+		PTK_EXPECT_EQ(e.code, 0);
+		PTK_EXPECT_STREQ(e.msg, "");
+		PTK_EXPECT_EQ(ptk_image_nr_segs(img), 2);
+		PTK_ASSERT_EQ(ptk_image_nr_missing(img), 1);
+		PTK_ASSERT_OK(ptk_image_missing(&s, img, 0));
+		PTK_EXPECT_EQ(s.pa, 0x13fff);
+		PTK_EXPECT_EQ(s.size, 1);
+		PTK_EXPECT_EQ(s.file_off, n - 1);
+		PTK_EXPECT_RC(ptk_image_missing(&s, img, 1), PTK_ERANGE);
+		PTK_ASSERT_OK(ptk_image_seg(&s, img, 1));
+		PTK_EXPECT_EQ(s.size, 0x1fff);
+		ptk_image_close(img);
+	}
 	/* FORCE_RAW takes the same bytes as flat memory. */
 	{
-		struct ptk_image_opts o = { PTK_IMAGE_FORCE_RAW, 0 };
+		struct ptk_image_opts o = { .flags = PTK_IMAGE_FORCE_RAW };
 
 		PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, n, &o));
 		PTK_EXPECT_EQ(ptk_image_kind(img), PTK_IMAGE_RAW);
@@ -161,7 +183,7 @@ PTK_TEST(lime_segments)
 }
 
 /* ELF64 core: a note segment with PRSTATUS + QEMU notes, two PT_LOADs
- * (one at an odd file offset: present, but no table can live there). */
+ * (one at an odd file offset: its tables are read all the same). */
 PTK_TEST(elf_core)
 {
 	unsigned char *buf = aligned_alloc(4096, 0x8000);
@@ -214,6 +236,7 @@ PTK_TEST(elf_core)
 	put64(n + 20 + 8 + 18 * 8 + 10 * 24 + 4 * 8, 0x6f0);
 	x86_tree(buf + 0x1000, 0x10000);
 	put64(buf + 0x1000 + 0x2008, 0x20000 | 7); /* PD[1] -> odd seg */
+	put64(buf + 0x5001 + 8, 0x7000 | 7); /* its PT[1] */
 
 	PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, 0x8000, NULL));
 	PTK_EXPECT_EQ(ptk_image_kind(img), PTK_IMAGE_ELF);
@@ -233,21 +256,23 @@ PTK_TEST(elf_core)
 				       0x10000, 0));
 	PTK_ASSERT_OK(ptk_translate(&t, 0x1000, &x));
 	PTK_EXPECT_EQ(x.oa, 0x6000);
-	/* The table in the odd segment is there but unreadable. */
+	/* The table in the odd segment is read from an aligned copy. */
 	PTK_EXPECT(ptk_image_ptr(img, 0x20000, 8) != NULL);
-	PTK_EXPECT_RC(ptk_translate(&t, 0x200000, &x), PTK_ECORRUPT);
+	PTK_EXPECT(!((uintptr_t)ptk_image_ptr(img, 0x20000, 8) & 7));
+	PTK_ASSERT_OK(ptk_translate(&t, 0x201010, &x));
+	PTK_EXPECT_EQ(x.oa, 0x7010);
+	PTK_EXPECT_RC(ptk_translate(&t, 0x200000, &x), PTK_ENOENT);
 	ptk_table_destroy(&t);
 	ptk_image_close(img);
 
 	/* Notes that run past their segment. */
 	put64(buf + 64 + 32, 20);
 	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x8000, NULL),
-		      PTK_ECORRUPT);
+		      PTK_EBADIMAGE);
 	/* Program headers past the end of the file. */
 	put64(buf + 64 + 32, note_len);
 	put64(buf + 32, 0x7ff0);
-	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x8000, NULL),
-		      PTK_ECORRUPT);
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x8000, NULL), PTK_ETRUNC);
 	/* Big endian is not supported. */
 	put64(buf + 32, 64);
 	buf[5] = 2;
@@ -623,15 +648,251 @@ PTK_TEST(read_only)
 	free(abuf);
 }
 
+/*
+ * Open @n bytes of @buf and expect @code with every word of the
+ * NULL-terminated list in the message (code 0: it opens, and is closed).
+ */
+static void expect_open(const char *what, const void *buf, size_t n,
+			unsigned int flags, int code, ...)
+{
+	struct ptk_image_error e;
+	struct ptk_image_opts o = { .flags = flags, .error = &e };
+	struct ptk_image *img = NULL;
+	const char *w;
+	va_list ap;
+	int rc;
+
+	memset(&e, 0x55, sizeof(e));
+	rc = ptk_image_open_mem(&img, buf, n, &o);
+	if (rc != code || e.code != code || (!code) != (!e.msg[0]))
+		PTK_FAIL("%s: %s (error %s, \"%.*s\"), want %s", what,
+			 ptk_errname(rc), ptk_errname(e.code),
+			 (int)sizeof(e.msg), e.msg, ptk_errname(code));
+	va_start(ap, code);
+	while ((w = va_arg(ap, const char *)))
+		if (!strstr(e.msg, w))
+			PTK_FAIL("%s: \"%s\" lacks \"%s\"", what, e.msg, w);
+	va_end(ap);
+	ptk_image_close(img);
+}
+
+/* An ELF64 x86-64 core of @nr_notes PRSTATUS notes and no memory. */
+static unsigned char *elf_notes(size_t nr_notes, size_t *size)
+{
+	size_t desc = 336, one = 12 + 8 + desc, i;
+	unsigned char *b;
+
+	*size = 0x1000 + nr_notes * one;
+	b = calloc(1, *size);
+	if (!b)
+		return NULL;
+	elf_loads(b, NULL, 0);
+	put16(b + 56, 1);
+	put32(b + 64, 4);
+	put64(b + 64 + 8, 0x1000);
+	put64(b + 64 + 32, nr_notes * one);
+	for (i = 0; i < nr_notes; i++) {
+		unsigned char *n = b + 0x1000 + i * one;
+
+		put32(n, 5);
+		put32(n + 4, (uint32_t)desc);
+		put32(n + 8, 1);
+		memcpy(n + 12, "CORE", 5);
+		put32(n + 20 + 32, (uint32_t)i + 1);
+	}
+	return b;
+}
+
+/* Each way an image is refused has its own code and a message naming
+ * the cause, what was expected and what was found. */
+PTK_TEST(open_errors)
+{
+	static const unsigned char gz[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0 };
+	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 0 };
+	static const unsigned char zst[] = { 0x28, 0xb5, 0x2f, 0xfd, 0, 0 };
+	unsigned char *b = aligned_alloc(4096, 0x10000);
+	struct load l[3];
+	struct ptk_image_seg sg;
+	struct ptk_image *img;
+	unsigned char *big;
+	size_t n;
+
+	PTK_ASSERT(b);
+	expect_open("empty", b, 0, 0, PTK_EBADIMAGE, "empty", NULL);
+	expect_open("gzip", gz, sizeof(gz), 0, PTK_ECOMPRESSED, "gzip",
+		    "decompress", NULL);
+	expect_open("xz", xz, sizeof(xz), 0, PTK_ECOMPRESSED, "xz", NULL);
+	expect_open("zstd", zst, sizeof(zst), 0, PTK_ECOMPRESSED, "zstd", NULL);
+	expect_open("gzip, forced raw", gz, sizeof(gz), PTK_IMAGE_FORCE_RAW, 0,
+		    NULL);
+
+	/* ELF headers. */
+	memset(b, 0, 0x10000);
+	elf_loads(b, NULL, 0);
+	expect_open("ELF64 header cut", b, 40, 0, PTK_ETRUNC,
+		    "ELF header cut short", "64 bytes", "has 40", NULL);
+	expect_open("ELF magic only", b, 4, 0, PTK_ETRUNC,
+		    "ELF header cut short", NULL);
+	b[4] = 3;
+	expect_open("ELF class", b, 64, 0, PTK_EBADIMAGE, "class 3", NULL);
+	b[4] = 2;
+	b[5] = 2;
+	expect_open("big endian", b, 64, 0, PTK_ENOTSUP, "big-endian", NULL);
+	b[5] = 1;
+	put16(b + 54, 20);
+	put16(b + 56, 1);
+	expect_open("phentsize", b, 64 + 56, 0, PTK_EBADIMAGE,
+		    "e_phentsize is 20", "56 bytes", NULL);
+	put16(b + 54, 56);
+	put16(b + 56, 3);
+	expect_open("program headers cut", b, 64 + 56, 0, PTK_ETRUNC,
+		    "program headers cut short", NULL);
+
+	/* Memory cut short: refused with the ranges named, or opened with
+	 * PTK_IMAGE_PARTIAL and the ranges listed. */
+	l[0] = (struct load){ 0x100000, 0x1000, 0x1000 };
+	l[1] = (struct load){ 0x300000, 0x2000, 0x2000 };
+	l[2] = (struct load){ 0x500000, 0x4000, 0x1000 };
+	elf_loads(b, l, 3);
+	expect_open("ELF cut in half", b, 0x3000, 0, PTK_ETRUNC, "cut short",
+		    "2 of 3 PT_LOAD segments", "0x301000-0x301fff",
+		    "0x500000-0x500fff", NULL);
+	PTK_ASSERT_OK(ptk_image_open_mem(
+		&img, b, 0x3000,
+		&(struct ptk_image_opts){ .flags = PTK_IMAGE_PARTIAL }));
+	PTK_EXPECT_EQ(ptk_image_nr_segs(img), 2);
+	PTK_ASSERT_EQ(ptk_image_nr_missing(img), 2);
+	PTK_ASSERT_OK(ptk_image_missing(&sg, img, 0));
+	PTK_EXPECT_EQ(sg.pa, 0x301000);
+	PTK_EXPECT_EQ(sg.size, 0x1000);
+	PTK_EXPECT_EQ(sg.file_off, 0x3000);
+	PTK_ASSERT_OK(ptk_image_missing(&sg, img, 1));
+	PTK_EXPECT_EQ(sg.pa, 0x500000);
+	ptk_image_close(img);
+	expect_open("ELF whole", b, 0x5000, 0, 0, NULL);
+
+	/* Overlaps: the same bytes are one memory; different bytes are
+	 * refused, naming both segments. */
+	l[1] = (struct load){ 0x100800, 0x2000, 0x1000 };
+	elf_loads(b, l, 3);
+	memset(b + 0x1000, 0xaa, 0x1000);
+	memset(b + 0x2000, 0xaa, 0x1000);
+	PTK_ASSERT_OK(ptk_image_open_mem(&img, b, 0x5000, NULL));
+	/* 0x100000-0x100fff, then the second's last half, then 0x500000. */
+	PTK_ASSERT_EQ(ptk_image_nr_segs(img), 3);
+	PTK_ASSERT_OK(ptk_image_seg(&sg, img, 1));
+	PTK_EXPECT_EQ(sg.pa, 0x101000);
+	PTK_EXPECT_EQ(sg.size, 0x800);
+	PTK_EXPECT_EQ(sg.file_off, 0x2800);
+	ptk_image_close(img);
+	b[0x2000 + 0x123] = 0xab;
+	expect_open("overlap", b, 0x5000, 0, PTK_EBADIMAGE,
+		    "PT_LOAD segments 0 and 1 overlap", "0x100923",
+		    "0x100000-0x100fff", "0x100800-0x1017ff", NULL);
+
+	/* Extended numbering: e_phnum PN_XNUM, the count in sh_info. */
+	l[1] = (struct load){ 0x300000, 0x2000, 0x2000 };
+	elf_loads(b, l, 3);
+	put16(b + 56, 0xffff);
+	expect_open("PN_XNUM without sections", b, 0x5000, 0, PTK_EBADIMAGE,
+		    "PN_XNUM", "e_shoff is 0", NULL);
+	put64(b + 40, 0x800);
+	put16(b + 58, 64);
+	put32(b + 0x800 + 44, 3);
+	PTK_ASSERT_OK(ptk_image_open_mem(&img, b, 0x5000, NULL));
+	PTK_EXPECT_EQ(ptk_image_nr_segs(img), 3);
+	ptk_image_close(img);
+	expect_open("PN_XNUM section header cut", b, 0x810, 0, PTK_ETRUNC,
+		    "PN_XNUM", "section header 0", NULL);
+
+	/* More than 4096 CPUs; more than 65536 is refused by name. */
+	big = elf_notes(5000, &n);
+	PTK_ASSERT(big);
+	PTK_ASSERT_OK(ptk_image_open_mem(&img, big, n, NULL));
+	PTK_EXPECT_EQ(ptk_image_nr_cpus(img), 5000);
+	PTK_EXPECT_EQ(ptk_image_cpu(img, 4999)->pid, 5000);
+	ptk_image_close(img);
+	free(big);
+	big = elf_notes(65537, &n);
+	PTK_ASSERT(big);
+	expect_open("65537 CPUs", big, n, 0, PTK_EBADIMAGE,
+		    "more than 65536 CPU notes", NULL);
+	free(big);
+
+	/* LiME: a bad second header, an unknown version, a range cut. */
+	memset(b, 0, 0x10000);
+	put32(b, 0x4C694D45);
+	put32(b + 4, 1);
+	put64(b + 8, 0x1000);
+	put64(b + 16, 0x1fff);
+	expect_open("LiME bad magic", b, 32 + 0x1000 + 32, 0, PTK_EBADIMAGE,
+		    "LiME header 1", "magic 0x00000000", "0x4c694d45", NULL);
+	expect_open("LiME header cut", b, 32 + 0x1000 + 8, 0, PTK_ETRUNC,
+		    "LiME header 1 cut short", NULL);
+	expect_open("LiME range cut", b, 32 + 0x800, 0, PTK_ETRUNC,
+		    "1 of 1 LiME ranges", "0x1800-0x1fff", NULL);
+	put32(b + 4, 2);
+	expect_open("LiME version", b, 32 + 0x1000, 0, PTK_EBADIMAGE,
+		    "version 2", "expected 1", NULL);
+	put32(b + 4, 1);
+	put64(b + 16, 0xfff);
+	expect_open("LiME backwards", b, 32 + 0x1000, 0, PTK_EBADIMAGE,
+		    "below its start", NULL);
+	/* Two ranges over the same memory with different bytes. */
+	put64(b + 16, 0x1fff);
+	put32(b + 32 + 0x1000, 0x4C694D45);
+	put32(b + 32 + 0x1004, 1);
+	put64(b + 32 + 0x1008, 0x1800);
+	put64(b + 32 + 0x1010, 0x27ff);
+	b[64 + 0x1000] = 1;
+	expect_open("LiME overlap", b, 64 + 0x2000, 0, PTK_EBADIMAGE,
+		    "LiME ranges 0 and 1 overlap", NULL);
+	free(b);
+}
+
+/* Open @path and expect @code with @word in the message. */
+static void expect_file(const char *path, int code, const char *word)
+{
+	struct ptk_image_error e;
+	struct ptk_image_opts o = { .error = &e };
+	struct ptk_image *img = NULL;
+	int rc = ptk_image_open(&img, path, &o);
+
+	if (rc != code || e.code != code || !strstr(e.msg, word))
+		PTK_FAIL("%s: %s \"%s\", want %s \"%s\"", path, ptk_errname(rc),
+			 e.msg, ptk_errname(code), word);
+	ptk_image_close(img);
+}
+
 PTK_TEST(file_open)
 {
+	char dir[] = "/tmp/ptk-img-XXXXXX";
+	char fifo[64], empty[64];
 	struct ptk_image *img;
+	FILE *f;
 
-	PTK_EXPECT_RC(ptk_image_open(&img, "/nonexistent/ptkit", NULL),
-		      PTK_EINVAL);
-	PTK_EXPECT_RC(ptk_image_open(&img, "/", NULL), PTK_EINVAL);
+	PTK_ASSERT(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	PTK_ASSERT(!mkfifo(fifo, 0600));
+	f = fopen(empty, "wb");
+	PTK_ASSERT(f);
+	fclose(f);
+	expect_file("/nonexistent/ptkit", PTK_EFILE,
+		    "No such file or directory");
+	expect_file(dir, PTK_EFILE, "is a directory");
+	/* No writer: opening must not wait for one (SIGALRM ends a wait). */
+	alarm(20);
+	expect_file(fifo, PTK_EFILE, "is a FIFO");
+	alarm(0);
+	expect_file("/dev/zero", PTK_EFILE, "is a character device");
+	expect_file(empty, PTK_EBADIMAGE, "empty (0 bytes)");
 	PTK_EXPECT_RC(ptk_image_open(NULL, "/", NULL), PTK_EINVAL);
+	PTK_EXPECT_RC(ptk_image_open(&img, NULL, NULL), PTK_EINVAL);
 	ptk_image_close(NULL);
+	unlink(fifo);
+	unlink(empty);
+	rmdir(dir);
 }
 
 static const struct ptk_test tests[] = {
@@ -640,6 +901,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(elf_core),
 	PTK_TEST_ENTRY(elf_cells),
 	PTK_TEST_ENTRY(read_only),
+	PTK_TEST_ENTRY(open_errors),
 	PTK_TEST_ENTRY(file_open),
 	PTK_TEST_END,
 };
