@@ -182,6 +182,44 @@ PTK_TEST(lime_segments)
 	free(buf);
 }
 
+struct load {
+	uint64_t pa;
+	uint64_t off;
+	uint64_t size;
+};
+
+/* An x86-64 ELF64 core header at @buf: @n program headers at 64. */
+static void elf_header(unsigned char *buf, unsigned int n)
+{
+	memcpy(buf, "\177ELF", 4);
+	buf[4] = 2;
+	buf[5] = 1;
+	buf[6] = 1;
+	put16(buf + 16, 4);
+	put16(buf + 18, 62);
+	put64(buf + 32, 64);
+	put16(buf + 52, 64);
+	put16(buf + 54, 56);
+	put16(buf + 56, (uint16_t)n);
+}
+
+/* An x86-64 ELF64 core header at @buf with PT_LOADs @l, no notes. */
+static void elf_loads(unsigned char *buf, const struct load *l, unsigned int n)
+{
+	unsigned int i;
+
+	elf_header(buf, n);
+	for (i = 0; i < n; i++) {
+		unsigned char *ph = buf + 64 + 56 * i;
+
+		put32(ph, 1);
+		put64(ph + 8, l[i].off);
+		put64(ph + 24, l[i].pa);
+		put64(ph + 32, l[i].size);
+		put64(ph + 40, l[i].size);
+	}
+}
+
 /* ELF64 core: a note segment with PRSTATUS + QEMU notes, two PT_LOADs
  * (one at an odd file offset: its tables are read all the same). */
 PTK_TEST(elf_core)
@@ -197,15 +235,7 @@ PTK_TEST(elf_core)
 
 	PTK_ASSERT(buf);
 	memset(buf, 0, 0x8000);
-	memcpy(buf, "\177ELF", 4);
-	buf[4] = 2;
-	buf[5] = 1;
-	buf[6] = 1;
-	put16(buf + 16, 4);
-	put16(buf + 18, 62);
-	put64(buf + 32, 64);
-	put16(buf + 54, 56);
-	put16(buf + 56, 3);
+	elf_header(buf, 3);
 	/* PT_NOTE */
 	put32(buf + 64, 4);
 	put64(buf + 64 + 8, 0x200);
@@ -278,38 +308,6 @@ PTK_TEST(elf_core)
 	buf[5] = 2;
 	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x8000, NULL), PTK_ENOTSUP);
 	free(buf);
-}
-
-struct load {
-	uint64_t pa;
-	uint64_t off;
-	uint64_t size;
-};
-
-/* An x86-64 ELF64 core header at @buf with PT_LOADs @l, no notes. */
-static void elf_loads(unsigned char *buf, const struct load *l, unsigned int n)
-{
-	unsigned int i;
-
-	memcpy(buf, "\177ELF", 4);
-	buf[4] = 2;
-	buf[5] = 1;
-	buf[6] = 1;
-	put16(buf + 16, 4);
-	put16(buf + 18, 62);
-	put64(buf + 32, 64);
-	put16(buf + 52, 64);
-	put16(buf + 54, 56);
-	put16(buf + 56, (uint16_t)n);
-	for (i = 0; i < n; i++) {
-		unsigned char *ph = buf + 64 + 56 * i;
-
-		put32(ph, 1);
-		put64(ph + 8, l[i].off);
-		put64(ph + 24, l[i].pa);
-		put64(ph + 32, l[i].size);
-		put64(ph + 40, l[i].size);
-	}
 }
 
 /* The cell of @pa in the image's provider, or PTK_MEM_CELL_MAP. */
