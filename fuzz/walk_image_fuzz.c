@@ -8,7 +8,14 @@
  * address), the rest is the image. The image bytes go through
  * ptk_image_open_mem(), so inputs that start with an ELF or LiME header
  * exercise those parsers (segments, notes), and anything else is a raw
- * image at base 0x100000.
+ * image at base 0x100000. Bit 63 of the root asks for PTK_IMAGE_PARTIAL
+ * (cut files opened with their missing ranges listed).
+ *
+ * Opening must fail with a message (struct ptk_image_error: NUL
+ * terminated, non-empty, the code returned), or succeed with sorted,
+ * disjoint, readable segments and sorted missing ranges. The table is
+ * read-only: an unmap of the first page must return PTK_EROFS
+ * and leave every byte of the image as it was.
  *
  * The walk runs with the same defences as `ptkit dump`: a work budget and
  * cycle detection on the current path in pre_table (PTK_WALK_SKIP), an
@@ -117,6 +124,37 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/* Sorted, disjoint, readable to their last byte; missing ones sorted. */
+static void check_segs(const struct ptk_image *img)
+{
+	struct ptk_image_seg s, p;
+	volatile uint8_t sink;
+	size_t i;
+
+	for (i = 0; i < ptk_image_nr_segs(img); i++) {
+		const uint8_t *b;
+
+		if (ptk_image_seg(&s, img, i) || !s.size)
+			die("bad segment");
+		if (i && s.pa <= p.pa + (p.size - 1))
+			die("segments overlap or are out of order");
+		b = ptk_image_ptr(img, s.pa, s.size);
+		if (!b)
+			die("a segment is not readable");
+		sink = b[0];
+		sink = b[s.size - 1];
+		(void)sink;
+		p = s;
+	}
+	for (i = 0; i < ptk_image_nr_missing(img); i++) {
+		if (ptk_image_missing(&s, img, i) || !s.size)
+			die("bad missing range");
+		if (i && s.pa < p.pa)
+			die("missing ranges out of order");
+		p = s;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct ptk_walk_ops ops = {
@@ -124,13 +162,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.pre_table = pre_table,
 		.invalid = invalid,
 	};
-	struct ptk_image_opts io = { 0, RAW_BASE };
+	struct ptk_image_error err;
+	struct ptk_image_opts io = { .base = RAW_BASE, .error = &err };
 	const struct ptk_fmt *f;
 	struct ptk_image *img;
 	struct ptk_image_seg seg;
 	struct ptk_table t;
 	struct ctx c;
 	uint64_t root, rsize;
+	const uint8_t *orig;
 	uint8_t *copy;
 	size_t i, n;
 	int rc;
@@ -139,21 +179,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	f = ptk_fmt_get(data[0] % ptk_fmt_count());
 	root = le64(data + 1);
+	if (root >> 63)
+		io.flags |= PTK_IMAGE_PARTIAL;
 	data += 9;
 	size -= 9;
 	/* An aligned copy, as mmap would give; misaligned segments inside
-	 * (odd ELF offsets) stay possible and must be refused by the
-	 * provider, not read. */
+	 * (odd ELF offsets) stay possible: the provider copies them. */
 	copy = malloc(size);
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
+	orig = data;
 	data = copy;
+	memset(&err, 0x55, sizeof(err));
 	rc = ptk_image_open_mem(&img, data, size, &io);
+	if (err.code != rc || !memchr(err.msg, 0, sizeof(err.msg)) ||
+	    (rc != 0) != (err.msg[0] != 0))
+		die("open: error struct does not match the return");
 	if (rc) {
 		free(copy);
 		return 0;
 	}
+	check_segs(img);
 	/* Whatever the notes said must be readable. */
 	n = ptk_image_nr_cpus(img);
 	for (i = 0; i < n; i++) {
@@ -179,6 +226,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.f = f;
 	c.path[f->levels - 1] = root;
 	c.work = (uint64_t)1 << f->level_bits[f->levels - 1];
+	{
+		struct ptk_gather g;
+		uint64_t page = (uint64_t)1 << f->level_shift[0];
+
+		ptk_gather_init(&g);
+		if (ptk_unmap(&t, 0, page, PTK_UNMAP_SPLIT, &g) != PTK_EROFS ||
+		    memcmp(copy, orig, size))
+			die("a read-only image was written");
+	}
 	rc = ptk_walk_all(&t, &ops, &c);
 	if (rc < 0 && rc != PTK_ECORRUPT)
 		die("unexpected walk error");

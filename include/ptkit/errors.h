@@ -40,7 +40,12 @@ extern "C" {
 	X(ESPLIT, 13, "range cuts a huge leaf and splitting was not asked") \
 	X(EVERSION, 14, "ops or descriptor version not supported")          \
 	X(EUSER, 15, "stopped by a callback")                               \
-	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")
+	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
+	X(EROFS, 17, "table memory is read-only (a memory image)")          \
+	X(EFILE, 28, "cannot open or read the image file")                  \
+	X(EBADIMAGE, 29, "malformed image file")                            \
+	X(ETRUNC, 30, "image file is cut short")                            \
+	X(ECOMPRESSED, 31, "image file is compressed: decompress it first")
 
 /**
  * enum ptk_err - Negative error codes returned by ptkit functions.

@@ -23,13 +23,37 @@
  * Files are memory-mapped, never read whole. Every access is bounds
  * checked: an address outside every segment has no memory (the provider's
  * map returns NULL, which the engine reports as -PTK_ECORRUPT or through
- * the walk's invalid hook); it is never read as zeros. The provider
- * cannot allocate: its alloc fails with -PTK_ENOMEM, so attached tables
- * are read-only in practice (mutations fail; walks and translations work).
+ * the walk's invalid hook); it is never read as zeros. The provider is
+ * PTK_MEM_READONLY: tables attached to it can be translated, walked and
+ * iterated, and every mutation fails with PTK_EROFS, leaving the image
+ * (file or buffer) as it was.
  *
- * An image is untrusted input: malformed headers are rejected with
- * -PTK_ECORRUPT, segments running past the end of the file are cut to
- * what the file holds.
+ * An image is untrusted input, and nothing in it is dropped without a
+ * word. What is refused, with its code (struct ptk_image_error carries
+ * a message naming the cause, what was expected and what was found):
+ *
+ *  - a file that cannot be opened or mapped, a directory, a FIFO, a
+ *    device or socket (images are mapped from regular files):
+ *    PTK_EFILE, with the system's reason;
+ *  - an empty file, malformed ELF or LiME headers, notes that overrun
+ *    their segment, more than 65536 CPU notes, and segments (or LiME
+ *    ranges) that claim the same physical memory with different bytes:
+ *    PTK_EBADIMAGE. Overlaps whose bytes agree lose nothing and are
+ *    taken as one;
+ *  - a file cut short (a header, the program headers, the notes, or the
+ *    memory that PT_LOAD segments or LiME ranges promise): PTK_ETRUNC,
+ *    naming the missing physical ranges; with PTK_IMAGE_PARTIAL the
+ *    memory the file holds is opened and the rest is listed by
+ *    ptk_image_missing();
+ *  - gzip, xz, zstd, bzip2 and lz4 files (by their magic numbers):
+ *    PTK_ECOMPRESSED, naming the compressor; decompress first, or pass
+ *    PTK_IMAGE_FORCE_RAW to take the bytes as they are;
+ *  - big-endian ELF: PTK_ENOTSUP.
+ *
+ * ELF extended numbering (PN_XNUM: more than 65534 program headers,
+ * the count in section header 0) is read. A segment whose bytes are not
+ * 8-byte aligned in the file relative to its address (an odd p_offset)
+ * is copied once into aligned memory, so its tables can be read.
  */
 #ifndef PTKIT_IMAGE_H
 #define PTKIT_IMAGE_H
@@ -60,15 +84,43 @@ enum ptk_image_kind {
 
 /* struct ptk_image_opts.flags */
 #define PTK_IMAGE_FORCE_RAW 0x1u /* take the bytes as raw, whatever they hold */
+#define PTK_IMAGE_PARTIAL 0x2u /* open a cut file: see ptk_image_missing() */
+
+/* The size of struct ptk_image_error.msg. */
+#define PTK_IMAGE_ERROR_MAX 512
+
+/**
+ * struct ptk_image_error - Why an image could not be opened
+ * @code: What the call returned: 0, or a negative PTK_E* code
+ * @sys_errno: The system's error number when a system call failed
+ *             (with PTK_EFILE, PTK_ENOMEM), else 0
+ * @msg: One line for people, NUL-terminated, without the file's name
+ *       (the caller knows it): the cause, with what was expected and
+ *       what was found, e.g. "ELF header cut short: an ELF64 header is
+ *       64 bytes, the file has 40"; when the file cannot be opened, the
+ *       system's reason alone (strerror(), "No such file or
+ *       directory"). Empty after success.
+ *
+ * A failed open returns no image to ask, so the reason is handed back
+ * here: point struct ptk_image_opts.error at one.
+ */
+struct ptk_image_error {
+	int code;
+	int sys_errno;
+	char msg[PTK_IMAGE_ERROR_MAX];
+};
 
 /**
  * struct ptk_image_opts - How to open an image
  * @flags: PTK_IMAGE_* flags
  * @base: Physical address of the first byte of a raw image
+ * @error: Where to say why the open failed; may be NULL. Set on every
+ *         call (code 0 and an empty message on success).
  */
 struct ptk_image_opts {
 	unsigned int flags;
 	ptk_oa_t base;
+	struct ptk_image_error *error;
 };
 
 /**
@@ -132,9 +184,12 @@ struct ptk_image_cpu {
  *
  * Context: Host builds only; may sleep (file I/O, mmap).
  *
- * Return: 0; -PTK_EINVAL (NULL arguments, the file cannot be opened or
- * mapped, or is empty), -PTK_ECORRUPT (a malformed ELF or LiME header),
- * -PTK_ENOTSUP (a big-endian ELF), -PTK_ENOMEM.
+ * Return: 0; PTK_EINVAL (NULL @out or @path); PTK_EFILE (the file
+ * cannot be opened or mapped, or is not a regular file); PTK_EBADIMAGE
+ * (empty, malformed headers, overlapping segments that differ);
+ * PTK_ETRUNC (cut short, without PTK_IMAGE_PARTIAL); PTK_ECOMPRESSED;
+ * PTK_ENOTSUP (a big-endian ELF); PTK_ENOMEM. The cause is in
+ * @opts->error when given.
  */
 int ptk_image_open(struct ptk_image **out, const char *path,
 		   const struct ptk_image_opts *opts);
@@ -146,11 +201,14 @@ int ptk_image_open(struct ptk_image **out, const char *path,
  * @size: Bytes in @buf
  * @opts: Options; NULL for the defaults (raw base 0)
  *
- * As ptk_image_open(), without a file.
+ * As ptk_image_open(), without a file. A buffer that is not 8-byte
+ * aligned relative to the addresses it holds is copied into aligned
+ * memory (as an odd ELF p_offset is).
  *
  * Context: Host builds only.
  *
- * Return: As ptk_image_open().
+ * Return: As ptk_image_open() (PTK_EINVAL for a NULL @out, or a NULL
+ * @buf with a non-zero @size; never PTK_EFILE).
  */
 int ptk_image_open_mem(struct ptk_image **out, const void *buf, size_t size,
 		       const struct ptk_image_opts *opts);
@@ -225,6 +283,34 @@ int ptk_image_seg(struct ptk_image_seg *out, const struct ptk_image *img,
 		  size_t i);
 
 /**
+ * ptk_image_nr_missing() - How many ranges a cut image lacks
+ * @img: The image
+ *
+ * Only an image opened with PTK_IMAGE_PARTIAL can lack any: without it,
+ * a cut file is refused (PTK_ETRUNC).
+ *
+ * Context: Any context.
+ *
+ * Return: The number of physical ranges that the image's headers
+ * promise and its file does not hold.
+ */
+size_t ptk_image_nr_missing(const struct ptk_image *img);
+
+/**
+ * ptk_image_missing() - One range a cut image lacks
+ * @out: The range: @out->pa and @out->size the memory, @out->file_off
+ *       where the file should have held it
+ * @img: The image
+ * @i: 0..ptk_image_nr_missing()-1; ranges are sorted by address
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or PTK_ERANGE when @i is out of range.
+ */
+int ptk_image_missing(struct ptk_image_seg *out, const struct ptk_image *img,
+		      size_t i);
+
+/**
  * ptk_image_nr_cpus() - How many CPUs an image's notes describe
  * @img: The image
  *
@@ -295,8 +381,9 @@ int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
  * ptk_image_mem() - The image's table-memory provider
  * @img: The image
  *
- * Pass it to ptk_table_attach(). Its map bounds-checks every table; its
- * alloc always fails with -PTK_ENOMEM and free does nothing.
+ * Pass it to ptk_table_attach(). It is PTK_MEM_READONLY (mutations of
+ * attached tables fail with PTK_EROFS); its map bounds-checks every
+ * table; its alloc always fails with PTK_ENOMEM and free does nothing.
  *
  * Context: Any context.
  *

@@ -154,7 +154,7 @@ int ptk_iter_next(struct ptk_iter *it);
  *
  * Context: Caller excludes other writers of the range.
  *
- * Return: 0; PTK_EINVAL (no current item), PTK_EALIGN, PTK_ERANGE (@oa
+ * Return: 0; PTK_EINVAL (no current item), PTK_EROFS, PTK_EALIGN, PTK_ERANGE (@oa
  * too large for the format), PTK_EPROT, PTK_ENOTSUP (the item holds
  * entries of a contiguous group, Arm's hint or Svnapot: ptk_protect()
  * takes groups apart). On error nothing changed.
@@ -178,7 +178,8 @@ int ptk_iter_set(struct ptk_iter *it, ptk_oa_t oa,
  * table nothing is retired here, so clearing from inside the iterator's
  * own read section cannot make the reclaimer wait for it.)
  *
- * Return: 0, or PTK_EINVAL when there is no current item.
+ * Return: 0, PTK_EINVAL when there is no current item, or PTK_EROFS
+ * (read-only memory; nothing changed).
  */
 int ptk_iter_clear(struct ptk_iter *it, struct ptk_gather *g);
 

@@ -14,9 +14,22 @@
  *  - a simulated physical arena: a buffer that stands for physical
  *    memory from @base to @base + @size; addresses are not pointers.
  *
+ * A provider whose memory must not be written (a memory image, a
+ * snapshot, another machine's memory mapped read-only) says so with
+ * PTK_MEM_READONLY: tables in it can be attached, translated, walked and
+ * iterated, and every call that would write an entry (ptk_map,
+ * ptk_unmap, ptk_protect, ptk_harvest with PTK_HARVEST_CLEAR, ptk_copy
+ * into such a table or with PTK_COPY_COW from one, ptk_move, ptk_split,
+ * ptk_collapse, ptk_iter_set, ptk_iter_clear) fails with PTK_EROFS
+ * before it reads anything, as do ptk_table_create() and an attach with
+ * PTK_TABLE_OWNED.
+ *
  * A provider whose address-to-pointer translation is a constant offset
  * says so (PTK_MEM_LINEAR), and the engine then converts without calling
- * it. Embedders (kernels, hypervisors) write their own provider.
+ * it. A provider whose memory is many runs, each at its own offset (a
+ * memory image), can hand the engine an index of equal cells instead
+ * (PTK_MEM_CELLS), with the same effect. Embedders (kernels, hypervisors)
+ * write their own provider.
  */
 #ifndef PTKIT_MEM_H
 #define PTKIT_MEM_H
@@ -74,16 +87,50 @@ struct ptk_mem_ops {
 
 /* struct ptk_mem.flags */
 #define PTK_MEM_LINEAR 0x1u /* ptr == oa + delta inside [lin_lo, lin_hi] */
+#define PTK_MEM_READONLY 0x2u /* tables can be read, never written */
+#define PTK_MEM_CELLS 0x4u /* @cells converts addresses without a call */
+
+/* struct ptk_mem_cells.delta: the cell is not wholly in one run of memory */
+#define PTK_MEM_CELL_MAP ((uintptr_t)1)
+
+/**
+ * struct ptk_mem_cells - A provider's memory as equal cells, each with an offset
+ * @base: The address of cell 0, aligned to 2^@lg2
+ * @nr: Number of cells
+ * @lg2: Bytes per cell, log2; at most 63
+ * @delta: One value per cell: for every address @oa in cell i, the pointer
+ *         is (uintptr_t)@oa + @delta[i] (modulo the pointer width); or
+ *         PTK_MEM_CELL_MAP when the cell is not wholly inside one run of
+ *         memory the provider can reach (a hole, or two runs meeting
+ *         inside it), and then the provider's @map decides
+ *
+ * For a provider whose memory is many runs at unrelated places, as an
+ * ELF core's segments are: a table that lies inside one cell converts
+ * with one indexed load and no call, whichever run holds it. Tables that
+ * straddle cells, and addresses outside [@base, @base + @nr * 2^@lg2),
+ * go to @map. A table pointer must be aligned for its entries, so a
+ * delta other than PTK_MEM_CELL_MAP is even.
+ */
+struct ptk_mem_cells {
+	ptk_oa_t base;
+	uint64_t nr;
+	unsigned int lg2;
+	const uintptr_t *delta;
+};
 
 /**
  * struct ptk_mem - A provider instance
  * @ops: The provider's operations
  * @arg: Passed to every operation
- * @flags: PTK_MEM_* flags
+ * @flags: PTK_MEM_* flags: PTK_MEM_LINEAR, PTK_MEM_READONLY, PTK_MEM_CELLS
  * @lin_delta: With PTK_MEM_LINEAR, pointer = (uintptr_t)oa + lin_delta
  *             (modulo the pointer width)
  * @lin_lo: First address of the linear window
  * @lin_hi: Last address of the linear window (inclusive)
+ * @cells: With PTK_MEM_CELLS, an index the engine converts addresses
+ *         through before it calls @map (struct ptk_mem_cells); read
+ *         only when the flag is set. Held here, not behind a pointer, so
+ *         that a conversion is one dependent load shorter.
  */
 struct ptk_mem {
 	const struct ptk_mem_ops *ops;
@@ -92,6 +139,7 @@ struct ptk_mem {
 	uintptr_t lin_delta;
 	ptk_oa_t lin_lo;
 	ptk_oa_t lin_hi;
+	struct ptk_mem_cells cells;
 };
 
 /**

@@ -48,8 +48,9 @@ extern "C" {
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE,
- * PTK_ESPLIT, PTK_EPROT, PTK_ECORRUPT or PTK_ENOMEM.
+ * Return: 0, PTK_EINVAL, PTK_EROFS (read-only memory), PTK_EALIGN,
+ * PTK_EOVERFLOW, PTK_ERANGE, PTK_ESPLIT, PTK_EPROT, PTK_ECORRUPT or
+ * PTK_ENOMEM.
  */
 int ptk_protect(struct ptk_table *t, ptk_va_t va, uint64_t len, uint32_t prot,
 		unsigned int flags, struct ptk_gather *g);
@@ -91,8 +92,9 @@ typedef int (*ptk_harvest_fn)(ptk_va_t va, uint64_t len, unsigned int found,
  * change the table.
  *
  * Return: 0, @fn's non-zero value (pages before it were cleared as
- * asked), PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE or
- * PTK_ECORRUPT (then nothing was cleared).
+ * asked), PTK_EINVAL, PTK_EROFS (PTK_HARVEST_CLEAR on read-only
+ * memory), PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE or PTK_ECORRUPT (then
+ * nothing was cleared).
  */
 int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
 		unsigned int what, unsigned int flags, ptk_harvest_fn fn,
@@ -117,7 +119,8 @@ int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *
- * Return: 0, PTK_EINVAL (NULL tables, different formats), PTK_EALIGN,
+ * Return: 0, PTK_EINVAL (NULL tables, different formats), PTK_EROFS
+ * (@dst read-only, or @src with PTK_COPY_COW), PTK_EALIGN,
  * PTK_EOVERFLOW, PTK_ERANGE, PTK_EEXIST (@dst not empty there),
  * PTK_ESPLIT, PTK_ECORRUPT or PTK_ENOMEM.
  */
@@ -146,7 +149,7 @@ int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *
- * Return: 0, PTK_EINVAL (overlap), PTK_EALIGN, PTK_EOVERFLOW,
+ * Return: 0, PTK_EINVAL (overlap), PTK_EROFS, PTK_EALIGN, PTK_EOVERFLOW,
  * PTK_ERANGE, PTK_EEXIST (destination not empty), PTK_ESPLIT,
  * PTK_ECORRUPT or PTK_ENOMEM.
  */
@@ -166,7 +169,7 @@ int ptk_move(struct ptk_table *t, ptk_va_t old_va, ptk_va_t new_va,
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, PTK_EINVAL, PTK_ERANGE, PTK_ENOENT (no leaf or group
+ * Return: 0, PTK_EINVAL, PTK_EROFS, PTK_ERANGE, PTK_ENOENT (no leaf or group
  * at @level there), PTK_ECORRUPT or PTK_ENOMEM.
  */
 int ptk_split(struct ptk_table *t, ptk_va_t va, unsigned int level,
@@ -186,7 +189,7 @@ int ptk_split(struct ptk_table *t, ptk_va_t va, unsigned int level,
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, PTK_EINVAL, PTK_ERANGE, PTK_ENOENT (no table there),
+ * Return: 0, PTK_EINVAL, PTK_EROFS, PTK_ERANGE, PTK_ENOENT (no table there),
  * PTK_ENOTSUP (@level cannot hold leaves), PTK_ENOTUNIFORM,
  * PTK_ECORRUPT.
  */

@@ -152,7 +152,8 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  *
  * Return: 0, PTK_EINVAL / PTK_EVERSION for a bad @fmt or @mem (see
  * ptk_fmt_check()), PTK_ENOTSUP (PTK_TABLE_SHARED, but @mem has no
- * read-section hooks), or PTK_ENOMEM.
+ * read-section hooks), PTK_EROFS (@mem is PTK_MEM_READONLY) or
+ * PTK_ENOMEM.
  */
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, unsigned int flags);
@@ -173,7 +174,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
  * Context: Any context.
  *
  * Return: 0, PTK_EINVAL (bad arguments, @root misaligned or not mapped
- * by @mem), PTK_ENOTSUP (see ptk_table_create()) or PTK_EVERSION.
+ * by @mem), PTK_ENOTSUP (see ptk_table_create()), PTK_EROFS
+ * (PTK_TABLE_OWNED on PTK_MEM_READONLY memory) or PTK_EVERSION.
  */
 int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, ptk_oa_t root,
@@ -256,7 +258,7 @@ uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
  * Context: Caller excludes other users of the range and all readers.
  *
  * Return: 0; PTK_EINVAL (NULL arguments, zero length, unknown flags),
- * PTK_EALIGN, PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
+ * PTK_EROFS (the table's memory is read-only), PTK_EALIGN, PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
  * PTK_ERANGE (outside the VA space or OA above oa_bits), PTK_EEXIST
  * (something is mapped in the range), PTK_EPROT, PTK_ENOMEM.
  */
@@ -282,7 +284,7 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
  *
  * Context: Caller excludes other users of the range and all readers.
  *
- * Return: 0, PTK_EINVAL, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE,
+ * Return: 0, PTK_EINVAL, PTK_EROFS, PTK_EALIGN, PTK_EOVERFLOW, PTK_ERANGE,
  * PTK_ESPLIT, PTK_ECORRUPT (an invalid entry in the range) or
  * PTK_ENOMEM (splitting needed a table).
  */

@@ -302,6 +302,7 @@ int ptk_ebr_init(struct ptk_ebr *e, const struct ptk_mem *inner)
 	e->mem.lin_delta = inner->lin_delta;
 	e->mem.lin_lo = inner->lin_lo;
 	e->mem.lin_hi = inner->lin_hi;
+	e->mem.cells = inner->cells;
 	return 0;
 }
 

@@ -90,6 +90,8 @@ int ptk_iter_set(struct ptk_iter *it, ptk_oa_t oa,
 	if (!it || !it->t || !it->have_item || !attrs ||
 	    (flags & ~PTK_MAP_SUPERSET))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(it->t))
+		return PTK_EROFS;
 	r.va = it->va;
 	r.last = it->va + ((it->count << it->size_lg2) - 1);
 	ptk_op__begin(&op, it->t, g, PTK_NOTIFY_REPLACE, &r, 1);
@@ -106,6 +108,8 @@ int ptk_iter_clear(struct ptk_iter *it, struct ptk_gather *g)
 
 	if (!it || !it->t || !it->have_item)
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(it->t))
+		return PTK_EROFS;
 	r.va = it->va;
 	r.last = it->va + ((it->count << it->size_lg2) - 1);
 	ptk_op__begin(&op, it->t, g, PTK_NOTIFY_UNMAP, &r, 1);

@@ -16,6 +16,8 @@ int ptk_protect(struct ptk_table *t, ptk_va_t va, uint64_t len, uint32_t prot,
 	    (flags & ~(PTK_PROTECT_SPLIT | PTK_PROTECT_SUPERSET)) ||
 	    (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER)))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	rc = ptk_table__range(t, va, len, &r.last);
 	if (rc)
 		return rc;
@@ -39,6 +41,8 @@ int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
 	if (!t || !t->ops || !fn || (flags & ~PTK_HARVEST_CLEAR) || !what ||
 	    (what & ~(PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY)))
 		return PTK_EINVAL;
+	if ((flags & PTK_HARVEST_CLEAR) && ptk_table__rdonly(t))
+		return PTK_EROFS;
 	rc = ptk_table__range(t, va, len, &r.last);
 	if (rc)
 		return rc;
@@ -63,6 +67,10 @@ int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
 	if (!dst || !src || !dst->ops || !src->ops || dst == src ||
 	    dst->fmt != src->fmt || (flags & ~PTK_COPY_COW))
 		return PTK_EINVAL;
+	/* Copy-on-write write-protects the source too. */
+	if (ptk_table__rdonly(dst) ||
+	    ((flags & PTK_COPY_COW) && ptk_table__rdonly(src)))
+		return PTK_EROFS;
 	rc = ptk_table__range(src, va, len, &r.last);
 	if (rc)
 		return rc;
@@ -86,6 +94,8 @@ int ptk_move(struct ptk_table *t, ptk_va_t old_va, ptk_va_t new_va,
 
 	if (!t || !t->ops || (flags & ~PTK_MOVE_SPLIT))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	rc = ptk_table__range(t, old_va, len, &r[0].last);
 	if (rc)
 		return rc;
@@ -118,6 +128,8 @@ static int level_op_args(const struct ptk_table *t, ptk_va_t va,
 
 	if (!t || !t->ops)
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	f = t->fmt;
 	if (level >= f->levels)
 		return PTK_EINVAL;

@@ -27,6 +27,19 @@ void *ptk_table__ptr(const struct ptk_table *t, ptk_oa_t oa, unsigned int lg2)
 	if ((m->flags & PTK_MEM_LINEAR) && oa >= m->lin_lo && oa <= m->lin_hi &&
 	    span <= m->lin_hi - oa)
 		return (void *)(uintptr_t)((uintptr_t)oa + m->lin_delta);
+	if (m->flags & PTK_MEM_CELLS) {
+		const struct ptk_mem_cells *c = &m->cells;
+		uint64_t i = (oa - c->base) >> c->lg2;
+
+		/* In range, and the whole table in cell i (a wrap of
+		 * oa + span sets the top bit, so it fails too). */
+		if (i < c->nr && !((oa ^ (oa + span)) >> c->lg2)) {
+			uintptr_t d = c->delta[i];
+
+			if (!(d & PTK_MEM_CELL_MAP))
+				return (void *)(uintptr_t)((uintptr_t)oa + d);
+		}
+	}
 	if (m->ops->map)
 		return m->ops->map(m->arg, oa, lg2);
 	return NULL;
@@ -129,6 +142,8 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	if (mem->flags & PTK_MEM_READONLY)
+		return PTK_EROFS;
 	PTK_TRY(check_shared(mem, flags));
 	table_setup(t, fmt, mem, flags);
 	/* Tables ptkit allocates are trusted: convert them by offset. */
@@ -160,6 +175,9 @@ int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));
+	/* Destroying an owned table frees (and so writes) its tables. */
+	if ((mem->flags & PTK_MEM_READONLY) && (flags & PTK_TABLE_OWNED))
+		return PTK_EROFS;
 	PTK_TRY(check_shared(mem, flags));
 	lg2 = root_lg2(fmt);
 	/* A root table is aligned to its size, as the hardware requires. */
@@ -281,6 +299,8 @@ int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 
 	if (!t || !t->ops || !attrs || (flags & ~PTK_MAP_KNOWN))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	f = t->fmt;
 	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
@@ -316,6 +336,8 @@ int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 
 	if (!t || !t->ops || (flags & ~PTK_UNMAP_SPLIT))
 		return PTK_EINVAL;
+	if (ptk_table__rdonly(t))
+		return PTK_EROFS;
 	rc = ptk_table__range(t, va, len, &last);
 	if (rc)
 		return rc;

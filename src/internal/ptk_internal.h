@@ -90,6 +90,13 @@ static inline bool ptk_table__shared(const struct ptk_table *t)
 	return t->flags & PTK_TABLE_SHARED;
 }
 
+/* Whether @t's tables must not be written (PTK_MEM_READONLY): every
+ * mutation returns PTK_EROFS at the API edge, before the engine runs. */
+static inline bool ptk_table__rdonly(const struct ptk_table *t)
+{
+	return t->mem->flags & PTK_MEM_READONLY;
+}
+
 /* Shared tables: writers of disjoint ranges may link and unlink at once. */
 static inline void ptk_table__linked(struct ptk_table *t, unsigned int level,
 				     ptk_oa_t oa)

@@ -74,15 +74,15 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 
 int img_open(struct ptk_image **out, const struct img_opts *o)
 {
-	struct ptk_image_opts io = { 0, 0 };
+	struct ptk_image_error err;
+	struct ptk_image_opts io = { .error = &err };
 	int rc;
 
 	if (o->have_base)
 		io.base = o->base;
 	rc = ptk_image_open(out, o->path, &io);
-	if (rc)
-		ptk_tool_err("%s: cannot open image: %s", o->path,
-			     ptk_strerror(rc));
+	if (rc) /* the library names the cause */
+		ptk_tool_err("%s: cannot open image: %s", o->path, err.msg);
 	return rc;
 }
 
