@@ -13,8 +13,11 @@
 # no visibility attributes, so -fvisibility=hidden is not used (it would
 # hide the API too); -fno-semantic-interposition lets the compiler call
 # and inline the library's own exported functions directly, as in the
-# static build. ptk_translate() stays an inline call through the table's
-# engine pointer in the caller: no PLT on the hot path.
+# static build, and -Bsymbolic-functions binds the calls between its files
+# (ptk_gather_add() from every engine instance, ...) directly instead of
+# through the PLT (functions only: data such as ptk_fmt_x86_64 keeps one
+# address for the library and its users). ptk_translate() stays an inline
+# call through the table's engine pointer in the caller.
 if(PTK_BUILD_SHARED)
 	file(GLOB_RECURSE ptk_api_headers ${PROJECT_SOURCE_DIR}/include/*.h)
 	set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
@@ -54,7 +57,8 @@ PTKIT_${ptk_soversion} {
 	target_compile_options(ptkit_shared PRIVATE ${PTK_WARNINGS}
 		-fno-semantic-interposition)
 	target_link_options(ptkit_shared PRIVATE
-		-Wl,--version-script=${ptk_map} -Wl,--no-undefined)
+		-Wl,--version-script=${ptk_map} -Wl,--no-undefined
+		-Wl,-Bsymbolic-functions)
 	set_target_properties(ptkit_shared PROPERTIES
 		OUTPUT_NAME ptkit
 		EXPORT_NAME ptkit_shared

@@ -32,6 +32,11 @@ bad=$(nm -D --defined-only "$libdir/libptkit.so" | awk 'NF == 3 {print $3}' |
 if nm -D --defined-only "$libdir/libptkit.so" | grep '__' >/dev/null; then
 	fail "exports internal ptk_x__y symbols"
 fi
+# The library's calls to its own functions are direct (-Bsymbolic-functions),
+# not through the PLT.
+if objdump -d "$libdir/libptkit.so" | grep 'call.*<ptk_[a-z0-9_]*@plt>' >/dev/null; then
+	fail "libptkit.so calls its own functions through the PLT"
+fi
 "$prefix/bin/ptkit" --version >/dev/null || fail "installed ptkit does not run"
 if command -v man >/dev/null; then
 	MANWIDTH=80 man -l "$prefix/share/man/man1/ptkit.1" 2>&1 |

@@ -35,6 +35,10 @@ int main(void)
 	struct ptk_xlate x;
 	int rc;
 
+	/* One descriptor, whether named by the program or by the library. */
+	if (ptk_fmt_lookup("x86_64") != &ptk_fmt_x86_64)
+		return fail("ptk_fmt_lookup gives another copy of the format",
+			    PTK_EINVAL);
 	if (ptk_mem_heap_init(&heap))
 		return fail("heap", PTK_ENOMEM);
 	rc = ptk_table_create(&t, ptk_fmt_lookup("x86_64"), &heap.mem, 0);
