@@ -214,9 +214,9 @@ def group_usage():
     sources = {
         "formats": ["tools/ptkit/formats.c"],
         "info": ["tools/ptkit/info.c"],
-        "dump": ["tools/ptkit/dump.c"] + shared,
+        "dump": ["tools/ptkit/dump.c", "tools/ptkit/scan.c"] + shared,
         "translate": ["tools/ptkit/translate.c"] + shared,
-        "map": ["tools/ptkit/map.c"] + shared,
+        "map": ["tools/ptkit/map.c", "tools/ptkit/scan.c"] + shared,
         "bench": ["bench/bench.c"],
     }
     for cmd, files in sources.items():
@@ -562,6 +562,18 @@ def group_linux():
         expect(args + ["--check-wx"], 0,
                [], f"{name} --check-wx passes",
                out_has="W+X check: passed, no W+X pages found")
+
+    elf, fx, _ = fixture("x86_64")
+    rc, out, err = run(["dump", elf, "--format", "x86_64"] +
+                       root_args(fx["cpus"][0]) +
+                       ["--style", "linux", "--va-start", "ffffffff80000000",
+                        "--va-end", "ffffffffc0000000"])
+    lines, sections = parse_linux(out)
+    result(rc == 0 and sections[:1] == ["Kernel image (text, data, bss)"]
+           and lines[0][0] == 0xffffffff80000000 and
+           lines[-1][1] == 0xffffffffbfffffff,
+           f"--style linux over a range: sections {sections[:2]}, "
+           f"{len(lines)} lines")
 
     # A kernel page that is writable and executable; then the same page
     # behind a PML4 entry with NX, which makes it safe (the permissions in

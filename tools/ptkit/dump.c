@@ -76,14 +76,7 @@ static void usage(FILE *f)
 		"\n"
 		"List the mappings of a page table in a memory image (raw, ELF core or\n"
 		"LiME).\n"
-		"\n"
-		"  --format FMT      table format (see 'ptkit formats')\n"
-		"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"
-		"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"
-		"                    ASID masked)\n"
-		"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"
-		"  --root1 VALUE     Arm: TTBR1, for the upper VA range\n"
-		"  --base PA         physical address of a raw image's first byte (default 0)\n"
+		"\n" IMG_OPTS_HELP
 		"  --style S         ptdump (default): runs of leaves with equal attributes\n"
 		"                    and contiguous physical addresses, permissions in\n"
 		"                    effect across levels;\n"
@@ -96,15 +89,10 @@ static void usage(FILE *f)
 		"                    tables the tables\n"
 		"  --check-wx        no listing: report kernel mappings that are writable and\n"
 		"                    executable, as Linux's CONFIG_DEBUG_WX does (x86-64,\n"
-		"                    arm64); exit status 2 when there are any\n"
-		"  --va-start A      first VA to list (default 0)\n"
-		"  --va-end B        VA after the last to list (default: the top)\n"
+		"                    arm64); exit status 2 when there are any\n" SCAN_OPTS_HELP
 		"  --strict          stop with status 2 at the first malformed entry\n"
 		"  --all-errors      describe every malformed entry (default: the first %d,\n"
 		"                    then a count)\n"
-		"  --budget N        table entries the walk may visit (default: twice the\n"
-		"                    entries the image's memory holds, at least 2^26);\n"
-		"                    running out stops the dump with status 2\n"
 		"  --help            this text\n"
 		"\n"
 		"VALUE, PA, A and B are hexadecimal, with or without 0x, as QEMU prints them\n"
@@ -384,6 +372,22 @@ static void run_flush(struct dump *d)
 	d->have = false;
 }
 
+/* The current run becomes the leaves @l. */
+static void run_start(struct dump *d, const struct scan_leaf *l)
+{
+	struct run *c = &d->cur;
+
+	c->va = l->va;
+	c->last = l->va + ((l->count << l->size_lg2) - 1);
+	c->oa = l->oa;
+	c->prot = l->prot;
+	c->flags = l->attrs.flags;
+	c->memtype = l->attrs.memtype;
+	c->size_lg2 = l->size_lg2;
+	c->level = l->level;
+	d->have = true;
+}
+
 static void leaf_run(struct dump *d, const struct scan_leaf *l)
 {
 	struct run *c = &d->cur;
@@ -397,15 +401,7 @@ static void leaf_run(struct dump *d, const struct scan_leaf *l)
 		return;
 	}
 	run_flush(d);
-	c->va = l->va;
-	c->last = l->va + (bytes - 1);
-	c->oa = l->oa;
-	c->prot = l->prot;
-	c->flags = l->attrs.flags;
-	c->memtype = l->attrs.memtype;
-	c->size_lg2 = l->size_lg2;
-	c->level = l->level;
-	d->have = true;
+	run_start(d, l);
 }
 
 /* --- Linux's ptdump view and the W+X check */
@@ -552,20 +548,15 @@ static void leaf_linux(struct dump *d, const struct scan_leaf *l)
 		return;
 	}
 	lx_flush(d);
-	c->va = l->va;
-	c->last = l->va + (bytes - 1);
-	c->oa = l->oa;
-	c->prot = l->prot;
-	c->flags = l->attrs.flags;
-	c->memtype = l->attrs.memtype;
-	c->size_lg2 = l->size_lg2;
-	c->level = l->level;
-	d->have = true;
+	run_start(d, l);
 }
 
 static void lx_begin(struct dump *d, ptk_va_t vs)
 {
 	d->pos = vs;
+	/* Start in the section that holds @vs, without the ones before. */
+	while (d->mi + 1 < d->lx.n && d->lx.m[d->mi + 1].va <= vs)
+		d->mi++;
 	if (d->style != STYLE_LINUX)
 		return;
 	out_str(d->o, "# ");
@@ -821,8 +812,9 @@ int ptk_cmd_dump(int argc, char **argv)
 	struct scan s;
 	static const struct scan_ops ops = { .leaf = on_leaf,
 					     .table = on_table };
-	uint64_t vs = 0, ve = 0, budget = 0;
-	bool have_ve = false, have_budget = false, json = false, wx = false;
+	struct scan_opts so = { 0 };
+	ptk_va_t vs, ve;
+	bool json = false, wx = false;
 	bool strict = false, all_errors = false;
 	const char *style = NULL, *v, *stop = NULL;
 	int i, rc, ret = PTK_EXIT_OK;
@@ -854,35 +846,9 @@ int ptk_cmd_dump(int argc, char **argv)
 			if (rc < 0)
 				return PTK_EXIT_USAGE;
 			style = v;
-		} else if ((rc = tool_opt(argc, argv, &i, "--va-start", &v))) {
+		} else if ((rc = scan_parse_opt(&so, "dump", argc, argv, &i))) {
 			if (rc < 0)
 				return PTK_EXIT_USAGE;
-			if (tool_parse_addr(v, &vs)) {
-				ptk_tool_err(
-					"dump: bad --va-start '%s': an address is hexadecimal (0x optional), at most 16 digits",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-		} else if ((rc = tool_opt(argc, argv, &i, "--va-end", &v))) {
-			if (rc < 0)
-				return PTK_EXIT_USAGE;
-			if (tool_parse_addr(v, &ve)) {
-				ptk_tool_err(
-					"dump: bad --va-end '%s': an address is hexadecimal (0x optional), at most 16 digits",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-			have_ve = true;
-		} else if ((rc = tool_opt(argc, argv, &i, "--budget", &v))) {
-			if (rc < 0)
-				return PTK_EXIT_USAGE;
-			if (tool_parse_count(v, &budget) || !budget) {
-				ptk_tool_err(
-					"dump: bad --budget '%s': a count of table entries, decimal (or 0x hexadecimal), above 0",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-			have_budget = true;
 		} else if (a[0] != '-' && !o.path) {
 			o.path = a;
 		} else {
@@ -898,10 +864,8 @@ int ptk_cmd_dump(int argc, char **argv)
 	}
 	if (parse_style(style, json, wx, &d.style))
 		return PTK_EXIT_USAGE;
-	if (have_ve && ve <= vs && ve) {
-		ptk_tool_err("dump: --va-end must be above --va-start");
+	if (scan_opts_range(&so, "dump", &vs, &ve))
 		return PTK_EXIT_USAGE;
-	}
 	rc = img_target_open(&tg, &o);
 	if (rc)
 		return rc;
@@ -918,11 +882,10 @@ int ptk_cmd_dump(int argc, char **argv)
 	scan_init(&s, &tg, &ops, &d);
 	s.strict = strict;
 	s.report_limit = all_errors ? 0 : REPORT_LIMIT;
-	if (have_budget)
-		s.budget = budget;
+	if (so.have_budget)
+		s.budget = so.budget;
 	if (tool_progress_allowed())
 		s.progress = "dump";
-	ve = have_ve ? ve - 1 : ~(uint64_t)0;
 	if (d.style == STYLE_MEM && tg.fam == FAM_RISCV)
 		out_str(&dump_out,
 			tg.fmt->entry_lg2 == 2
@@ -957,7 +920,7 @@ int ptk_cmd_dump(int argc, char **argv)
 		ptk_tool_err("dump: walk failed: %s", ptk_strerror(rc));
 		ret = PTK_EXIT_FAIL;
 	} else if (!s.leaves) {
-		scan_why_empty(&s, "dump", vs || have_ve);
+		scan_why_empty(&s, "dump", vs || so.ve);
 		ret = PTK_EXIT_FAIL;
 	} else if (s.bad > s.leaves) {
 		ptk_tool_err(

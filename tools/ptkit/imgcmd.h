@@ -60,6 +60,16 @@ struct img_target {
 	ptk_va_t hi_base;
 };
 
+/* What --help says about the options img_parse_opt() takes. */
+#define IMG_OPTS_HELP                                                                    \
+	"  --format FMT      table format (see 'ptkit formats')\n"                       \
+	"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"           \
+	"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"       \
+	"                    ASID masked)\n"                                             \
+	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
+	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set)\n" \
+	"  --base PA         physical address of a raw image's first byte (default 0)\n"
+
 /*
  * Parse one shared option at argv[*i]; 1 = consumed, 0 = not ours, <0 = a
  * usage error (printed).

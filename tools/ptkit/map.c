@@ -98,18 +98,11 @@ static void usage(FILE *f)
 		"doubling: 128 TiB is 46.75 px), so a page and a half of the address space\n"
 		"are both visible; the legend in the picture repeats this.\n"
 		"\n"
-		"  --svg FILE        where to write the picture ('-': stdout)\n"
-		"  --format FMT      table format (see 'ptkit formats')\n"
-		"  --root VALUE      the root register (CR3, EPTP, TTBR0, satp)\n"
-		"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"
-		"  --root1 VALUE     Arm: TTBR1, for the upper VA range\n"
-		"  --base PA         physical address of a raw image's first byte (default 0)\n"
-		"  --va-start A      first VA to draw (default 0)\n"
-		"  --va-end B        VA after the last to draw (default: the top)\n"
+		"  --svg FILE        where to write the picture ('-': stdout)\n" IMG_OPTS_HELP
+			SCAN_OPTS_HELP
 		"  --max-bands N     at most N bands: neighbouring regions and the holes\n"
 		"                    between them are merged into mixed bands, the densest\n"
 		"                    areas first (default %d)\n"
-		"  --budget N        table entries the walk may visit (as for dump)\n"
 		"  --help            this text\n"
 		"\n"
 		"VALUE, PA, A and B are hexadecimal, with or without 0x; N is decimal.\n"
@@ -836,8 +829,10 @@ int ptk_cmd_map(int argc, char **argv)
 	struct vec bands = { 0 };
 	struct band *merged;
 	struct linux_layout lx;
-	uint64_t vs = 0, ve = 0, budget = 0, max_bands = DEFAULT_MAX_BANDS;
-	bool have_ve = false, have_budget = false, have_lx;
+	struct scan_opts so = { 0 };
+	uint64_t max_bands = DEFAULT_MAX_BANDS;
+	ptk_va_t vs, ve;
+	bool have_lx;
 	const char *svg = NULL, *v;
 	FILE *fo;
 	size_t n, nregions;
@@ -863,25 +858,9 @@ int ptk_cmd_map(int argc, char **argv)
 			if (rc < 0)
 				return PTK_EXIT_USAGE;
 			svg = v;
-		} else if ((rc = tool_opt(argc, argv, &i, "--va-start", &v))) {
+		} else if ((rc = scan_parse_opt(&so, "map", argc, argv, &i))) {
 			if (rc < 0)
 				return PTK_EXIT_USAGE;
-			if (tool_parse_addr(v, &vs)) {
-				ptk_tool_err(
-					"map: bad --va-start '%s': an address is hexadecimal (0x optional), at most 16 digits",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-		} else if ((rc = tool_opt(argc, argv, &i, "--va-end", &v))) {
-			if (rc < 0)
-				return PTK_EXIT_USAGE;
-			if (tool_parse_addr(v, &ve)) {
-				ptk_tool_err(
-					"map: bad --va-end '%s': an address is hexadecimal (0x optional), at most 16 digits",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-			have_ve = true;
 		} else if ((rc = tool_opt(argc, argv, &i, "--max-bands", &v))) {
 			if (rc < 0)
 				return PTK_EXIT_USAGE;
@@ -892,16 +871,6 @@ int ptk_cmd_map(int argc, char **argv)
 					v);
 				return PTK_EXIT_USAGE;
 			}
-		} else if ((rc = tool_opt(argc, argv, &i, "--budget", &v))) {
-			if (rc < 0)
-				return PTK_EXIT_USAGE;
-			if (tool_parse_count(v, &budget) || !budget) {
-				ptk_tool_err(
-					"map: bad --budget '%s': a count of table entries, decimal (or 0x hexadecimal), above 0",
-					v);
-				return PTK_EXIT_USAGE;
-			}
-			have_budget = true;
 		} else if (a[0] != '-' && !o.path) {
 			o.path = a;
 		} else {
@@ -920,10 +889,8 @@ int ptk_cmd_map(int argc, char **argv)
 			"map: --svg FILE is required (the picture is SVG; '-' writes it to stdout)");
 		return PTK_EXIT_USAGE;
 	}
-	if (have_ve && ve <= vs && ve) {
-		ptk_tool_err("map: --va-end must be above --va-start");
+	if (scan_opts_range(&so, "map", &vs, &ve))
 		return PTK_EXIT_USAGE;
-	}
 	rc = img_target_open(&tg, &o);
 	if (rc)
 		return rc;
@@ -931,11 +898,10 @@ int ptk_cmd_map(int argc, char **argv)
 	m.f = tg.fmt;
 	scan_init(&s, &tg, &ops, &m);
 	s.report_limit = 100;
-	if (have_budget)
-		s.budget = budget;
+	if (so.have_budget)
+		s.budget = so.budget;
 	if (tool_progress_allowed() && strcmp(svg, "-"))
 		s.progress = "map";
-	ve = have_ve ? ve - 1 : ~(uint64_t)0;
 	if (!(tg.fmt->features & PTK_FMT_SIGN_EXTEND) && !tg.have[1] &&
 	    tg.fmt->va_bits < 64 && ve >> tg.fmt->va_bits)
 		ve = ((ptk_va_t)1 << tg.fmt->va_bits) - 1; /* nothing above */
@@ -956,7 +922,7 @@ int ptk_cmd_map(int argc, char **argv)
 		goto done;
 	}
 	if (!s.leaves) {
-		scan_why_empty(&s, "map", vs || have_ve);
+		scan_why_empty(&s, "map", vs || so.ve);
 		ret = PTK_EXIT_FAIL;
 		goto done;
 	}

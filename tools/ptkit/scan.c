@@ -303,3 +303,51 @@ void scan_why_empty(const struct scan *s, const char *what, bool ranged)
 			     " hold no leaf",
 			     what, tg->root[0]);
 }
+
+int scan_parse_opt(struct scan_opts *so, const char *cmd, int argc, char **argv,
+		   int *i)
+{
+	const char *v = NULL;
+	int rc;
+
+	if ((rc = tool_opt(argc, argv, i, "--va-start", &v)) > 0) {
+		if (tool_parse_addr(v, &so->vs)) {
+			ptk_tool_err(
+				"%s: bad --va-start '%s': an address is hexadecimal (0x optional), at most 16 digits",
+				cmd, v);
+			return -1;
+		}
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--va-end", &v)) > 0) {
+		if (tool_parse_addr(v, &so->ve)) {
+			ptk_tool_err(
+				"%s: bad --va-end '%s': an address is hexadecimal (0x optional), at most 16 digits",
+				cmd, v);
+			return -1;
+		}
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--budget", &v)) > 0) {
+		if (tool_parse_count(v, &so->budget) || !so->budget) {
+			ptk_tool_err(
+				"%s: bad --budget '%s': a count of table entries, decimal (or 0x hexadecimal), above 0",
+				cmd, v);
+			return -1;
+		}
+		so->have_budget = true;
+	}
+	return rc;
+}
+
+int scan_opts_range(const struct scan_opts *so, const char *cmd, ptk_va_t *vs,
+		    ptk_va_t *ve)
+{
+	if (so->ve && so->ve <= so->vs) {
+		ptk_tool_err("%s: --va-end must be above --va-start", cmd);
+		return -1;
+	}
+	*vs = so->vs;
+	*ve = so->ve ? so->ve - 1 : ~(ptk_va_t)0;
+	return 0;
+}

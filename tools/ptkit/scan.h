@@ -111,6 +111,57 @@ struct scan {
 };
 
 /**
+ * struct scan_opts - The walk's options on the command line
+ * @vs: --va-start
+ * @ve: --va-end (exclusive; 0 is the top)
+ * @budget: --budget, when @have_budget
+ * @have_budget: --budget was given
+ */
+struct scan_opts {
+	uint64_t vs;
+	uint64_t ve;
+	uint64_t budget;
+	bool have_budget;
+};
+
+/* What --help says about the options scan_parse_opt() takes. */
+#define SCAN_OPTS_HELP                                                               \
+	"  --va-start A      first VA to walk (default 0)\n"                         \
+	"  --va-end B        VA after the last to walk (default, or 0: the top)\n"   \
+	"  --budget N        table entries the walk may visit (default: twice the\n" \
+	"                    entries the image's memory holds, at least 2^26);\n"    \
+	"                    running out stops the walk with status 2\n"
+
+/**
+ * scan_parse_opt() - Parse --va-start, --va-end or --budget at argv[*i]
+ * @so: Where the values go
+ * @cmd: The command, for messages
+ * @argc: Argument count
+ * @argv: Arguments
+ * @i: Index; advanced past a separate value
+ *
+ * Context: The ptkit command.
+ *
+ * Return: 1 consumed, 0 not one of these, -1 a usage error (printed).
+ */
+int scan_parse_opt(struct scan_opts *so, const char *cmd, int argc, char **argv,
+		   int *i);
+
+/**
+ * scan_opts_range() - The inclusive VA range the options ask for
+ * @so: The options
+ * @cmd: The command, for messages
+ * @vs: First VA
+ * @ve: Last VA, inclusive
+ *
+ * Context: The ptkit command.
+ *
+ * Return: 0, or -1 when --va-end is not above --va-start (printed).
+ */
+int scan_opts_range(const struct scan_opts *so, const char *cmd, ptk_va_t *vs,
+		    ptk_va_t *ve);
+
+/**
  * scan_init() - Set a walk up with the defaults
  * @s: The walk
  * @tg: The image and its roots
