@@ -509,6 +509,14 @@ def group_budget():
 LINE = re.compile(r"^0x([0-9a-f]{16})-0x([0-9a-f]{16}) +(\S+)  +(.*)$")
 
 
+def size_str(n):
+    for unit in "KMGTPE":
+        n >>= 10
+        if n & 1023:
+            return f"{n}{unit}"
+    return f"{n}E"
+
+
 def parse_linux(text):
     lines, sections = [], []
     for l in text.splitlines():
@@ -526,7 +534,13 @@ def group_linux():
             ("x86_64", ["User space", "Direct map of all physical memory "
                         "(page_offset_base)", "ESPFIX stacks (%esp fixup)",
                         "Kernel image (text, data, bss)", "Modules"]),
+            ("x86_64-la57", ["User space", "Kernel space: guard hole "
+                             "(reserved for a hypervisor)", "CPU entry area",
+                             "Kernel image (text, data, bss)"]),
             ("aarch64-nokpti", ["User space (TTBR0)", "Linear map of "
+                                "physical memory (TTBR1)", "vmalloc",
+                                "vmemmap (struct page array)"]),
+            ("aarch64-64k-52", ["User space (TTBR0)", "Linear map of "
                                 "physical memory (TTBR1)", "vmalloc",
                                 "vmemmap (struct page array)"])):
         elf, fx, _ = fixture(name)
@@ -546,10 +560,16 @@ def group_linux():
                          zip(lines, lines[1:]))
         # each mapped line is made of whole runs (Linux merges equal
         # permissions whatever the OA)
-        spans = sorted((int(r["va"], 16), int(r["last"], 16)) for r in runs)
+        # with the permissions and page size the line shows
+        spans = sorted((int(r["va"], 16), int(r["last"], 16), r)
+                       for r in runs)
         inside = True
-        for a, b in mapped[:200]:
-            got = sum(z - y + 1 for y, z in spans if y >= a and z <= b)
+        for a, b, f in [l for l in lines if l[2] != ["hole"]][:300]:
+            want = ("w" if "RW" in f else "-") + ("x" if "x" in f else "-") \
+                + ("u" if "USR" in f else "k")
+            got = sum(z - y + 1 for y, z, r in spans if y >= a and z <= b
+                      and r["prot"][1:] == want and
+                      size_str(r["page_size"]) in f)
             inside = inside and got == b - a + 1
         order = [s for s in sections if s in want_sections] == want_sections
         result(rc == 0 and order and "W+X check: passed, no W+X pages found"

@@ -607,10 +607,9 @@ static void lx_end(struct dump *d, ptk_va_t ve, bool complete)
 	out_str(d->o, d->lx.name);
 	out_str(d->o, " as ");
 	out_str(d->o, d->lx.doc);
-	out_str(d->o,
-		" (Linux 6.1) lays it out;\n"
-		"KASLR moves bases inside their sections (x86-64: the direct map, vmalloc\n"
-		"and vmemmap).\n");
+	out_str(d->o, " (Linux 6.1) lays it out, unrandomized.\n");
+	out_str(d->o, d->lx.kaslr);
+	out_chr(d->o, '\n');
 }
 
 /* --- tables */

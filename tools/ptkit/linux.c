@@ -3,11 +3,14 @@
  * Linux's virtual address layouts (see linux.h), as Linux 6.1 documents
  * them: Documentation/x86/x86_64/mm.rst and Documentation/arm64/memory.rst
  * with arch/arm64/include/asm/memory.h. Addresses only; no text of
- * either. KASLR (CONFIG_RANDOMIZE_MEMORY) moves the bases of x86-64's
- * direct map, vmalloc and vmemmap areas inside the ranges listed here;
- * x86-64 modules start at 0xffffffffc0000000 on kernels built with
- * CONFIG_RANDOMIZE_BASE (a 1 GiB kernel image area, as distributions
- * build them), at 0xffffffffa0000000 without.
+ * either. These are the documented, unrandomized places: x86-64's KASLR
+ * (CONFIG_RANDOMIZE_MEMORY) puts the direct map, vmalloc and vmemmap
+ * areas at random, in that order, between the direct map's documented
+ * start and the KASAN shadow, so their mappings may lie in a neighbouring
+ * section (each layout's @kaslr says so in the legend). x86-64 modules
+ * start at 0xffffffffc0000000 on kernels built with CONFIG_RANDOMIZE_BASE
+ * (a 1 GiB kernel image area, as distributions build them), at
+ * 0xffffffffa0000000 without.
  */
 #include <string.h>
 
@@ -121,6 +124,8 @@ int linux_layout_get(struct linux_layout *out, const struct img_target *tg)
 		out->name = vb == 48 ? "Linux x86-64, 4-level paging"
 				     : "Linux x86-64, 5-level paging";
 		out->doc = "Documentation/x86/x86_64/mm.rst";
+		out->kaslr =
+			"KASLR places the direct map, vmalloc and vmemmap areas at random, in that\norder, from the direct map's start to the KASAN shadow: their mappings may\nlie in a neighbouring section.";
 		break;
 	case FAM_ARM:
 		if (vb < 39 || vb > 52 || f->level_shift[0] < 12)
@@ -129,6 +134,8 @@ int linux_layout_get(struct linux_layout *out, const struct img_target *tg)
 		nrows = sizeof(lx_arm64) / sizeof(lx_arm64[0]);
 		out->name = "Linux arm64";
 		out->doc = "Documentation/arm64/memory.rst";
+		out->kaslr =
+			"KASLR moves the kernel image and modules inside the vmalloc area, and the\nlinear map's physical base.";
 		vamin = vb < 48 ? vb : 48;
 		vm_shift = f->level_shift[0] - 6;
 		vmemmap = neg_pow2(vb - vm_shift);

@@ -29,6 +29,7 @@ struct linux_marker {
  * struct linux_layout - A layout resolved for one format's geometry
  * @name: "Linux x86-64, 4-level paging" and so on
  * @doc: Where Linux documents it
+ * @kaslr: What KASLR moves, for the legend
  * @kernel_start: First kernel address (the W+X check looks from here up)
  * @n: Markers in @m
  * @m: The markers, in address order
@@ -36,6 +37,7 @@ struct linux_marker {
 struct linux_layout {
 	const char *name;
 	const char *doc;
+	const char *kaslr;
 	ptk_va_t kernel_start;
 	unsigned int n;
 	struct linux_marker m[LINUX_MAX_MARKERS];
