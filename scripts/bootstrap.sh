@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Install what ptkit needs on Debian (cmake, ninja, a C compiler) and make
+# Install what ptkit needs on Debian (cmake, ninja, a C compiler; no C++) and make
 # an optimised build in build/release. Uses sudo when not run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in cmake ninja-build gcc g++ make python3; do
+for pkg in cmake ninja-build gcc make python3; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -208,8 +208,8 @@ def main():
                     ok = rc == 0 and not err and out
                     if ok and extra_style:
                         try:
-                            n = sum(1 for l in out.splitlines()
-                                    if json.loads(l)["pages"] > 0)
+                            n = sum(1 for r in json.loads(out)["runs"]
+                                    if r["pages"] > 0)
                         except ValueError:
                             ok = False
                     result(bool(ok), f"{name} cpu{c} dump "

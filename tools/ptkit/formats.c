@@ -129,8 +129,9 @@ int ptk_cmd_formats(int argc, char **argv)
 			usage(stdout);
 			return PTK_EXIT_OK;
 		} else {
-			ptk_tool_err("formats: unknown argument '%s'", argv[a]);
-			usage(stderr);
+			ptk_tool_err(
+				"formats: unexpected argument '%s' (see 'ptkit formats --help')",
+				argv[a]);
 			return PTK_EXIT_USAGE;
 		}
 	}
@@ -168,9 +169,5 @@ int ptk_cmd_formats(int argc, char **argv)
 	}
 	if (json)
 		printf("]\n");
-	if (fflush(stdout)) {
-		ptk_tool_err("formats: write error");
-		return PTK_EXIT_FAIL;
-	}
-	return PTK_EXIT_OK;
+	return PTK_EXIT_OK; /* main() checks that stdout was written */
 }

@@ -13,63 +13,56 @@
 #define BIT(n) ((uint64_t)1 << (n))
 #define MASK(n) ((n) >= 64 ? ~(uint64_t)0 : BIT(n) - 1)
 
-int img_parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (strcmp(argv[*i], name))
-		return NULL;
-	if (*i + 1 >= argc) {
-		ptk_tool_err("%s needs a value", name);
-		return "";
-	}
-	return argv[++*i];
-}
-
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 {
-	const char *v;
+	const char *v = NULL;
 	uint64_t n;
+	int rc;
 
-	if ((v = opt_value(argc, argv, i, "--format"))) {
+	if ((rc = tool_opt(argc, argv, i, "--format", &v)) > 0) {
 		o->format = v;
-	} else if ((v = opt_value(argc, argv, i, "--root"))) {
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--root", &v)) > 0) {
+		if (tool_parse_addr(v, &o->root_val)) {
+			ptk_tool_err(
+				"bad --root '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				v);
+			return -1;
+		}
 		o->root = v;
-	} else if ((v = opt_value(argc, argv, i, "--root1"))) {
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--root1", &v)) > 0) {
+		if (tool_parse_addr(v, &o->root1_val)) {
+			ptk_tool_err(
+				"bad --root1 '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				v);
+			return -1;
+		}
 		o->root1 = v;
-	} else if ((v = opt_value(argc, argv, i, "--cpu"))) {
-		if (img_parse_u64(v, &n) || n > 1u << 20) {
-			ptk_tool_err("bad --cpu '%s'", v);
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--cpu", &v)) > 0) {
+		if (tool_parse_count(v, &n) || n > 1u << 20) {
+			ptk_tool_err(
+				"bad --cpu '%s': a CPU number is decimal, 0 for the first",
+				v);
 			return -1;
 		}
 		o->cpu = (int)n;
-	} else if ((v = opt_value(argc, argv, i, "--base"))) {
-		if (img_parse_u64(v, &o->base)) {
-			ptk_tool_err("bad --base '%s'", v);
+	} else if (rc < 0) {
+		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--base", &v)) > 0) {
+		if (tool_parse_addr(v, &o->base)) {
+			ptk_tool_err(
+				"bad --base '%s': a physical address is hexadecimal (0x optional), at most 16 digits",
+				v);
 			return -1;
 		}
 		o->have_base = true;
-	} else {
-		return 0;
 	}
-	return 1;
+	return rc;
 }
 
 int img_open(struct ptk_image **out, const struct img_opts *o)
@@ -148,18 +141,16 @@ int img_root_from_reg(ptk_oa_t *out, const struct ptk_fmt *f,
 			mode = reg >> 31;
 			*out = (reg & MASK(22)) << 12;
 			if (mode != 1)
-				ptk_tool_err("warning: satp 0x%" PRIx64 " does "
-					     "not "
-					     "select"
-					     " Sv32",
+				ptk_tool_err("warning: satp 0x%" PRIx64
+					     " does not select Sv32",
 					     reg);
 		} else {
 			mode = reg >> 60;
 			*out = (reg & MASK(44)) << 12;
 			if (mode != 8 + (unsigned int)(f->levels - 3))
 				ptk_tool_err("warning: satp 0x%" PRIx64
-					     " selects mode %" PRIu64 ", not "
-					     "%s",
+					     " selects mode %" PRIu64
+					     ", not %s",
 					     reg, mode, f->name);
 		}
 		break;
@@ -260,10 +251,7 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 	uint64_t cr4;
 
 	if (o->root) {
-		if (img_parse_u64(o->root, out)) {
-			ptk_tool_err("bad --root '%s'", o->root);
-			return -1;
-		}
+		*out = o->root_val;
 		return 0;
 	}
 	c = ptk_image_cpu(tg->img, (size_t)o->cpu);
@@ -273,9 +261,9 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 		return -1;
 	}
 	if (ptk_image_cpu_reg(out, c, "cr3")) {
-		ptk_tool_err("%s: CPU %d's notes carry no page-table root; "
-			     "pass --root",
-			     o->path, o->cpu);
+		ptk_tool_err(
+			"%s: CPU %d's notes carry no page-table root; pass --root",
+			o->path, o->cpu);
 		return -1;
 	}
 	if (!ptk_image_cpu_reg(&cr4, c, "cr4")) {
@@ -291,11 +279,8 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 			 pae != (tg->fam == FAM_X86_PAE))
 			want = pae ? "x86_pae" : "x86_32";
 		if (want)
-			ptk_tool_err("warning: CPU %d's CR4=0x%" PRIx64 " sugge"
-				     "sts "
-				     "--"
-				     "format"
-				     " %s",
+			ptk_tool_err("warning: CPU %d's CR4=0x%" PRIx64
+				     " suggests --format %s",
 				     o->cpu, cr4, want);
 	}
 	return 0;
@@ -333,10 +318,7 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 	img_root_from_reg(&tg->root[0], tg->fmt, tg->fam, reg);
 	tg->have[0] = true;
 	if (o->root1) {
-		if (img_parse_u64(o->root1, &reg)) {
-			ptk_tool_err("bad --root1 '%s'", o->root1);
-			goto fail;
-		}
+		reg = o->root1_val;
 		img_root_from_reg(&tg->root[1], tg->fmt, tg->fam, reg);
 		tg->have[1] = true;
 		tg->hi_base = ~MASK(tg->fmt->va_bits);
@@ -347,9 +329,8 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 		rc = ptk_table_attach(&tg->t[i], tg->fmt,
 				      ptk_image_mem(tg->img), tg->root[i], 0);
 		if (rc) {
-			ptk_tool_err("root table at 0x%" PRIx64 " is not in "
-				     "the image "
-				     "(%s)",
+			ptk_tool_err("root table at 0x%" PRIx64
+				     " is not in the image (%s)",
 				     tg->root[i], ptk_strerror(rc));
 			goto fail;
 		}
@@ -394,4 +375,57 @@ void img_bytes_str(char *buf, size_t size, uint64_t bytes)
 		snprintf(buf, size, "%" PRIu64, bytes);
 	else
 		snprintf(buf, size, "%" PRIu64 "%c", bytes, units[u - 1]);
+}
+
+uint64_t img_default_budget(const struct img_target *tg)
+{
+	size_t i, n = ptk_image_nr_segs(tg->img);
+	uint64_t bytes = 0, entries;
+
+	for (i = 0; i < n; i++) {
+		struct ptk_image_seg s;
+
+		if (!ptk_image_seg(&s, tg->img, i))
+			bytes += s.size;
+	}
+	/* A tree reads each of its tables once: it cannot hold more entries
+	 * than the image's memory. Twice that covers two roots; the floor
+	 * covers tables a kernel maps many times (x86-64's ESPFIX maps one
+	 * page table 65,536 times). */
+	entries = bytes >> tg->fmt->entry_lg2;
+	if (entries > UINT64_MAX / 2)
+		return UINT64_MAX;
+	return entries * 2 > (1ull << 26) ? entries * 2 : 1ull << 26;
+}
+
+void img_root_summary(const struct img_target *tg, int ti, uint64_t *valid,
+		      uint64_t *bad, uint64_t *total)
+{
+	const struct ptk_fmt *f = tg->fmt;
+	unsigned int top = f->levels - 1, esz = 1u << f->entry_lg2, b;
+	uint64_t n = (uint64_t)1 << f->level_bits[top], j;
+	const unsigned char *e =
+		ptk_image_ptr(tg->img, tg->root[ti], n << f->entry_lg2);
+
+	*valid = *bad = 0;
+	*total = n;
+	if (!e)
+		return;
+	for (j = 0; j < n; j++, e += esz) {
+		ptk_pte_t pte = 0;
+
+		for (b = 0; b < esz; b++)
+			pte |= (ptk_pte_t)e[b] << (8 * b);
+		switch (f->hooks->classify(f, top, pte)) {
+		case PTK_ENTRY_TABLE:
+		case PTK_ENTRY_LEAF:
+			(*valid)++;
+			break;
+		case PTK_ENTRY_INVALID:
+			(*bad)++;
+			break;
+		default:
+			break;
+		}
+	}
 }

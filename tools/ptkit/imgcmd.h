@@ -35,12 +35,14 @@ enum img_family {
 #define DENY_UX 0x10u /* no user execution (Arm UXNTable) */
 #define DENY_PX 0x20u /* no privileged execution (Arm PXNTable) */
 
-/* Options the three commands share. */
+/* Options the image commands share. */
 struct img_opts {
 	const char *path;
 	const char *format;
-	const char *root;
+	const char *root; /* as given, or NULL */
 	const char *root1;
+	uint64_t root_val; /* parsed */
+	uint64_t root1_val;
 	int cpu; /* -1: none */
 	bool have_base;
 	uint64_t base;
@@ -58,9 +60,20 @@ struct img_target {
 	ptk_va_t hi_base;
 };
 
-int img_parse_u64(const char *s, uint64_t *out);
+/* What --help says about the options img_parse_opt() takes. */
+#define IMG_OPTS_HELP                                                                    \
+	"  --format FMT      table format (see 'ptkit formats')\n"                       \
+	"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"           \
+	"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"       \
+	"                    ASID masked)\n"                                             \
+	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
+	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set)\n" \
+	"  --base PA         physical address of a raw image's first byte (default 0)\n"
 
-/* Parse one shared option at argv[*i]; 1 = consumed, 0 = not ours, <0 = bad. */
+/*
+ * Parse one shared option at argv[*i]; 1 = consumed, 0 = not ours, <0 = a
+ * usage error (printed).
+ */
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
 
 int img_open(struct ptk_image **out, const struct img_opts *o);
@@ -82,6 +95,19 @@ uint32_t img_apply_deny(uint32_t prot, unsigned int deny);
 
 /* Which table (0 or 1) translates @va, and the VA inside it; -1 if none. */
 int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner);
+
+/*
+ * The default walk budget (table entries visited) for a table in this
+ * image: twice the entries its memory can hold, at least 2^26.
+ */
+uint64_t img_default_budget(const struct img_target *tg);
+
+/*
+ * What the root table @ti holds: *valid gets the entries that are leaves
+ * or tables, *bad the malformed ones, out of *total.
+ */
+void img_root_summary(const struct img_target *tg, int ti, uint64_t *valid,
+		      uint64_t *bad, uint64_t *total);
 
 /* "4K", "2M", "1G", ... */
 void img_size_str(char *buf, size_t size, unsigned int lg2);

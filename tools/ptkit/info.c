@@ -22,7 +22,8 @@ static void usage(FILE *f)
 		   "which roots exist.\n"
 		   "\n"
 		   "  --base PA  physical address of a raw image's first byte "
-		   "(default 0)\n"
+		   "(default 0;\n"
+		   "             hexadecimal, 0x optional)\n"
 		   "  --json     one JSON object\n"
 		   "  --help     this text\n");
 }
@@ -141,20 +142,23 @@ int ptk_cmd_info(int argc, char **argv)
 		if (rc < 0)
 			return PTK_EXIT_USAGE;
 		if (rc > 0 && (o.format || o.root || o.root1 || o.cpu >= 0)) {
-			ptk_tool_err("info: only --base and --json apply");
+			ptk_tool_err(
+				"info: only --base and --json apply to info ('%s' does not)",
+				argv[i]);
 			return PTK_EXIT_USAGE;
 		}
 		if (rc > 0)
 			continue;
 		if (argv[i][0] == '-' || o.path) {
-			ptk_tool_err("info: unexpected '%s'", argv[i]);
-			usage(stderr);
+			ptk_tool_err(
+				"info: unexpected argument '%s' (see 'ptkit info --help')",
+				argv[i]);
 			return PTK_EXIT_USAGE;
 		}
 		o.path = argv[i];
 	}
 	if (!o.path) {
-		usage(stderr);
+		ptk_tool_err("info: no IMAGE given (see 'ptkit info --help')");
 		return PTK_EXIT_USAGE;
 	}
 	if (img_open(&img, &o))

@@ -2,7 +2,7 @@
 /*
  * The ptkit command: dispatch to one subcommand per file.
  */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,20 +27,11 @@ static const struct ptk_cmd cmds[] = {
 	  ptk_cmd_dump },
 	{ "translate", "translate addresses through a table in an image",
 	  ptk_cmd_translate },
+	{ "map", "draw the address space of a table in an image (SVG)",
+	  ptk_cmd_map },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-void ptk_tool_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ptkit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void usage(FILE *f)
 {
@@ -59,10 +50,13 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "  %-9s %s\n", "help",
 		"show this text, or a command's options");
-	fprintf(f, "\n"
-		   "Run 'ptkit <command> --help' for a command's options.\n"
-		   "Exit status: 0 success, 1 usage error, 2 runtime or data "
-		   "error.\n");
+	fprintf(f,
+		"\n"
+		"Run 'ptkit <command> --help' for a command's options, 'man ptkit' for\n"
+		"all of them. Addresses and register values are hexadecimal, with or\n"
+		"without 0x, as QEMU prints them; counts are decimal.\n"
+		"Exit status: 0 success, 1 usage error, 2 runtime or data error (the\n"
+		"cause is printed on stderr).\n");
 }
 
 static const struct ptk_cmd *find_cmd(const char *name)
@@ -86,16 +80,18 @@ static int cmd_help(int argc, char **argv)
 		return PTK_EXIT_OK;
 	}
 	if (argc > 2) {
-		ptk_tool_err("help: too many arguments");
+		ptk_tool_err(
+			"help: too many arguments (usage: ptkit help [COMMAND])");
 		return PTK_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "help") || tool_is_help(argv[1])) {
 		usage(stdout);
 		return PTK_EXIT_OK;
 	}
 	cmd = find_cmd(argv[1]);
 	if (!cmd) {
-		ptk_tool_err("help: unknown command '%s'", argv[1]);
+		ptk_tool_err("help: unknown command '%s' (see 'ptkit --help')",
+			     argv[1]);
 		return PTK_EXIT_USAGE;
 	}
 	args[0] = argv[1];
@@ -104,7 +100,7 @@ static int cmd_help(int argc, char **argv)
 	return cmd->run(2, args);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct ptk_cmd *cmd;
 
@@ -112,7 +108,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return PTK_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (tool_is_help(argv[1])) {
 		usage(stdout);
 		return PTK_EXIT_OK;
 	}
@@ -125,11 +121,35 @@ int main(int argc, char **argv)
 	cmd = find_cmd(argv[1]);
 	if (!cmd) {
 		if (argv[1][0] == '-')
-			ptk_tool_err("unknown option '%s'", argv[1]);
+			ptk_tool_err("unknown option '%s' (see 'ptkit --help')",
+				     argv[1]);
 		else
-			ptk_tool_err("unknown command '%s'", argv[1]);
-		fprintf(stderr, "Run 'ptkit --help' for the commands.\n");
+			ptk_tool_err(
+				"unknown command '%s' (see 'ptkit --help')",
+				argv[1]);
 		return PTK_EXIT_USAGE;
 	}
 	return cmd->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv), err;
+
+	/* Every command's output ends here: a full disk or a closed pipe
+	 * must not pass for success. */
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		err = errno ? errno : tool_stdout_errno;
+		fclose(stdout);
+		ptk_tool_err("cannot write to standard output: %s",
+			     err ? strerror(err) : "write error");
+		return PTK_EXIT_FAIL;
+	}
+	if (fclose(stdout)) {
+		ptk_tool_err("cannot write to standard output: %s",
+			     strerror(errno));
+		return PTK_EXIT_FAIL;
+	}
+	return rc;
 }
