@@ -64,31 +64,54 @@ PTK_NS(copy_run)(struct PTK_NS(mut) * m, struct PTK_NS(copy_args) * ca,
 {
 	const struct ptk_fmt *f = m->t->fmt;
 	unsigned int cl = ptkf_contig_lg2(f, l);
+	struct PTK_NS(reprot) *rp = &ca->rp;
 	uint64_t max = PTK_NS(cur_whole_room)(c, f, l), k;
-	struct ptk_changed ch = { 0, 0 };
+	/* In locals: the stores below may alias anything to the compiler. */
+	ptk_pte_t pmask = rp->pmask[l], kmask = rp->kmask[l];
+	ptk_pte_t key = rp->key[l], val = rp->val[l];
+	bool ok = rp->ok[l], cow = ca->cow;
+	void *stbl = c->tbl;
+	uint64_t idx = c->idx;
+	struct ptk_changed ch = PTK_CHANGED_INIT;
 
 	/* Groups are taken one by one (their edges are checked above). */
-	if (cl && max > (((uint64_t)1 << cl) - (c->idx & ptk_lg2_mask(cl))))
-		max = ((uint64_t)1 << cl) - (c->idx & ptk_lg2_mask(cl));
-	for (k = 0; k < max; k++) {
-		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k), n = e;
-		enum ptk_entry_type ty = ptkf_classify(f, l, e);
-
-		if (ty != PTK_ENTRY_LEAF) {
-			if (ty == PTK_ENTRY_EMPTY)
-				continue;
-			break;
-		}
-		if (ca->cow) {
-			/* The check pass made sure it encodes. */
-			(void)PTK_NS(reprot)(f, &ca->rp, l, e, &n);
-			if (n != e) {
-				PTK_NS(st)(f, c->tbl, c->idx + k, n);
-				ptk_changed_add(&ch, k);
-			}
-		}
-		PTK_NS(st)(f, dtbl, c->idx + k, n);
+	if (cl && max > (((uint64_t)1 << cl) - (idx & ptk_lg2_mask(cl))))
+		max = ((uint64_t)1 << cl) - (idx & ptk_lg2_mask(cl));
+#define PTK_COPY_LOOP_(rewrite)                                    \
+	for (k = 0; k < max; k++) {                                \
+		ptk_pte_t e = PTK_NS(ld)(f, stbl, idx + k), n = e; \
+		enum ptk_entry_type ty = ptkf_classify(f, l, e);   \
+                                                                   \
+		if (ty != PTK_ENTRY_LEAF) {                        \
+			if (ty == PTK_ENTRY_EMPTY)                 \
+				continue;                          \
+			break;                                     \
+		}                                                  \
+		rewrite;                                           \
+		if (n != e) {                                      \
+			PTK_NS(st)(f, stbl, idx + k, n);           \
+			ptk_changed_add(&ch, k);                   \
+		}                                                  \
+		PTK_NS(st)(f, dtbl, idx + k, n);                   \
 	}
+	if (!cow) {
+		PTK_COPY_LOOP_((void)0)
+	} else if (ok && !kmask) {
+		/* One rewrite for every leaf. */
+		PTK_COPY_LOOP_(n = (e & ~pmask) | val)
+	} else {
+		PTK_COPY_LOOP_(
+			if (PTK_LIKELY(ok && (e & kmask) == key)) {
+				n = (e & ~pmask) | val;
+			} else {
+				/* The check pass made sure it encodes. */
+				(void)PTK_NS(reprot)(f, rp, l, e, &n);
+				key = rp->key[l];
+				val = rp->val[l];
+				ok = true;
+			})
+	}
+#undef PTK_COPY_LOOP_
 	m->wrote = true;
 	PTK_NS(gather_changed)(m, c, l, &ch);
 	return k ? k : 1;

@@ -106,10 +106,15 @@ struct ptk_changed {
 	uint64_t end;
 };
 
+#define PTK_CHANGED_INIT        \
+	{                       \
+		~(uint64_t)0, 0 \
+	}
+
 static PTK_ALWAYS_INLINE void ptk_changed_add(struct ptk_changed *ch,
 					      uint64_t k)
 {
-	if (!ch->end)
+	if (PTK_UNLIKELY(ch->first == ~(uint64_t)0))
 		ch->first = k;
 	ch->end = k + 1;
 }

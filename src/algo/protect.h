@@ -61,6 +61,50 @@ PTK_NS(ref_leaf)(const struct ptk_fmt *f, unsigned int l, struct ptk_attrs *a)
 }
 
 /*
+ * Copy-on-write at level @l of a format with a separate protection, @ref
+ * a valid leaf there: every protection a leaf can have must encode
+ * without WRITE (else the check pass looks at every leaf). And when
+ * taking WRITE away is the same bit change for every one of them (x86:
+ * clear R/W; Arm: set AP[2]), say so in @rp as one rewrite for every
+ * leaf, which needs no look-up per entry.
+ */
+static void PTK_NS(cow_delta)(const struct ptk_fmt *f, unsigned int l,
+			      struct PTK_NS(reprot) * rp, struct ptk_attrs *ref)
+{
+	ptk_pte_t pm = rp->pmask[l], bw = 0, br = 0, clr, set, b, nb;
+	bool uniform = true;
+	uint32_t p;
+
+	ref->prot = PTK_PROT_READ | PTK_PROT_WRITE;
+	if (ptkf_encode(f, l, ref, 0, &bw))
+		uniform = false;
+	ref->prot = PTK_PROT_READ;
+	if (ptkf_encode(f, l, ref, 0, &br))
+		uniform = false;
+	clr = (bw & ~br) & pm;
+	set = (br & ~bw) & pm;
+	for (p = 0; p < 16; p++) {
+		ref->prot = p;
+		if (ptkf_encode(f, l, ref, 0, &b))
+			continue; /* no leaf has it */
+		ref->prot = p & ~(uint32_t)PTK_PROT_WRITE;
+		if (ptkf_encode(f, l, ref, 0, &nb)) {
+			rp->sure = false;
+			return;
+		}
+		if (((((b & ~clr) | set) ^ nb) & pm) != 0)
+			uniform = false;
+	}
+	if (!uniform)
+		return;
+	rp->pmask[l] = clr | set;
+	rp->kmask[l] = 0;
+	rp->key[l] = 0;
+	rp->val[l] = set;
+	rp->ok[l] = true;
+}
+
+/*
  * Set up @rp for the levels of @f: the protection masks and, for a
  * separate protection, whether every rewrite encodes.
  */
@@ -109,16 +153,7 @@ static void PTK_NS(reprot_init)(const struct ptk_fmt *f,
 			rp->kmask[l] = 0; /* every key is the same */
 			continue;
 		}
-		/* Copy-on-write: every protection a leaf can have must
-		 * encode without WRITE. */
-		for (p = 0; p < 16; p++) {
-			ref.prot = p;
-			if (ptkf_encode(f, l, &ref, 0, &b))
-				continue; /* no leaf has it */
-			ref.prot = p & ~(uint32_t)PTK_PROT_WRITE;
-			if (ptkf_encode(f, l, &ref, 0, &b))
-				rp->sure = false;
-		}
+		PTK_NS(cow_delta)(f, l, rp, &ref);
 	}
 }
 
@@ -166,22 +201,21 @@ struct PTK_NS(prot_args) {
 };
 
 /*
- * The run of whole entries from @c that are leaves or empty: rewrite the
- * leaves (real pass) or check that they can be (check pass). The run ends
- * at a table or malformed entry, which the caller looks at next.
+ * Check pass: every leaf of the run of whole entries from @c (leaves or
+ * empty ones) must rewrite. The run ends at a table or malformed entry,
+ * which the caller looks at next.
  */
-static PTK_ALWAYS_INLINE int PTK_NS(protect_run)(struct PTK_NS(mut) * m,
-						 struct PTK_NS(prot_args) * pa,
-						 unsigned int l,
-						 struct ptk_cur *c)
+static PTK_ALWAYS_INLINE int
+PTK_NS(protect_check_run)(struct PTK_NS(mut) * m, struct PTK_NS(reprot) * rp,
+			  unsigned int l, struct ptk_cur *c)
 {
 	const struct ptk_fmt *f = m->t->fmt;
-	uint64_t max = PTK_NS(cur_whole_room)(c, f, l);
-	uint64_t k;
-	struct ptk_changed ch = { 0, 0 };
+	uint64_t max = PTK_NS(cur_whole_room)(c, f, l), k;
+	ptk_pte_t n;
+	int rc;
 
 	for (k = 0; k < max; k++) {
-		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k), n;
+		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
 		enum ptk_entry_type ty = ptkf_classify(f, l, e);
 
 		if (ty != PTK_ENTRY_LEAF) {
@@ -189,19 +223,69 @@ static PTK_ALWAYS_INLINE int PTK_NS(protect_run)(struct PTK_NS(mut) * m,
 				continue;
 			break;
 		}
-		if (PTK_UNLIKELY(PTK_NS(reprot)(f, &pa->rp, l, e, &n))) {
-			/* The check pass sees every key the real pass does. */
-			PTK_ASSERT(m->check);
-			return PTK_NS(reprot)(f, &pa->rp, l, e, &n);
+		rc = PTK_NS(reprot)(f, rp, l, e, &n);
+		if (rc)
+			return rc;
+	}
+	PTK_NS(cur_take)(c, f, l, k ? k : 1);
+	return 0;
+}
+
+/*
+ * Real pass: rewrite the leaves of the run of whole entries from @c
+ * (leaves or empty ones), up to a table or malformed entry.
+ */
+static PTK_ALWAYS_INLINE void PTK_NS(protect_run)(struct PTK_NS(mut) * m,
+						  struct PTK_NS(reprot) * rp,
+						  unsigned int l,
+						  struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	uint64_t max = PTK_NS(cur_whole_room)(c, f, l), k;
+	/* In locals: the stores below may alias anything to the compiler. */
+	ptk_pte_t pmask = rp->pmask[l], val = rp->val[l];
+	void *tbl = c->tbl;
+	uint64_t idx = c->idx;
+	struct ptk_changed ch = PTK_CHANGED_INIT;
+
+	if (rp->ok[l] && !rp->kmask[l]) {
+		/* One rewrite for every leaf (a separate protection). */
+		for (k = 0; k < max; k++) {
+			ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + k), n;
+			enum ptk_entry_type ty = ptkf_classify(f, l, e);
+
+			if (ty != PTK_ENTRY_LEAF) {
+				if (ty == PTK_ENTRY_EMPTY)
+					continue;
+				break;
+			}
+			n = (e & ~pmask) | val;
+			if (n != e) {
+				PTK_NS(st)(f, tbl, idx + k, n);
+				ptk_changed_add(&ch, k);
+			}
 		}
-		if (m->check || n == e)
-			continue;
-		PTK_NS(st)(f, c->tbl, c->idx + k, n);
-		ptk_changed_add(&ch, k);
+	} else {
+		for (k = 0; k < max; k++) {
+			ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + k), n;
+			enum ptk_entry_type ty = ptkf_classify(f, l, e);
+
+			if (ty != PTK_ENTRY_LEAF) {
+				if (ty == PTK_ENTRY_EMPTY)
+					continue;
+				break;
+			}
+			/* The check pass saw that it encodes. */
+			n = e;
+			(void)PTK_NS(reprot)(f, rp, l, e, &n);
+			if (n != e) {
+				PTK_NS(st)(f, tbl, idx + k, n);
+				ptk_changed_add(&ch, k);
+			}
+		}
 	}
 	PTK_NS(gather_changed)(m, c, l, &ch);
 	PTK_NS(cur_take)(c, f, l, k ? k : 1);
-	return 0;
 }
 
 PTK_LEVELS_DECLARE(prot,
@@ -257,8 +341,11 @@ PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut) * m,
 				break;
 			}
 			if (c.tbl) {
-				if (!edges) {
-					rc = PTK_NS(protect_run)(m, pa, l, &c);
+				if (!m->check) {
+					PTK_NS(protect_run)(m, &pa->rp, l, &c);
+				} else if (!edges) {
+					rc = PTK_NS(protect_check_run)(
+						m, &pa->rp, l, &c);
 					if (rc)
 						return rc;
 				}

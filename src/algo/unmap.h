@@ -30,7 +30,7 @@ PTK_NS(clear_run)(struct PTK_NS(mut) * m, unsigned int l, struct ptk_cur *c)
 	const struct ptk_fmt *f = m->t->fmt;
 	uint64_t max = PTK_NS(cur_whole_room)(c, f, l);
 	uint64_t k;
-	struct ptk_changed ch = { 0, 0 };
+	struct ptk_changed ch = PTK_CHANGED_INIT;
 
 	for (k = 0; k < max; k++) {
 		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);

@@ -105,7 +105,7 @@ int ptk_fmt_check(const struct ptk_fmt *f)
 	if (!(leaves & 1) || (leaves & (leaves + 1)) ||
 	    leaves >= (1u << f->levels))
 		return PTK_EINVAL;
-	if (f->features & ~PTK_FMT_SIGN_EXTEND)
+	if (f->features & ~(PTK_FMT_SIGN_EXTEND | PTK_FMT_PROT_SEPARATE))
 		return PTK_EINVAL;
 	return 0;
 }

@@ -480,7 +480,7 @@ static PTK_ALWAYS_INLINE void armv8_decode(struct armv8_p p, ptk_pte_t pte,
 #define PTKF_ENTRY_LG2 3
 #define PTKF_VA_BITS ARMV8_VA_BITS
 #define PTKF_OA_BITS ARMV8_OA_BITS
-#define PTKF_FEATURES 0u
+#define PTKF_FEATURES PTK_FMT_PROT_SEPARATE
 #define PTKF_SHIFT(l) ARMV8_SHIFT_(ARMV8_G, l)
 #define PTKF_BITS(l)                                                        \
 	((l) == PTKF_LEVELS - 1                                             \

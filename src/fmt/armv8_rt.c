@@ -214,7 +214,7 @@ static int armv8_build(struct ptk_fmt *out, unsigned int g, unsigned int stage,
 	out->oa_bits = (uint8_t)oa_bits;
 	leaves = ARMV8_LEAF_LEVELS_(g, mode) & ((1u << levels) - 1);
 	out->leaf_levels = leaves;
-	out->features = 0;
+	out->features = PTK_FMT_PROT_SEPARATE; /* as the built-in ones */
 	for (l = 0; l < levels; l++) {
 		unsigned int shift = ARMV8_SHIFT_(g, l);
 		unsigned int bits = l == top ? top_bits : stride;

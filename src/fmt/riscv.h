@@ -117,7 +117,8 @@ enum {
 #define PTKF_VA_BITS RISCV_SV
 #define PTKF_OA_BITS (RISCV_SV == 32 ? 34 : 56)
 #define PTKF_LEAF_LEVELS ((1u << PTKF_LEVELS) - 1) /* any level */
-#define PTKF_FEATURES (RISCV_SV == 32 ? 0u : PTK_FMT_SIGN_EXTEND)
+#define PTKF_FEATURES \
+	(PTK_FMT_PROT_SEPARATE | (RISCV_SV == 32 ? 0u : PTK_FMT_SIGN_EXTEND))
 #define PTKF_SHIFT(l) (12 + RISCV_VPN_BITS * (l))
 #define PTKF_BITS(l) RISCV_VPN_BITS
 /* PPN bits at and above the page size; PTE bit n holds PA bit n + 2. */

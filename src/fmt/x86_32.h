@@ -77,7 +77,7 @@ enum {
 #define PTKF_LEAF_OA_BITS(l) ((l) ? 40 : 32)
 #define PTKF_TABLE_OA_BITS 32
 #define PTKF_LEAF_LEVELS 0x3u /* 4K, 4M */
-#define PTKF_FEATURES 0
+#define PTKF_FEATURES PTK_FMT_PROT_SEPARATE
 #define PTKF_SHIFT(l) (12 + 10 * (l))
 #define PTKF_BITS(l) 10
 #define PTKF_LEAF_OA_MASK(l) \

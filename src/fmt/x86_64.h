@@ -54,7 +54,7 @@ enum {
 #define PTKF_VA_BITS (X86_64_LEVELS == 5 ? 57 : 48)
 #define PTKF_OA_BITS 52
 #define PTKF_LEAF_LEVELS 0x7u /* 4K, 2M, 1G */
-#define PTKF_FEATURES PTK_FMT_SIGN_EXTEND
+#define PTKF_FEATURES (PTK_FMT_SIGN_EXTEND | PTK_FMT_PROT_SEPARATE)
 #define PTKF_SHIFT(l) (12 + 9 * (l))
 #define PTKF_BITS(l) 9
 #define PTKF_LEAF_OA_MASK(l) (X86_64_ADDR & ~(PTK_BIT(PTKF_SHIFT(l)) - 1))

@@ -75,7 +75,7 @@ enum {
 #define PTKF_VA_BITS 32
 #define PTKF_OA_BITS 52
 #define PTKF_LEAF_LEVELS 0x3u /* 4K, 2M */
-#define PTKF_FEATURES 0
+#define PTKF_FEATURES PTK_FMT_PROT_SEPARATE
 #define PTKF_SHIFT(l) (12 + 9 * (l))
 #define PTKF_BITS(l) ((l) == 2 ? 2 : 9)
 #define PTKF_LEAF_OA_MASK(l) \

@@ -494,11 +494,129 @@ PTK_TEST(instances_agree)
 	}
 }
 
+/* The bits that carry the protection at level @l (as the engine finds
+ * them: where the encodings of different prots differ). */
+static ptk_pte_t prot_bits(unsigned int l)
+{
+	struct ptk_attrs a;
+	ptk_pte_t b0, b, m = 0;
+	uint32_t p;
+
+	memset(&a, 0, sizeof(a));
+	a.prot = PTK_PROT_READ;
+	if (F->hooks->encode(F, l, &a, PTK_ENC_SUPERSET, &b0))
+		return 0;
+	for (p = 0; p < 16; p++) {
+		a.prot = p;
+		if (!F->hooks->encode(F, l, &a, PTK_ENC_SUPERSET, &b))
+			m |= b ^ b0;
+	}
+	return m & ~F->leaf_oa_mask[l];
+}
+
+#define SEP_MAX 1024
+
+struct sep_ctx {
+	unsigned int level;
+	unsigned int n;
+	ptk_pte_t leaves[SEP_MAX];
+};
+
+static void sep_collect(const struct ptk_attrs *a, void *arg)
+{
+	struct sep_ctx *c = arg;
+	ptk_pte_t bits;
+	unsigned int sw;
+
+	/* Some software bits too: a format may keep them anywhere. */
+	for (sw = 0; sw < 4 && c->n < SEP_MAX; sw++) {
+		struct ptk_attrs b = *a;
+
+		b.sw = sw ? (1u << (sw * 3)) - 1 : 0;
+		if (F->hooks->encode(F, c->level, &b, 0, &bits))
+			continue;
+		c->leaves[c->n++] = F->hooks->make_leaf(F, c->level, 0, bits);
+	}
+}
+
+/*
+ * PTK_FMT_PROT_SEPARATE is a promise the engine's protect and
+ * copy-on-write rely on to skip looking at whole leaves (see
+ * include/ptkit/fmt.h): for every pair of valid leaves and every prot,
+ * replacing the prot encodes for both or neither, to the same protection
+ * bits, and decode's prot depends only on those bits.
+ */
+PTK_TEST(prot_separate)
+{
+	static struct sep_ctx c;
+	unsigned int l, i, j, flags;
+	uint32_t p;
+
+	if (!(F->features & PTK_FMT_PROT_SEPARATE))
+		return; /* the engine then checks every leaf */
+	for (l = 0; l < F->levels; l++) {
+		ptk_pte_t pm = prot_bits(l);
+
+		if (!leaf_ok(l))
+			continue;
+		c.level = l;
+		c.n = 0;
+		for_each_attrs(sep_collect, &c);
+		PTK_EXPECT(c.n > 0);
+		for (p = 0; p < 16; p++) {
+			for (flags = 0; flags <= PTK_ENC_SUPERSET;
+			     flags += PTK_ENC_SUPERSET) {
+				int rc0 = 0;
+				ptk_pte_t b0 = 0;
+
+				for (i = 0; i < c.n; i++) {
+					struct ptk_attrs a;
+					ptk_pte_t b = 0;
+					int rc;
+
+					F->hooks->decode(F, l, c.leaves[i], &a);
+					a.prot = p;
+					rc = F->hooks->encode(F, l, &a, flags,
+							      &b);
+					if (!i) {
+						rc0 = rc;
+						b0 = b;
+						continue;
+					}
+					PTK_EXPECT_RC(rc, rc0);
+					if (!rc && !rc0)
+						PTK_EXPECT_EQ(b & pm, b0 & pm);
+				}
+			}
+		}
+		/* decode's prot follows the protection bits alone. */
+		for (i = 0; i < c.n; i++) {
+			for (j = 0; j < c.n; j += 7) {
+				struct ptk_attrs ai, am;
+				ptk_pte_t e = (c.leaves[j] & ~pm) |
+					      (c.leaves[i] & pm);
+
+				F->hooks->decode(F, l, c.leaves[i], &ai);
+				if (F->hooks->classify(F, l, e) !=
+				    PTK_ENTRY_LEAF)
+					continue;
+				F->hooks->decode(F, l, e, &am);
+				PTK_EXPECT_EQ(am.prot, ai.prot);
+			}
+		}
+	}
+}
+
 static const struct ptk_test tests[] = {
-	PTK_TEST_ENTRY(geometry),	 PTK_TEST_ENTRY(table_roundtrip),
-	PTK_TEST_ENTRY(leaf_roundtrip),	 PTK_TEST_ENTRY(every_page_size),
-	PTK_TEST_ENTRY(level_va_bits),	 PTK_TEST_ENTRY(random_entries),
-	PTK_TEST_ENTRY(instances_agree), PTK_TEST_END,
+	PTK_TEST_ENTRY(geometry),
+	PTK_TEST_ENTRY(table_roundtrip),
+	PTK_TEST_ENTRY(leaf_roundtrip),
+	PTK_TEST_ENTRY(every_page_size),
+	PTK_TEST_ENTRY(level_va_bits),
+	PTK_TEST_ENTRY(random_entries),
+	PTK_TEST_ENTRY(instances_agree),
+	PTK_TEST_ENTRY(prot_separate),
+	PTK_TEST_END,
 };
 
 PTK_TEST_MAIN(tests)
