@@ -2,7 +2,7 @@
 /*
  * Instantiate the engine for one built-in format.
  *
- * A format instance file is three definitions and two includes:
+ * A format instance file is a few definitions and two includes:
  *
  *   #define X86_64_LEVELS 4                     (format parameters)
  *   #define PTK_NS(name) ptk_x86_64_##name      (symbol prefix)
@@ -18,7 +18,8 @@
 #error "define PTK_NS before including template.h"
 #endif
 
-#include "algo/fmt_defaults.h"
+#include "internal/ptk_internal.h"
+#include "fmt/fmt_api.h"
 #include "algo/levels.h"
 
 #define PTK_NS_NAME PTKF_NAME

@@ -136,7 +136,7 @@ static inline ptk_pte_t ptkf_contig_entry(const struct ptk_fmt *f,
 }
 #define ptkf_is_contig ptkf_is_contig
 
-#include "algo/fmt_defaults.h"
+#include "fmt/fmt_api.h"
 #include "algo/levels.h"
 #include "algo/engine.h"
 

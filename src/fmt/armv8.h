@@ -121,7 +121,7 @@
 #ifndef PTK_FMT_ARMV8_H
 #define PTK_FMT_ARMV8_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 /* How the output address is held (see above). */
 #define ARMV8_PA48 0u

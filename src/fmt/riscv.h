@@ -63,7 +63,7 @@
 #ifndef PTK_FMT_RISCV_H
 #define PTK_FMT_RISCV_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 #if !defined(RISCV_SV) || \
 	(RISCV_SV != 32 && RISCV_SV != 39 && RISCV_SV != 48 && RISCV_SV != 57)

@@ -78,7 +78,7 @@
 #ifndef PTK_FMT_X86_EPT_H
 #define PTK_FMT_X86_EPT_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 #if !defined(X86_EPT_LEVELS) || (X86_EPT_LEVELS != 4 && X86_EPT_LEVELS != 5)
 #error "define X86_EPT_LEVELS to 4 or 5 before including x86_ept.h"
