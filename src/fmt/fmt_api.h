@@ -116,6 +116,38 @@
  *       The value that, added to a leaf at @l, maps the next page with
  *       the same attributes, or 0 when the OA is not a plain in-place
  *       field (the engine then re-makes each leaf). Default: 0.
+ *   ptkf_table_limit(f, l, pte) -> uint32_t
+ *       PTK_LIMIT_* bits the entry @pte at @l (classified TABLE) puts on
+ *       everything below it: permissions a non-leaf entry withholds.
+ *       Default: 0 (tables grant everything; the leaf decides).
+ *
+ * The machine around the tables (struct ptk_fmt_arch: algo/template.h
+ * builds it from these; the engine itself does not use them). All
+ * optional, with their defaults:
+ *
+ *   PTKF_MACHINES               ELF e_machine values, comma-separated
+ *                               (PTK_EM_*). Default: any machine.
+ *   PTKF_ROOT_REG, PTKF_CTRL_REG  names of the root and control
+ *                               registers ("CR3", "CR4"). Default: NULL.
+ *   PTKF_NOTE_ROOT, PTKF_NOTE_CTRL  their names in an image's CPU notes
+ *                               ("cr3", "cr4"). Default: NULL.
+ *   PTKF_NR_ROOTS, PTKF_SELECT_BIT  2 and the VA bit that picks the upper
+ *                               root for a format with two (Arm TTBR1).
+ *                               Default: 1 and 0.
+ *   PTKF_REGION_NAMES           three strings: the lower region, the hole,
+ *                               the upper region. Default: neutral names.
+ *   PTKF_LEAF_FLAGS             initializer list of struct ptk_fmt_flag,
+ *                               the flags the architecture's listings
+ *                               show. Default: none.
+ *   PTKF_LISTINGS               PTK_FMT_LIST_* flags. Default: 0.
+ *   ptkf_root_from_reg(f, root, reg, oa_out, why) -> int
+ *       The root table's OA from a root register value; PTK_EINVAL and
+ *       *@why (ptk_diag()) when the value does not fit the format.
+ *       Default: ptk_fmt_root_from_reg()'s rule (the value is the
+ *       address of a table aligned to its size).
+ *   ptkf_check_ctrl(f, root, ctrl, why) -> int
+ *       0 when the control register value @ctrl selects the format for
+ *       root @root, else PTK_EINVAL and *@why. Default: nothing checked.
  */
 #ifndef PTK_FMT_API_H
 #define PTK_FMT_API_H
@@ -265,6 +297,44 @@ ptkf_default_leaf_step(const struct ptk_fmt *f, unsigned int l)
 #define ptkf_leaf_step ptkf_default_leaf_step
 #endif
 
+#ifndef ptkf_table_limit
+#define PTKF_DEFAULT_TABLE_LIMIT 1
+static PTK_ALWAYS_INLINE uint32_t
+ptkf_default_table_limit(const struct ptk_fmt *f, unsigned int l, ptk_pte_t pte)
+{
+	(void)f;
+	(void)l;
+	(void)pte;
+	return 0;
+}
+#define ptkf_table_limit ptkf_default_table_limit
+#endif
+
+#ifndef PTKF_ROOT_REG
+#define PTKF_ROOT_REG NULL
+#endif
+#ifndef PTKF_CTRL_REG
+#define PTKF_CTRL_REG NULL
+#endif
+#ifndef PTKF_NOTE_ROOT
+#define PTKF_NOTE_ROOT NULL
+#endif
+#ifndef PTKF_NOTE_CTRL
+#define PTKF_NOTE_CTRL NULL
+#endif
+#ifndef PTKF_NR_ROOTS
+#define PTKF_NR_ROOTS 1
+#endif
+#ifndef PTKF_SELECT_BIT
+#define PTKF_SELECT_BIT 0
+#endif
+#ifndef PTKF_REGION_NAMES
+#define PTKF_REGION_NAMES NULL, NULL, NULL
+#endif
+#ifndef PTKF_LISTINGS
+#define PTKF_LISTINGS 0
+#endif
+
 /*
  * The hooks' signatures, as declarations: a format whose hook differs
  * from the contract fails to compile here rather than somewhere in the
@@ -292,5 +362,16 @@ static inline ptk_pte_t ptkf_contig_entry(const struct ptk_fmt *f,
 					  unsigned int l, ptk_pte_t first,
 					  unsigned int j);
 static inline ptk_pte_t ptkf_leaf_step(const struct ptk_fmt *f, unsigned int l);
+static inline uint32_t ptkf_table_limit(const struct ptk_fmt *f, unsigned int l,
+					ptk_pte_t pte);
+#ifdef ptkf_root_from_reg
+static inline int ptkf_root_from_reg(const struct ptk_fmt *f, unsigned int root,
+				     uint64_t reg, ptk_oa_t *oa_out,
+				     struct ptk_fmt_diag *why);
+#endif
+#ifdef ptkf_check_ctrl
+static inline int ptkf_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				  uint64_t ctrl, struct ptk_fmt_diag *why);
+#endif
 
 #endif /* PTK_FMT_API_H */

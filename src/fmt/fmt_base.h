@@ -21,4 +21,24 @@
 #include <ptkit/types.h>
 #include <ptkit/fmt.h>
 
+/*
+ * Refuse a value and say why (struct ptk_fmt_diag); @why may be NULL.
+ * @field and @expected must be static strings. Returns PTK_EINVAL, so a
+ * hook can `return ptk_diag(...)`.
+ */
+static inline int ptk_diag(struct ptk_fmt_diag *why, const char *field,
+			   const char *expected, unsigned int flags,
+			   uint64_t want, uint64_t found)
+{
+	if (why) {
+		why->field = field;
+		why->expected = expected;
+		why->level = -1;
+		why->flags = flags;
+		why->want = want;
+		why->found = found;
+	}
+	return PTK_EINVAL;
+}
+
 #endif /* PTK_FMT_BASE_H */

@@ -133,4 +133,110 @@ static PTK_ALWAYS_INLINE void x86_decode(struct x86_p p, unsigned int level,
 				    << 3);
 }
 
+/*
+ * The machine around the tables, shared by the three modes.
+ *
+ * CR3 (SDM vol. 3A 4.5, Table 4-12 for 4/5-level paging; 4.3 and 4.4
+ * for 32-bit and PAE paging, where CR3 is 32 bits): the root's address,
+ * with the PCID or PWT/PCD below it and, in 4/5-level paging, LAM bits
+ * 62:61 and the no-flush bit 63 above. CR4 (2.5): PAE (bit 5) selects
+ * PAE or 4/5-level paging, LA57 (bit 12) 5-level paging.
+ *
+ * Non-leaf entries (4.6): R/W clear makes everything below read-only
+ * (supervisor writes too, as with CR0.WP = 1), U/S clear makes it
+ * supervisor-only, XD set (where XD exists) makes it non-executable.
+ *
+ * QEMU's monitor lists x86 tables with `info tlb` (flags X G P D A C T
+ * U W: XD, G, PS, D, A, PCD, PWT, U/S, R/W; PS only above a 4 KiB PTE,
+ * where bit 7 is PAT) and `info mem` (ranges of equal user/write
+ * permission).
+ */
+enum x86_mode {
+	X86_MODE_32, /* 32-bit paging */
+	X86_MODE_PAE,
+	X86_MODE_4L, /* 4-level paging */
+	X86_MODE_5L, /* 5-level paging */
+};
+
+#define X86_CR4_PAE PTK_BIT(5)
+#define X86_CR4_LA57 PTK_BIT(12)
+
+#define X86_MACHINES_32 PTK_EM_386, PTK_EM_X86_64
+#define X86_LEAF_FLAGS(xd)                                             \
+	{ 'X', ~0u, (xd) }, { 'G', ~0u, X86_G }, { 'P', ~1u, X86_PS }, \
+		{ 'D', ~0u, X86_D }, { 'A', ~0u, X86_A },              \
+		{ 'C', ~0u, X86_PCD }, { 'T', ~0u, X86_PWT },          \
+		{ 'U', ~0u, X86_US },                                  \
+	{                                                              \
+		'W', ~0u, X86_RW                                       \
+	}
+#define X86_LISTINGS (PTK_FMT_LIST_TLB | PTK_FMT_LIST_MEM_PROT)
+
+static PTK_ALWAYS_INLINE uint32_t x86_table_limit(struct x86_p p, ptk_pte_t pte)
+{
+	uint32_t lim = 0;
+
+	if (!(pte & X86_RW))
+		lim |= PTK_LIMIT_NO_WRITE;
+	if (!(pte & X86_US))
+		lim |= PTK_LIMIT_NO_USER;
+	if (p.xd && (pte & X86_XD))
+		lim |= PTK_LIMIT_NO_EXEC;
+	return lim;
+}
+
+static PTK_ALWAYS_INLINE int x86_root_from_cr3(enum x86_mode mode, uint64_t reg,
+					       ptk_oa_t *oa_out,
+					       struct ptk_fmt_diag *why)
+{
+	const uint64_t hi = PTK_GENMASK(63, 32), rsvd = PTK_GENMASK(60, 52);
+
+	if (mode == X86_MODE_32 || mode == X86_MODE_PAE) {
+		if (reg & hi)
+			return ptk_diag(why, "CR3 bits 63:32",
+					"0 (CR3 is 32 bits in 32-bit and PAE "
+					"paging)",
+					PTK_DIAG_FOUND | PTK_DIAG_HEX, 0,
+					reg & hi);
+		/* PAE: CR3 holds the 32-byte aligned PDPT (4.4.1). */
+		*oa_out = reg & (mode == X86_MODE_PAE ? PTK_GENMASK(31, 5)
+						      : PTK_GENMASK(31, 12));
+		return 0;
+	}
+	if (reg & rsvd)
+		return ptk_diag(why, "CR3 bits 60:52",
+				"0 (reserved above a 52-bit physical address)",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, reg & rsvd);
+	*oa_out = reg & PTK_GENMASK(51, 12);
+	return 0;
+}
+
+static PTK_ALWAYS_INLINE int x86_check_cr4(enum x86_mode mode, uint64_t cr4,
+					   struct ptk_fmt_diag *why)
+{
+	const unsigned int fl = PTK_DIAG_WANT | PTK_DIAG_FOUND;
+	uint64_t pae = (cr4 & X86_CR4_PAE) ? 1 : 0;
+	uint64_t la57 = (cr4 & X86_CR4_LA57) ? 1 : 0;
+
+	if (mode == X86_MODE_32 && pae)
+		return ptk_diag(why, "CR4.PAE (bit 5)",
+				"32-bit paging; 1 selects PAE or 4/5-level "
+				"paging",
+				fl, 0, pae);
+	if (mode != X86_MODE_32 && !pae)
+		return ptk_diag(why, "CR4.PAE (bit 5)",
+				"PAE or 4/5-level paging; 0 selects 32-bit "
+				"paging",
+				fl, 1, pae);
+	if (mode == X86_MODE_4L && la57)
+		return ptk_diag(why, "CR4.LA57 (bit 12)",
+				"4-level paging; 1 selects 5-level paging", fl,
+				0, la57);
+	if (mode == X86_MODE_5L && !la57)
+		return ptk_diag(why, "CR4.LA57 (bit 12)",
+				"5-level paging; 0 selects 4-level paging", fl,
+				1, la57);
+	return 0;
+}
+
 #endif /* PTK_FMT_X86_H */

@@ -164,6 +164,44 @@ static inline void x86_32_decode(const struct ptk_fmt *f, unsigned int level,
 }
 #define ptkf_decode x86_32_decode
 
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES X86_MACHINES_32
+#define PTKF_ROOT_REG "CR3"
+#define PTKF_CTRL_REG "CR4"
+#define PTKF_NOTE_ROOT "cr3"
+#define PTKF_NOTE_CTRL "cr4"
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(0)
+#define PTKF_LISTINGS X86_LISTINGS
+
+static inline uint32_t x86_32_table_limit(const struct ptk_fmt *f,
+					  unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return x86_table_limit(X86_32_P_, pte);
+}
+#define ptkf_table_limit x86_32_table_limit
+
+static inline int x86_32_root_from_reg(const struct ptk_fmt *f,
+				       unsigned int root, uint64_t reg,
+				       ptk_oa_t *oa_out,
+				       struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3(X86_MODE_32, reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_32_root_from_reg
+
+static inline int x86_32_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				    uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4(X86_MODE_32, ctrl, why);
+}
+#define ptkf_check_ctrl x86_32_check_ctrl
+
 #define PTKF_NAME "x86_32"
 #define PTKF_DESC "x86 32-bit paging, 4K/4M pages, PSE-36"
 #define PTKF_LEVEL_NAMES "PT", "PD"

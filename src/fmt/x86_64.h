@@ -128,6 +128,47 @@ static inline void x86_64_decode(const struct ptk_fmt *f, unsigned int level,
 }
 #define ptkf_decode x86_64_decode
 
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES PTK_EM_X86_64
+#define PTKF_ROOT_REG "CR3"
+#define PTKF_CTRL_REG "CR4"
+#define PTKF_NOTE_ROOT "cr3"
+#define PTKF_NOTE_CTRL "cr4"
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(X86_XD)
+#define PTKF_LISTINGS X86_LISTINGS
+
+static inline uint32_t x86_64_table_limit(const struct ptk_fmt *f,
+					  unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return x86_table_limit(X86_64_P_, pte);
+}
+#define ptkf_table_limit x86_64_table_limit
+
+static inline int x86_64_root_from_reg(const struct ptk_fmt *f,
+				       unsigned int root, uint64_t reg,
+				       ptk_oa_t *oa_out,
+				       struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3((X86_64_LEVELS == 5 ? X86_MODE_5L
+						     : X86_MODE_4L),
+				 reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_64_root_from_reg
+
+static inline int x86_64_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				    uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4((X86_64_LEVELS == 5 ? X86_MODE_5L : X86_MODE_4L),
+			     ctrl, why);
+}
+#define ptkf_check_ctrl x86_64_check_ctrl
+
 #if X86_64_LEVELS == 5
 #define PTKF_NAME "x86_64_la57"
 #define PTKF_DESC "x86-64 5-level paging (LA57), 57-bit VA"

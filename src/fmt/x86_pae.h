@@ -153,6 +153,44 @@ static inline void x86_pae_decode(const struct ptk_fmt *f, unsigned int level,
 }
 #define ptkf_decode x86_pae_decode
 
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES X86_MACHINES_32
+#define PTKF_ROOT_REG "CR3"
+#define PTKF_CTRL_REG "CR4"
+#define PTKF_NOTE_ROOT "cr3"
+#define PTKF_NOTE_CTRL "cr4"
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(X86_XD)
+#define PTKF_LISTINGS X86_LISTINGS
+
+static inline uint32_t x86_pae_table_limit(const struct ptk_fmt *f,
+					   unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	/* A PDPTE has no access rights (Table 4-8). */
+	return level == 2 ? 0 : x86_table_limit(X86_PAE_P_, pte);
+}
+#define ptkf_table_limit x86_pae_table_limit
+
+static inline int x86_pae_root_from_reg(const struct ptk_fmt *f,
+					unsigned int root, uint64_t reg,
+					ptk_oa_t *oa_out,
+					struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3(X86_MODE_PAE, reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_pae_root_from_reg
+
+static inline int x86_pae_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				     uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4(X86_MODE_PAE, ctrl, why);
+}
+#define ptkf_check_ctrl x86_pae_check_ctrl
+
 #define PTKF_NAME "x86_pae"
 #define PTKF_DESC "x86 PAE paging, 3-level, 4K/2M pages, NX"
 #define PTKF_LEVEL_NAMES "PT", "PD", "PDPT"
