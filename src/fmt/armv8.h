@@ -40,7 +40,7 @@
  * Format-neutral attributes, stage 1 (the EL1&0 regime: two privilege
  * levels; an EL2-only regime with AP[1] RES1 is not modelled):
  *   PTK_PROT_READ   always: a valid stage 1 entry is readable at EL1.
- *                   A request without it fails with -PTK_EPROT unless
+ *                   A request without it fails with PTK_EPROT unless
  *                   PTK_ENC_SUPERSET.
  *   PTK_PROT_WRITE  AP[2] (bit 7) = 0
  *   PTK_PROT_USER   AP[1] (bit 6) = 1: EL0 gets the same data access
@@ -64,7 +64,7 @@
  *                      (ptk_protect) and read WRITE back instead.
  *   memtype  bits 2:0 = AttrIndx[2:0] (bits 4:2, an index into MAIR_ELx),
  *            bits 4:3 = SH[1:0] (bits 9:8; 0b00 non-, 0b10 outer, 0b11
- *            inner shareable, 0b01 reserved -> -PTK_EINVAL). With LPA2,
+ *            inner shareable, 0b01 reserved -> PTK_EINVAL). With LPA2,
  *            SH is in TCR and memtype is AttrIndx only (0..7). Linux
  *            normal memory is 0x18 (AttrIndx 0, inner shareable).
  *   sw       11 bits: 3:0 = bits 58:55 (reserved for software use),
@@ -78,9 +78,9 @@
  *   PTK_PROT_WRITE  S2AP[1] (bit 7); write-only is expressible
  *   PTK_PROT_EXEC   XN (bit 54, XN[1] with FEAT_XNX) = 0
  *   PTK_PROT_USER   always: stage 2 applies to EL0 and EL1 of the guest
- *                   alike. Without it -> -PTK_EPROT unless SUPERSET.
+ *                   alike. Without it -> PTK_EPROT unless SUPERSET.
  *   PTK_ATTR_GLOBAL always: stage 2 entries are not tied to an ASID (they
- *                   are tagged by VMID only). Without it -> -PTK_EPROT
+ *                   are tagged by VMID only). Without it -> PTK_EPROT
  *                   unless SUPERSET.
  *   PTK_ATTR_ACCESSED AF (bit 10), PTK_ATTR_DIRTY DBM (bit 51; the
  *                   written state is S2AP[1] set by hardware, as above)

@@ -42,9 +42,9 @@
  *
  * Format-neutral attributes: PTK_PROT_READ -> R, WRITE -> W, EXEC -> X,
  * USER -> U, PTK_ATTR_GLOBAL -> G, ACCESSED -> A, DIRTY -> D; memtype ->
- * PBMT (0 PMA, 1 NC, 2 IO; 3 is -PTK_EINVAL; Sv32: 0 only); sw -> RSW
+ * PBMT (0 PMA, 1 NC, 2 IO; 3 is PTK_EINVAL; Sv32: 0 only); sw -> RSW
  * (bits 9:8, two bits). A prot without R, W or X is not a leaf and W
- * without R is reserved: both are -PTK_EPROT unless PTK_ENC_SUPERSET,
+ * without R is reserved: both are PTK_EPROT unless PTK_ENC_SUPERSET,
  * which adds R. Non-leaf entries are written with V and the PPN only
  * (G, like U/A/D, stays clear: the leaves decide).
  *
