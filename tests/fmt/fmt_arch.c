@@ -734,6 +734,62 @@ PTK_TEST(diag_str_bounds)
 	PTK_EXPECT(n > 0);
 }
 
+/* A table of @f on a heap whose memory lies below 2^@bits. */
+static void low_heap_table(const struct ptk_fmt *f, unsigned int bits)
+{
+	const struct ptk_attrs a = { PTK_PROT_RWX, 0, 0, 0 };
+	struct ptk_mem_heap h;
+	struct ptk_xlate x;
+	struct ptk_table t;
+
+	PTK_ASSERT_OK(ptk_mem_heap_init_below(&h, bits));
+	PTK_ASSERT_OK(ptk_table_create(&t, f, &h.mem, 0));
+	PTK_EXPECT(ptk_table_root(&t) >> bits == 0);
+	/* Four tables deep enough to need a level-0 table below the root. */
+	PTK_ASSERT_OK(ptk_map(&t, 0x400000, 0x3000, 0x12345000, &a, 0, NULL));
+	PTK_ASSERT_OK(ptk_translate(&t, 0x401abc, &x));
+	PTK_EXPECT_EQ(x.oa, 0x12346abc);
+	PTK_EXPECT_EQ(x.level, 0);
+	PTK_ASSERT_OK(ptk_unmap(&t, 0x400000, 0x3000, 0, NULL));
+	ptk_table_destroy(&t);
+	PTK_EXPECT_EQ(h.stats.live, 0);
+	ptk_mem_heap_fini(&h);
+}
+
+PTK_TEST(provider_errors)
+{
+	struct ptk_mem_heap h;
+	struct ptk_table t;
+	ptk_oa_t oa;
+	void *p;
+
+	/* A shared table needs the provider's read sections: the provider
+	 * is the cause, and the message says so. */
+	PTK_ASSERT_OK(ptk_mem_heap_init(&h));
+	PTK_EXPECT_RC(ptk_table_create(&t, &ptk_fmt_x86_64, &h.mem,
+				       PTK_TABLE_SHARED),
+		      PTK_EPROVIDER);
+	PTK_EXPECT(strstr(ptk_strerror(PTK_EPROVIDER), "provider") != NULL);
+	/* x86_32 entries hold 32-bit table addresses: the plain heap of a
+	 * 64-bit process is above them. */
+	PTK_ASSERT_OK(h.mem.ops->alloc(h.mem.arg, 12, &oa, &p));
+	h.mem.ops->free(h.mem.arg, oa, p, 12);
+	if (oa >> 32) {
+		PTK_EXPECT_RC(ptk_table_create(&t, &ptk_fmt_x86_32, &h.mem, 0),
+			      PTK_ETABLEOA);
+		PTK_EXPECT(strstr(ptk_strerror(PTK_ETABLEOA),
+				  "ptk_mem_heap_"
+				  "init_below") != NULL);
+	}
+	PTK_EXPECT_EQ(h.stats.live, 0);
+	ptk_mem_heap_fini(&h);
+	/* ... and a heap below 4 GiB (16 GiB for Sv32's 34-bit PA) works. */
+	low_heap_table(&ptk_fmt_x86_32, 32);
+	low_heap_table(&ptk_fmt_riscv_sv32, 34);
+	low_heap_table(&ptk_fmt_x86_pae, 32);
+	PTK_EXPECT_RC(ptk_mem_heap_init_below(&h, 20), PTK_EINVAL);
+}
+
 static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(cr3),
 	PTK_TEST_ENTRY(eptp),
@@ -751,6 +807,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(leaf_flags),
 	PTK_TEST_ENTRY(check_explain),
 	PTK_TEST_ENTRY(diag_str_bounds),
+	PTK_TEST_ENTRY(provider_errors),
 	PTK_TEST_END,
 };
 
