@@ -438,7 +438,6 @@ struct eff_walk {
 	const struct ptk_table *t;
 	ptk_oa_t parent; /* the table holding the entry for the next one */
 	uint32_t limit;
-	int rc;
 };
 
 static int eff_pre_table(const struct ptk_walk_table *tb, void *arg)
@@ -485,7 +484,6 @@ int ptk_translate_effective(const struct ptk_table *t, ptk_va_t va,
 	e.t = t;
 	e.parent = t->root_oa;
 	e.limit = 0;
-	e.rc = 0;
 	rc = ptk_walk(t, va, 1, &ops, &e);
 	if (rc < 0)
 		return rc;

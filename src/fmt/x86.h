@@ -170,7 +170,13 @@ enum x86_mode {
 	{                                                              \
 		'W', ~0u, X86_RW                                       \
 	}
-#define X86_LISTINGS (PTK_FMT_LIST_TLB | PTK_FMT_LIST_MEM_PROT)
+
+/* The same in every mode (fmt_api.h): registers, notes, QEMU listings. */
+#define PTKF_ROOT_REG "CR3"
+#define PTKF_CTRL_REG "CR4"
+#define PTKF_NOTE_ROOT "cr3"
+#define PTKF_NOTE_CTRL "cr4"
+#define PTKF_LISTINGS (PTK_FMT_LIST_TLB | PTK_FMT_LIST_MEM_PROT)
 
 static PTK_ALWAYS_INLINE uint32_t x86_table_limit(struct x86_p p, ptk_pte_t pte)
 {

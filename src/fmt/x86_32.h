@@ -166,12 +166,7 @@ static inline void x86_32_decode(const struct ptk_fmt *f, unsigned int level,
 
 /* The machine around the tables (x86.h). */
 #define PTKF_MACHINES X86_MACHINES_32
-#define PTKF_ROOT_REG "CR3"
-#define PTKF_CTRL_REG "CR4"
-#define PTKF_NOTE_ROOT "cr3"
-#define PTKF_NOTE_CTRL "cr4"
 #define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(0)
-#define PTKF_LISTINGS X86_LISTINGS
 
 static inline uint32_t x86_32_table_limit(const struct ptk_fmt *f,
 					  unsigned int level, ptk_pte_t pte)

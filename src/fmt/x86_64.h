@@ -130,12 +130,7 @@ static inline void x86_64_decode(const struct ptk_fmt *f, unsigned int level,
 
 /* The machine around the tables (x86.h). */
 #define PTKF_MACHINES PTK_EM_X86_64
-#define PTKF_ROOT_REG "CR3"
-#define PTKF_CTRL_REG "CR4"
-#define PTKF_NOTE_ROOT "cr3"
-#define PTKF_NOTE_CTRL "cr4"
 #define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(X86_XD)
-#define PTKF_LISTINGS X86_LISTINGS
 
 static inline uint32_t x86_64_table_limit(const struct ptk_fmt *f,
 					  unsigned int level, ptk_pte_t pte)
