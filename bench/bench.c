@@ -2619,9 +2619,18 @@ static void usage(FILE *f)
 		   "            also measure a real page table in a memory "
 		   "image: leaf\n"
 		   "            enumeration (leaves/s), translate (ns) and "
-		   "`ptkit dump\n"
-		   "            --style qemu-tlb` (ms); e.g. the bundled "
-		   "fixture after\n"
+		   "`ptkit dump`\n"
+		   "            (ms, qemu-tlb style where the format has it); "
+		   "VALUE is the\n"
+		   "            root register, as dump's --root takes it; the "
+		   "dump row\n"
+		   "            runs $PTKIT_BENCH_DUMP (another ptkit) when "
+		   "set; "
+		   "a dump\n"
+		   "            that fails fails the bench (status 2); e.g. "
+		   "the "
+		   "bundled\n"
+		   "            fixture after\n"
 		   "            gunzip -c tests/fixtures/x86_64/tables.elf.gz "
 		   "> t.elf,\n"
 		   "            with --format x86_64 --root 0x29bc000\n"
@@ -2684,9 +2693,11 @@ static int rows_image(const struct bench *b, const char *path,
 		      const char *format, uint64_t root)
 {
 	struct ptk_bench_image_row r[PTK_BENCH_IMAGE_ROWS];
+	const char *dump = getenv("PTKIT_BENCH_DUMP");
 	unsigned int i;
 
-	if (ptk_bench_image(r, path, format, root, "/proc/self/exe",
+	if (ptk_bench_image(r, path, format, root,
+			    dump && *dump ? dump : "/proc/self/exe",
 			    b->cfg.quick))
 		return 2;
 	if (!b->cfg.json)

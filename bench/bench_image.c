@@ -63,28 +63,50 @@ static int sample_leaf(const struct ptk_walk_leaf *l, void *arg)
 	return 0;
 }
 
+/*
+ * `ptkit dump` as a user runs it, with the same --root value (the child
+ * decodes it as the parent did), in the style @style (NULL: the default).
+ * Fails, saying why, unless the child ran and exited 0.
+ */
 static int run_dump(const char *ptkit, const char *path, const char *format,
-		    uint64_t root, double *ms)
+		    uint64_t root, const char *style, double *ms)
 {
 	char rootbuf[32];
 	char *argv[] = { (char *)ptkit,	 "dump",   (char *)path, "--format",
 			 (char *)format, "--root", rootbuf,	 "--style",
-			 "qemu-tlb",	 NULL };
+			 (char *)style,	 NULL };
 	posix_spawn_file_actions_t fa;
 	uint64_t t0;
 	pid_t pid;
 	int st, rc;
 
+	if (!style)
+		argv[7] = NULL;
 	snprintf(rootbuf, sizeof(rootbuf), "0x%" PRIx64, root);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	t0 = now_ns();
 	rc = posix_spawn(&pid, ptkit, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
+	if (rc) {
+		fprintf(stderr, "ptkit: bench: cannot run %s: %s\n", ptkit,
+			strerror(rc));
 		return -1;
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	}
+	if (waitpid(pid, &st, 0) != pid) {
+		fprintf(stderr, "ptkit: bench: lost the %s dump child\n",
+			ptkit);
 		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr,
+			"ptkit: bench: %s dump %s --format %s --root %s "
+			"failed (%s %d): no dump row\n",
+			ptkit, path, format, rootbuf,
+			WIFEXITED(st) ? "exit status" : "signal",
+			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		return -1;
+	}
 	*ms = (double)(now_ns() - t0) / 1e6;
 	return 0;
 }
@@ -98,8 +120,12 @@ int ptk_bench_image(struct ptk_bench_image_row *rows, const char *path,
 	const struct ptk_fmt *f = ptk_fmt_lookup(format);
 	unsigned int reps = quick ? 5 : 30, r, i;
 	struct ptk_image *img = NULL;
+	struct ptk_fmt_diag why;
 	struct ptk_table t;
 	struct enum_ctx c;
+	const char *style;
+	char line[256];
+	ptk_oa_t root_oa;
 	double best;
 	uint64_t sink = 0, items = 0;
 	int rc;
@@ -109,10 +135,18 @@ int ptk_bench_image(struct ptk_bench_image_row *rows, const char *path,
 		fprintf(stderr, "ptkit: bench: unknown format %s\n", format);
 		return -1;
 	}
+	/* The root register as `ptkit dump --root` takes it. */
+	if (ptk_fmt_root_from_reg(&root_oa, &why, f, 0, root)) {
+		ptk_fmt_diag_str(line, sizeof(line), &why);
+		fprintf(stderr,
+			"ptkit: bench: --root 0x%" PRIx64 " does not fit "
+			"format %s: %s\n",
+			root, format, line);
+		return -1;
+	}
 	rc = ptk_image_open(&img, path, NULL);
 	if (!rc)
-		rc = ptk_table_attach(&t, f, ptk_image_mem(img),
-				      root & 0x000ffffffffff000ull, 0);
+		rc = ptk_table_attach(&t, f, ptk_image_mem(img), root_oa, 0);
 	if (rc) {
 		fprintf(stderr, "ptkit: bench: %s: %s\n", path,
 			ptk_strerror(rc));
@@ -229,26 +263,29 @@ int ptk_bench_image(struct ptk_bench_image_row *rows, const char *path,
 		 "image provider (sink %" PRIx64 ")",
 		 c.nr_vas, sink & 0xf);
 
-	/* The dump, as a user runs it. */
-	rows[2].name = "image_dump_tlb";
+	/*
+	 * The dump, as a user runs it: QEMU's `info tlb` listing where the
+	 * format has one (a line per page), else the default style.
+	 */
+	style = (ptk_fmt_arch(f)->listings & PTK_FMT_LIST_TLB) ? "qemu-tlb"
+							       : NULL;
+	rows[2].name = style ? "image_dump_tlb" : "image_dump";
 	rows[2].unit = "ms";
 	rows[2].target = 20;
 	snprintf(rows[2].desc, sizeof(rows[2].desc),
-		 "wall time of ptkit dump --style qemu-tlb > /dev/null "
-		 "(%" PRIu64 " lines)",
-		 c.leaves);
+		 "wall time of ptkit dump --style %s > /dev/null "
+		 "(%" PRIu64 " leaves)",
+		 style ? style : "ptdump", c.leaves);
 	if (ptkit) {
 		best = 1e30;
 		for (r = 0; r < (quick ? 3u : 10u); r++) {
 			double ms;
 
-			if (run_dump(ptkit, path, format, root, &ms)) {
-				fprintf(stderr,
-					"ptkit: bench: running %s dump "
-					"failed\n",
-					ptkit);
-				best = 0;
-				break;
+			if (run_dump(ptkit, path, format, root, style, &ms)) {
+				free(c.vas);
+				ptk_table_destroy(&t);
+				ptk_image_close(img);
+				return -1;
 			}
 			if (ms < best)
 				best = ms;

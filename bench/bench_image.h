@@ -10,7 +10,8 @@
 
 /**
  * struct ptk_bench_image_row - One measured figure
- * @name: Row name ("image_enum", "image_translate", "image_dump_tlb")
+ * @name: Row name ("image_enum", "image_translate", "image_dump_tlb" or
+ *        "image_dump", "image_enum_iter")
  * @unit: What @value counts: "leaves/s", "ns/op" or "ms"
  * @value: The best of the repetitions
  * @target: The issue's target in the same unit
@@ -34,7 +35,8 @@ struct ptk_bench_image_row {
  * @path: The image (raw at base 0, ELF core or LiME), e.g. the bundled
  *        tests/fixtures/x86_64/tables.elf.gz decompressed
  * @format: Its format name, e.g. "x86_64"
- * @root: The raw root register (CR3), masked as `ptkit dump` masks it
+ * @root: The raw root register value (CR3, TTBR, satp, ...), decoded as
+ *        `ptkit dump --root` decodes it (ptk_fmt_root_from_reg())
  * @ptkit: Path of the ptkit executable for the dump row, or NULL to skip
  *         that row (its value is then 0)
  * @quick: Fewer repetitions
@@ -43,11 +45,15 @@ struct ptk_bench_image_row {
  * leaf hook that only counts (leaves per second, runs expanded to their
  * page count); ptk_translate() of addresses sampled from those leaves
  * (ns per address, the image in the page cache, all tables warm); the
- * wall time of `ptkit dump --style qemu-tlb` to /dev/null.
+ * wall time of `ptkit dump` to /dev/null with the same --root, in
+ * QEMU's `info tlb` style where the format has it ("image_dump_tlb"),
+ * else in the default style ("image_dump").
  *
  * Context: Host only.
  *
- * Return: 0, or -1 with a message on stderr.
+ * Return: 0, or -1 with a message on stderr: the root does not fit the
+ * format, the image or the walk failed, or a dump child did not exit 0
+ * (so no row is reported as measured that was not).
  */
 int ptk_bench_image(struct ptk_bench_image_row *rows, const char *path,
 		    const char *format, uint64_t root, const char *ptkit,

@@ -9,8 +9,13 @@
  * with constants), once by the run-time instance (the descriptor's hooks
  * through pointers). Translations of addresses taken from the input, the
  * full walk (leaves, holes, tables and malformed entries) and the hooks on
- * every input word at every level must agree exactly. Any difference, a
- * crash, or a read outside the input aborts.
+ * every input word at every level must agree exactly. The machine
+ * description (struct ptk_fmt_arch) must hold its contract on every input
+ * word: a root register value decodes to an aligned root the format can
+ * point to, or is refused with a diagnosis; table limits and leaf flags
+ * stay within their bits; the root an address picks matches the region
+ * it lies in; effective permissions never grant what the leaf does not.
+ * Any difference, a crash, or a read outside the input aborts.
  *
  * Built with libFuzzer under clang (-DPTK_FUZZ=ON); otherwise
  * standalone_driver.c replays the corpus and a few thousand seeded random
@@ -105,6 +110,53 @@ static void fail(const char *what, const struct ptk_fmt *f)
 	abort();
 }
 
+/* The machine description's contract on one input word. */
+static void check_arch(const struct ptk_fmt *f, uint64_t v)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+	unsigned int root_lg2 = f->level_bits[f->levels - 1] + f->entry_lg2;
+	unsigned int bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
+	struct ptk_fmt_region reg[3];
+	unsigned int r, l, n;
+	ptk_va_t inner;
+	int root;
+
+	for (r = 0; r < ptk_fmt_nr_roots(f); r++) {
+		struct ptk_fmt_diag why = { NULL, NULL, 0, 0, 0, 0 };
+		ptk_oa_t oa = 0;
+		int rc = ptk_fmt_root_from_reg(&oa, &why, f, r, v);
+
+		if (rc == 0 && ((oa & ((1ull << root_lg2) - 1)) ||
+				(bits < 64 && (oa >> bits))))
+			fail("root_from_reg: a root the format cannot hold", f);
+		if (rc && (rc != PTK_EINVAL || !why.field || !why.expected))
+			fail("root_from_reg: a refusal without a diagnosis", f);
+	}
+	for (l = 1; l < f->levels; l++)
+		if (ptk_fmt_table_limit(f, l, v) &
+		    ~(PTK_LIMIT_NO_READ | PTK_LIMIT_NO_WRITE |
+		      PTK_LIMIT_NO_EXEC | PTK_LIMIT_NO_USER |
+		      PTK_LIMIT_NO_USER_EXEC | PTK_LIMIT_NO_PRIV_EXEC))
+			fail("table_limit: unknown bits", f);
+	for (l = 0; l < f->levels; l++)
+		if (a->nr_leaf_flags < 32 &&
+		    (ptk_fmt_leaf_flags(f, l, v) >> a->nr_leaf_flags))
+			fail("leaf_flags: beyond nr_leaf_flags", f);
+	/* The root an address picks is its region's. */
+	root = ptk_fmt_va_root(&inner, f, v, 0);
+	n = ptk_fmt_regions(reg, 3, f);
+	for (r = 0; r < n; r++) {
+		if (v < reg[r].va || v > reg[r].last)
+			continue;
+		if (root != (reg[r].root < 0 ? PTK_ERANGE : reg[r].root) ||
+		    (root >= 0 && inner != v - reg[r].base))
+			fail("va_root disagrees with the regions", f);
+		break;
+	}
+	if (r == n)
+		fail("regions do not cover the address", f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct ptk_fmt *f;
@@ -155,7 +207,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Translations of addresses drawn from the input. */
 	for (i = 0; i + 8 <= len && i < 4096; i += 8) {
-		struct ptk_xlate x[2];
+		struct ptk_xlate x[2], xe;
+		struct ptk_attrs own, eff;
 		ptk_va_t va;
 
 		memcpy(&va, mem + i, 8);
@@ -164,6 +217,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc[k] = ptk_translate(&t[k], va, &x[k]);
 		if (rc[0] != rc[1] || memcmp(&x[0], &x[1], sizeof(x[0])))
 			fail("translate", f);
+		memset(&xe, 0, sizeof(xe));
+		if (ptk_translate_effective(&t[0], va, &xe, &eff) != rc[0] ||
+		    (!rc[0] && memcmp(&xe, &x[0], sizeof(xe))))
+			fail("translate_effective", f);
+		if (!rc[0] &&
+		    (ptk_leaf_attrs(&own, &t[0], xe.level, xe.pte) ||
+		     (eff.prot & ~own.prot) || eff.flags != own.flags))
+			fail("effective grants more than the leaf", f);
+		check_arch(f, va);
 	}
 
 	/* The whole walk, with a work budget against hostile fan-out. */

@@ -29,6 +29,8 @@ _Static_assert(PTK_ESPLIT == -13, "pinned");
 _Static_assert(PTK_EVERSION == -14, "pinned");
 _Static_assert(PTK_EUSER == -15, "pinned");
 _Static_assert(PTK_EROFS == -17, "pinned");
+_Static_assert(PTK_EPROVIDER == -26, "pinned");
+_Static_assert(PTK_ETABLEOA == -27, "pinned");
 _Static_assert(PTK_EFILE == -28, "pinned");
 _Static_assert(PTK_EBADIMAGE == -29, "pinned");
 _Static_assert(PTK_ETRUNC == -30, "pinned");

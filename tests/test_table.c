@@ -747,7 +747,7 @@ PTK_TEST(shared_needs_read_sections)
 	/* No hooks (or an old provider): shared tables are refused. */
 	counting_mem_init(&m, false);
 	PTK_EXPECT_RC(ptk_table_create(&t, f, &m.mem, PTK_TABLE_SHARED),
-		      PTK_ENOTSUP);
+		      PTK_EPROVIDER);
 	m.ops.version = 1;
 	PTK_EXPECT_OK(ptk_table_create(&t, f, &m.mem, 0));
 	ptk_table_destroy(&t);

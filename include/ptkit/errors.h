@@ -42,6 +42,12 @@ extern "C" {
 	X(EUSER, 15, "stopped by a callback")                               \
 	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
 	X(EROFS, 17, "table memory is read-only (a memory image)")          \
+	X(EPROVIDER, 26,                                                    \
+	  "the memory provider cannot do this (shared tables need its "     \
+	  "read-section hooks)")                                            \
+	X(ETABLEOA, 27,                                                     \
+	  "table memory lies above what the format can point to (use a "    \
+	  "provider below 2^table_oa_bits, e.g. ptk_mem_heap_init_below)")  \
 	X(EFILE, 28, "cannot open or read the image file")                  \
 	X(EBADIMAGE, 29, "malformed image file")                            \
 	X(ETRUNC, 30, "image file is cut short")                            \

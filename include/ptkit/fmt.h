@@ -31,9 +31,17 @@ extern "C" {
 
 struct ptk_fmt;
 struct ptk_impl_ops;
+struct ptk_table;
+struct ptk_xlate;
 
-#define PTK_FMT_VERSION 1
+/*
+ * Version 2 adds struct ptk_fmt.arch. Version 1 descriptors are still
+ * accepted (the library then reads nothing past @priv and applies the
+ * documented defaults).
+ */
+#define PTK_FMT_VERSION 2
 #define PTK_FMT_HOOKS_VERSION 1
+#define PTK_FMT_ARCH_VERSION 1
 
 /* struct ptk_fmt.features */
 #define PTK_FMT_SIGN_EXTEND 0x1u /* VA bits above va_bits copy bit va_bits-1 */
@@ -51,6 +59,169 @@ struct ptk_impl_ops;
 /* Flags for the encode hook (a subset of the PTK_MAP_* flags). */
 #define PTK_ENC_SUPERSET \
 	0x2u /* widen an inexpressible prot instead of failing */
+
+/**
+ * struct ptk_fmt_diag - Why a descriptor, or a value given for a format,
+ * was refused
+ * @field: What is at fault: a descriptor field ("level_shift") or bits
+ *         of a register ("EPTP bits 5:3 (page-walk length - 1)"). Static
+ *         storage.
+ * @expected: What would have been accepted, as a phrase ("1 to 6", "0
+ *            (reserved)"). Static storage.
+ * @level: The level (array index) @field belongs to, or -1
+ * @flags: PTK_DIAG_* flags: which of @want and @found hold a number
+ * @want: With PTK_DIAG_WANT, the one value that would have been right
+ * @found: With PTK_DIAG_FOUND, the value found
+ *
+ * Functions that take a struct ptk_fmt_diag * accept NULL and fill it
+ * only when they refuse. ptk_fmt_diag_str() makes it one line.
+ */
+struct ptk_fmt_diag {
+	const char *field;
+	const char *expected;
+	int level;
+	unsigned int flags;
+	uint64_t want;
+	uint64_t found;
+};
+
+/* struct ptk_fmt_diag.flags */
+#define PTK_DIAG_WANT 0x1u /* @want holds the expected value */
+#define PTK_DIAG_FOUND 0x2u /* @found holds the value found */
+#define PTK_DIAG_HEX 0x4u /* print the numbers in hex (bits, addresses) */
+
+/*
+ * Permission limits a table entry puts on everything below it
+ * (ptk_fmt_table_limit()), applied to a leaf's PTK_PROT_* bits by
+ * ptk_fmt_limit_prot().
+ */
+#define PTK_LIMIT_NO_READ 0x1u
+#define PTK_LIMIT_NO_WRITE 0x2u
+#define PTK_LIMIT_NO_EXEC 0x4u
+#define PTK_LIMIT_NO_USER 0x8u /* no access from the unprivileged level */
+#define PTK_LIMIT_NO_USER_EXEC \
+	0x10u /* no execution by the unprivileged level */
+#define PTK_LIMIT_NO_PRIV_EXEC 0x20u /* no execution by the privileged level */
+
+/* ELF e_machine values (struct ptk_fmt_arch.machines) */
+#define PTK_EM_386 3u
+#define PTK_EM_X86_64 62u
+#define PTK_EM_AARCH64 183u
+#define PTK_EM_RISCV 243u
+
+/**
+ * struct ptk_fmt_region - A named part of a format's VA space
+ * @va: First address, as the CPU sees it (canonical; Arm TTBR1 addresses
+ *      with their top bits set)
+ * @last: Last address, inclusive
+ * @base: What to subtract from an address of the region to get the one
+ *        the root table translates (the TTBR1 range's first address on
+ *        Arm, else 0)
+ * @name: "lower canonical half", "TTBR1 range", ...; static storage
+ * @root: Which root translates the region: 0, 1 (the upper root of a
+ *        format with two), or PTK_REGION_HOLE when nothing can
+ */
+struct ptk_fmt_region {
+	ptk_va_t va;
+	ptk_va_t last;
+	ptk_va_t base;
+	const char *name;
+	int root;
+};
+
+#define PTK_REGION_HOLE (-1)
+
+/* ptk_fmt_va_root() flags */
+#define PTK_VA_TBI 0x1u /* the top byte is ignored (Arm TCR_ELx.TBIx) */
+
+/**
+ * struct ptk_fmt_flag - One flag of a leaf as the architecture's own
+ * listings show it
+ * @letter: The character shown when the flag is set
+ * @levels: Bit L set when @mask means this flag at level L
+ * @mask: The entry bits; the flag is set when any of them is. 0 keeps a
+ *        column that this format never sets (x86_32 has no XD)
+ */
+struct ptk_fmt_flag {
+	char letter;
+	uint32_t levels;
+	ptk_pte_t mask;
+};
+
+/* struct ptk_fmt_arch.listings: which of QEMU's monitor listings apply */
+#define PTK_FMT_LIST_TLB 0x1u /* `info tlb`: a line per page, the flags */
+#define PTK_FMT_LIST_MEM_PROT \
+	0x2u /* `info mem`: ranges of equal effective
+				       user/write permission over the VA
+				       space without sign extension (x86) */
+#define PTK_FMT_LIST_MEM_ATTR \
+	0x4u /* `info mem`: runs of leaves with equal
+				       flags and contiguous OAs inside one
+				       table (RISC-V) */
+
+/**
+ * struct ptk_fmt_arch - What a format knows of the machine around its
+ * tables
+ * @version: PTK_FMT_ARCH_VERSION
+ * @machines: The ELF e_machine values (PTK_EM_*) of the machines whose
+ *            memory holds such tables, 0-terminated; NULL: any machine
+ * @root_reg: The name of the register that points to the root ("CR3",
+ *            "EPTP", "TTBR", "VTTBR", "satp"); NULL: "root"
+ * @ctrl_reg: The control register @check_ctrl reads ("CR4", "TCR_EL1",
+ *            "VTCR_EL2"), or NULL when there is none
+ * @note_root: The name an image's CPU notes give @root_reg (see
+ *             ptk_image_cpu_reg(): "cr3"), or NULL when notes never
+ *             carry it
+ * @note_ctrl: The same for @ctrl_reg ("cr4"), or NULL
+ * @nr_roots: 1, or 2 when the upper part of the VA space has a root of
+ *            its own (Arm TTBR0 / TTBR1); 0 means 1
+ * @select_bit: With two roots, the VA bit that picks the upper one (Arm:
+ *              55); at or above va_bits
+ * @region_names: Names of the lower region, the hole above it and the
+ *                upper region (ptk_fmt_regions()); NULL entries get
+ *                neutral names
+ * @root_from_reg: The root table's OA from a value of @root_reg for root
+ *                 @root; PTK_EINVAL with *@why filled when the value
+ *                 does not fit the format. NULL: the value is the
+ *                 address, which must be aligned to the root table's
+ *                 size and below 2^table_oa_bits
+ * @check_ctrl: 0 when the control register value @ctrl selects this
+ *              format for root @root, else PTK_EINVAL with *@why
+ *              filled. NULL: nothing to check
+ * @table_limit: PTK_LIMIT_* bits the table entry @pte at @level puts on
+ *               everything below it (x86 R/W, U/S, XD; EPT R/W/X; Arm
+ *               APTable, UXNTable, PXNTable). NULL: none
+ * @leaf_flags: The leaf flags the architecture's listings show, in their
+ *              order, or NULL
+ * @nr_leaf_flags: Entries in @leaf_flags, at most 32
+ * @listings: PTK_FMT_LIST_* flags
+ *
+ * Everything here is optional: a format without it (struct ptk_fmt.arch
+ * NULL, or a version 1 descriptor) fits any machine, has one root whose
+ * register value is the table address, no table-level limits and no
+ * listings of its own.
+ */
+struct ptk_fmt_arch {
+	unsigned int version;
+	const uint16_t *machines;
+	const char *root_reg;
+	const char *ctrl_reg;
+	const char *note_root;
+	const char *note_ctrl;
+	unsigned int nr_roots;
+	unsigned int select_bit;
+	const char *region_names[3];
+	int (*root_from_reg)(const struct ptk_fmt *f, unsigned int root,
+			     uint64_t reg, ptk_oa_t *oa_out,
+			     struct ptk_fmt_diag *why);
+	int (*check_ctrl)(const struct ptk_fmt *f, unsigned int root,
+			  uint64_t ctrl, struct ptk_fmt_diag *why);
+	uint32_t (*table_limit)(const struct ptk_fmt *f, unsigned int level,
+				ptk_pte_t pte);
+	const struct ptk_fmt_flag *leaf_flags;
+	unsigned int nr_leaf_flags;
+	unsigned int listings;
+};
 
 /**
  * struct ptk_fmt_hooks - How a format reads and writes its entries
@@ -135,6 +306,8 @@ struct ptk_fmt_hooks {
  * @ops: Specialised engine instance, or NULL for the run-time instance
  * @level_names: Architecture names per level (index = level), or NULL
  * @priv: For the hooks' own use
+ * @arch: (version 2) Registers, VA regions, machines, table-level limits
+ *        and listing flags (struct ptk_fmt_arch), or NULL
  */
 struct ptk_fmt {
 	unsigned int version;
@@ -156,6 +329,7 @@ struct ptk_fmt {
 	const struct ptk_impl_ops *ops;
 	const char *const *level_names;
 	const void *priv;
+	const struct ptk_fmt_arch *arch;
 };
 
 /**
@@ -163,14 +337,240 @@ struct ptk_fmt {
  * @f: The descriptor
  *
  * Checks what the engine relies on: versions, 1..PTK_MAX_LEVELS levels,
- * 4- or 8-byte entries, consecutive level shifts, va_bits <= 64, leaf
- * levels a contiguous run from level 0, all hooks present.
+ * 4- or 8-byte entries, consecutive level shifts, va_bits <= 63, leaf
+ * levels a contiguous run from level 0, all hooks present, and a
+ * well-formed struct ptk_fmt_arch. ptk_fmt_check_explain() says which
+ * field is wrong.
  *
  * Context: Any context.
  *
  * Return: 0, PTK_EVERSION or PTK_EINVAL.
  */
 int ptk_fmt_check(const struct ptk_fmt *f);
+
+/**
+ * ptk_fmt_check_explain() - Validate a descriptor and name what is wrong
+ * @f: The descriptor
+ * @why: Filled in when the check fails: the field, the level it belongs
+ *       to, what was expected and what was found; may be NULL
+ *
+ * The same checks as ptk_fmt_check(), which calls this.
+ *
+ * Context: Any context.
+ *
+ * Return: 0, PTK_EVERSION or PTK_EINVAL.
+ */
+int ptk_fmt_check_explain(const struct ptk_fmt *f, struct ptk_fmt_diag *why);
+
+/**
+ * ptk_fmt_diag_str() - One line saying what a struct ptk_fmt_diag holds
+ * @buf: Where to write; always NUL-terminated when @size > 0
+ * @size: Bytes at @buf
+ * @d: The diagnosis
+ *
+ * "FIELD[ at level L]: expected [WANT (]EXPECTED[)][, found FOUND]",
+ * e.g. "EPTP bits 5:3 (page-walk length - 1): expected 3 (the format's
+ * levels - 1), found 4".
+ *
+ * Context: Any context; allocates nothing.
+ *
+ * Return: The length of the full line (as snprintf: it was cut when
+ * this is >= @size).
+ */
+size_t ptk_fmt_diag_str(char *buf, size_t size, const struct ptk_fmt_diag *d);
+
+/**
+ * ptk_fmt_arch() - A format's machine description
+ * @f: The descriptor
+ *
+ * Context: Any context.
+ *
+ * Return: @f's struct ptk_fmt_arch, or, for a format without one (NULL,
+ * or a version 1 descriptor), an empty one whose every field has its
+ * default meaning. Never NULL.
+ */
+const struct ptk_fmt_arch *ptk_fmt_arch(const struct ptk_fmt *f);
+
+/**
+ * ptk_fmt_nr_roots() - How many root tables a format's VA space has
+ * @f: The descriptor
+ *
+ * Context: Any context.
+ *
+ * Return: 1, or 2 (Arm stage 1: TTBR0 and TTBR1).
+ */
+unsigned int ptk_fmt_nr_roots(const struct ptk_fmt *f);
+
+/**
+ * ptk_fmt_root_from_reg() - The root table a register value points to
+ * @out: The root table's OA
+ * @why: Filled in when the value does not fit; may be NULL
+ * @f: The descriptor
+ * @root: 0, or 1 for the upper root of a format with two
+ * @reg: The raw register value: CR3 (PCID, PWT/PCD and LAM bits
+ *       ignored; PAE: the 32-byte aligned PDPT), EPTP (memory type, walk
+ *       length and A/D bits checked), TTBRn_ELx / VTTBR_EL2 (ASID/VMID
+ *       and CnP ignored; BADDR[51:48] in bits 5:2 with a 52-bit OA;
+ *       BADDR bits below the root table's alignment must be 0), satp
+ *       (MODE must be the format's, ASID ignored)
+ *
+ * Formats without a rule of their own take the value as the address: it
+ * must be aligned to the root table's size and below 2^table_oa_bits.
+ *
+ * Context: Any context; allocates nothing.
+ *
+ * Return: 0, or PTK_EINVAL with *@why filled when @reg does not fit @f
+ * (reserved bits set, a walk length or mode for another format, a
+ * misaligned table) or @root is not one of @f's roots.
+ */
+int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
+			  const struct ptk_fmt *f, unsigned int root,
+			  uint64_t reg);
+
+/**
+ * ptk_fmt_check_ctrl() - Whether a control register selects a format
+ * @why: Filled in when it does not; may be NULL
+ * @f: The descriptor
+ * @root: 0, or 1 for the upper root (Arm: TCR's T1SZ / TG1 fields)
+ * @ctrl: The value of struct ptk_fmt_arch.ctrl_reg: CR4 (PAE and LA57
+ *        against x86_32 / x86_pae / x86_64 / x86_64_la57), TCR_ELx
+ *        (granule, VA size, output layout), VTCR_EL2 (the same and the
+ *        start level)
+ *
+ * Context: Any context; allocates nothing.
+ *
+ * Return: 0 (also when the format has no control register), or
+ * PTK_EINVAL with *@why filled.
+ */
+int ptk_fmt_check_ctrl(struct ptk_fmt_diag *why, const struct ptk_fmt *f,
+		       unsigned int root, uint64_t ctrl);
+
+/**
+ * ptk_fmt_table_limit() - What a table entry allows the levels below it
+ * @f: The descriptor
+ * @level: The level of @pte, 1..levels-1
+ * @pte: An entry that points to a table
+ *
+ * x86: R/W clear limits writes, U/S clear user access, XD set execution
+ * (a PAE PDPTE has none of them). EPT: R, W, X and user-mode execute
+ * (bit 10, as PTK_PROT_USER) clear. Arm stage 1: APTable[1] (bit 62)
+ * writes, APTable[0] (bit 61) unprivileged access, UXNTable (60) and
+ * PXNTable (59) execution. RISC-V and Arm stage 2 tables carry no
+ * permissions. Limits add up along a path: OR them.
+ *
+ * Context: Any context.
+ *
+ * Return: PTK_LIMIT_* bits; 0 for none.
+ */
+uint32_t ptk_fmt_table_limit(const struct ptk_fmt *f, unsigned int level,
+			     ptk_pte_t pte);
+
+/**
+ * ptk_fmt_limit_prot() - A leaf's permissions under table-level limits
+ * @prot: The leaf's own PTK_PROT_* bits (struct ptk_attrs.prot)
+ * @limit: The OR of ptk_fmt_table_limit() over the tables on the path
+ *
+ * The effective permissions, as the hardware grants them. Execution is
+ * limited by PTK_LIMIT_NO_USER_EXEC for a leaf with PTK_PROT_USER and by
+ * PTK_LIMIT_NO_PRIV_EXEC for one without.
+ *
+ * Context: Any context; pure function.
+ *
+ * Return: The effective PTK_PROT_* bits.
+ */
+uint32_t ptk_fmt_limit_prot(uint32_t prot, uint32_t limit);
+
+/**
+ * ptk_translate_effective() - Translate an address and decode the
+ * permissions every level grants it
+ * @t: The table
+ * @va: The address (for a format with two roots, the address inside
+ *      @t's range; see ptk_fmt_va_root())
+ * @out: The translation, as ptk_translate() gives it
+ * @attrs: The leaf's attributes, with @prot limited by every table
+ *         entry on the way (ptk_fmt_table_limit(), ptk_fmt_limit_prot())
+ *
+ * Context: Readers only; see ptk_table for locking.
+ *
+ * Return: What ptk_translate() returns, or PTK_EINVAL for a NULL
+ * argument.
+ */
+int ptk_translate_effective(const struct ptk_table *t, ptk_va_t va,
+			    struct ptk_xlate *out, struct ptk_attrs *attrs);
+
+/**
+ * ptk_fmt_regions() - The named regions of a format's VA space
+ * @out: Up to @max regions, in address order, covering 0 .. 2^64 - 1
+ * @max: Room at @out; 3 is always enough
+ * @f: The descriptor
+ *
+ * A sign-extended format (x86-64, RISC-V Sv39 and up): the lower
+ * canonical half, the non-canonical hole and the upper half, both halves
+ * translated by root 0. A format with two roots (Arm stage 1): the TTBR0
+ * range from 0, the hole, and the TTBR1 range at the top (root 1, whose
+ * table translates the address minus the range's base). Any other: the
+ * address space from 0 and, above 2^va_bits, a hole.
+ *
+ * Context: Any context.
+ *
+ * Return: The number of regions written.
+ */
+unsigned int ptk_fmt_regions(struct ptk_fmt_region *out, unsigned int max,
+			     const struct ptk_fmt *f);
+
+/**
+ * ptk_fmt_va_root() - Which root translates an address
+ * @inner: The address that root's table translates
+ * @f: The descriptor
+ * @va: The address as the CPU sees it
+ * @flags: PTK_VA_TBI when the top byte is ignored (formats with two
+ *         roots: VA bit @select_bit picks the root and only the bits
+ *         from there down to va_bits must agree with it)
+ *
+ * Context: Any context.
+ *
+ * Return: The root (0 or 1), or PTK_ERANGE when @va is in a hole.
+ */
+int ptk_fmt_va_root(ptk_va_t *inner, const struct ptk_fmt *f, ptk_va_t va,
+		    unsigned int flags);
+
+/**
+ * ptk_fmt_fits_machine() - Whether a format's tables can be a machine's
+ * @f: The descriptor
+ * @e_machine: The ELF e_machine of an image (ptk_image_machine()); 0
+ *             for an image that does not say
+ *
+ * Context: Any context.
+ *
+ * Return: true when @e_machine is 0, the format names no machines, or
+ * it names @e_machine.
+ */
+bool ptk_fmt_fits_machine(const struct ptk_fmt *f, unsigned int e_machine);
+
+/**
+ * ptk_fmt_machine_name() - The name of an ELF machine
+ * @e_machine: An ELF e_machine value
+ *
+ * Context: Any context.
+ *
+ * Return: "x86-64", "i386", "AArch64", "RISC-V", or NULL for one the
+ * formats do not know.
+ */
+const char *ptk_fmt_machine_name(unsigned int e_machine);
+
+/**
+ * ptk_fmt_leaf_flags() - Which of the architecture's leaf flags are set
+ * @f: The descriptor
+ * @level: The leaf's level
+ * @pte: The leaf
+ *
+ * Context: Any context.
+ *
+ * Return: Bit i set when struct ptk_fmt_arch.leaf_flags[i] is set in
+ * @pte at @level; 0 for a format without leaf flags.
+ */
+uint32_t ptk_fmt_leaf_flags(const struct ptk_fmt *f, unsigned int level,
+			    ptk_pte_t pte);
 
 /**
  * ptk_fmt_lookup() - Find a built-in format by name

@@ -49,8 +49,8 @@ extern "C" {
  *
  * Context: Any context; allocates nothing.
  *
- * Return: 0; -PTK_EINVAL for a NULL @out, a reserved granule encoding or
- * a TxSZ out of range; -PTK_ENOTSUP for IPS = 0b111 (56-bit, FEAT_D128
+ * Return: 0; PTK_EINVAL for a NULL @out, a reserved granule encoding or
+ * a TxSZ out of range; PTK_ENOTSUP for IPS = 0b111 (56-bit, FEAT_D128
  * descriptors).
  */
 int ptk_fmt_armv8_from_tcr(struct ptk_fmt *out, uint64_t tcr, int ttbr1);
@@ -68,8 +68,8 @@ int ptk_fmt_armv8_from_tcr(struct ptk_fmt *out, uint64_t tcr, int ttbr1);
  *
  * Context: Any context; allocates nothing.
  *
- * Return: 0; -PTK_EINVAL for a NULL @out, a reserved TG0 or SL0/SL2
- * encoding, or an inconsistent start level; -PTK_ENOTSUP for PS = 0b111.
+ * Return: 0; PTK_EINVAL for a NULL @out, a reserved TG0 or SL0/SL2
+ * encoding, or an inconsistent start level; PTK_ENOTSUP for PS = 0b111.
  */
 int ptk_fmt_armv8_from_vtcr(struct ptk_fmt *out, uint64_t vtcr);
 
@@ -89,7 +89,7 @@ int ptk_fmt_armv8_from_vtcr(struct ptk_fmt *out, uint64_t vtcr);
  *
  * Context: Any context; allocates nothing.
  *
- * Return: 0, or -PTK_EINVAL for a NULL @out, an unknown granule, a start
+ * Return: 0, or PTK_EINVAL for a NULL @out, an unknown granule, a start
  * level the granule does not have (64K level 0) or one inconsistent with
  * @ipa_bits.
  */

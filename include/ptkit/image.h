@@ -22,7 +22,7 @@
  *
  * Files are memory-mapped, never read whole. Every access is bounds
  * checked: an address outside every segment has no memory (the provider's
- * map returns NULL, which the engine reports as -PTK_ECORRUPT or through
+ * map returns NULL, which the engine reports as PTK_ECORRUPT or through
  * the walk's invalid hook); it is never read as zeros. The provider is
  * PTK_MEM_READONLY: tables attached to it can be translated, walked and
  * iterated, and every mutation fails with PTK_EROFS, leaving the image
@@ -277,7 +277,7 @@ size_t ptk_image_nr_segs(const struct ptk_image *img);
  *
  * Context: Any context.
  *
- * Return: 0, or -PTK_ERANGE when @i is out of range.
+ * Return: 0, or PTK_ERANGE when @i is out of range.
  */
 int ptk_image_seg(struct ptk_image_seg *out, const struct ptk_image *img,
 		  size_t i);
@@ -341,7 +341,7 @@ const struct ptk_image_cpu *ptk_image_cpu(const struct ptk_image *img,
  *
  * Context: Any context.
  *
- * Return: 0, or -PTK_ENOENT when the notes did not carry it.
+ * Return: 0, or PTK_ENOENT when the notes did not carry it.
  */
 int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
 		      const char *name);
@@ -371,8 +371,8 @@ const void *ptk_image_ptr(const struct ptk_image *img, ptk_oa_t pa,
  *
  * Context: Any context.
  *
- * Return: 0, or -PTK_ERANGE when part of the range is in no segment
- * (then @buf is unspecified), -PTK_EOVERFLOW when it wraps.
+ * Return: 0, or PTK_ERANGE when part of the range is in no segment
+ * (then @buf is unspecified), PTK_EOVERFLOW when it wraps.
  */
 int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
 		   size_t len);

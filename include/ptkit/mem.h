@@ -70,7 +70,7 @@ extern "C" {
  *
  * The three read-section hooks are what PTK_TABLE_SHARED needs. A
  * provider leaves them NULL when its environment has nothing of the kind:
- * shared tables are then refused (PTK_ENOTSUP), and tables are only safe
+ * shared tables are then refused (PTK_EPROVIDER), and tables are only safe
  * under the caller's lock.
  */
 struct ptk_mem_ops {
@@ -258,6 +258,7 @@ struct ptk_mem_heap {
 	unsigned char quar_lg2[64];
 	unsigned int quar_head;
 	unsigned int quar_nr;
+	unsigned int below_bits; /* 0, or blocks below 2^below_bits */
 };
 
 /**
@@ -282,6 +283,27 @@ int ptk_mem_heap_init(struct ptk_mem_heap *h);
  * Return: Nothing.
  */
 void ptk_mem_heap_fini(struct ptk_mem_heap *h);
+
+/**
+ * ptk_mem_heap_init_below() - A host-heap provider whose memory lies low
+ * @h: The provider to initialise
+ * @oa_bits: Every block lies below 2^@oa_bits
+ *
+ * For formats whose table pointers hold fewer address bits than the
+ * host's pointers (struct ptk_fmt.table_oa_bits: 32 for x86_32, 34 for
+ * riscv_sv32): on a 64-bit host the plain heap's memory is above those
+ * limits, and ptk_table_create() fails with PTK_ETABLEOA. This provider
+ * maps its chunks at addresses below 2^@oa_bits instead (an address hint
+ * to the system, checked); when no such memory is left, allocations
+ * fail with PTK_ENOMEM. Free with ptk_mem_heap_fini().
+ *
+ * Context: Host builds only (POSIX mmap). Not thread-safe, like
+ * ptk_mem_heap_init().
+ *
+ * Return: 0, or PTK_EINVAL for a NULL @h or @oa_bits below 30 (less
+ * than a chunk can be found in).
+ */
+int ptk_mem_heap_init_below(struct ptk_mem_heap *h, unsigned int oa_bits);
 
 #ifdef __cplusplus
 }

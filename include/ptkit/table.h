@@ -151,9 +151,10 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  * Context: Any context that may call @mem's alloc.
  *
  * Return: 0, PTK_EINVAL / PTK_EVERSION for a bad @fmt or @mem (see
- * ptk_fmt_check()), PTK_ENOTSUP (PTK_TABLE_SHARED, but @mem has no
- * read-section hooks), PTK_EROFS (@mem is PTK_MEM_READONLY) or
- * PTK_ENOMEM.
+ * ptk_fmt_check()), PTK_EPROVIDER (PTK_TABLE_SHARED, but @mem has no
+ * read-section hooks), PTK_EROFS (@mem is PTK_MEM_READONLY),
+ * PTK_ETABLEOA (@mem gave a root the format cannot point to: above
+ * 2^table_oa_bits) or PTK_ENOMEM.
  */
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, unsigned int flags);
@@ -174,7 +175,7 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
  * Context: Any context.
  *
  * Return: 0, PTK_EINVAL (bad arguments, @root misaligned or not mapped
- * by @mem), PTK_ENOTSUP (see ptk_table_create()), PTK_EROFS
+ * by @mem), PTK_EPROVIDER (see ptk_table_create()), PTK_EROFS
  * (PTK_TABLE_OWNED on PTK_MEM_READONLY memory) or PTK_EVERSION.
  */
 int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
@@ -260,7 +261,8 @@ uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
  * Return: 0; PTK_EINVAL (NULL arguments, zero length, unknown flags),
  * PTK_EROFS (the table's memory is read-only), PTK_EALIGN, PTK_EOVERFLOW (@va + @len or @oa + @len wraps),
  * PTK_ERANGE (outside the VA space or OA above oa_bits), PTK_EEXIST
- * (something is mapped in the range), PTK_EPROT, PTK_ENOMEM.
+ * (something is mapped in the range), PTK_EPROT, PTK_ENOMEM, PTK_ETABLEOA
+ * (the provider gave a table the format cannot point to).
  */
 int ptk_map(struct ptk_table *t, ptk_va_t va, uint64_t len, ptk_oa_t oa,
 	    const struct ptk_attrs *attrs, unsigned int flags,

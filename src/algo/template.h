@@ -2,7 +2,7 @@
 /*
  * Instantiate the engine for one built-in format.
  *
- * A format instance file is three definitions and two includes:
+ * A format instance file is a few definitions and two includes:
  *
  *   #define X86_64_LEVELS 4                     (format parameters)
  *   #define PTK_NS(name) ptk_x86_64_##name      (symbol prefix)
@@ -12,13 +12,15 @@
  *
  * This compiles every algorithm with the format's constants, wraps the
  * format's inline hooks as struct ptk_fmt_hooks for the run-time
- * instance, and defines the descriptor.
+ * instance and as struct ptk_fmt_arch, and defines the descriptor. The
+ * names it reads are listed in src/fmt/fmt_api.h.
  */
 #ifndef PTK_NS
 #error "define PTK_NS before including template.h"
 #endif
 
-#include "algo/fmt_defaults.h"
+#include "internal/ptk_internal.h"
+#include "fmt/fmt_api.h"
 #include "algo/levels.h"
 
 #define PTK_NS_NAME PTKF_NAME
@@ -122,6 +124,77 @@ static const struct ptk_fmt_hooks
 
 static const char *const PTK_NS(level_names)[] = { PTKF_LEVEL_NAMES };
 
+/* The machine around the tables: struct ptk_fmt_arch. */
+#ifdef PTKF_MACHINES
+static const uint16_t PTK_NS(machines)[] = { PTKF_MACHINES, 0 };
+#define PTK_ARCH_MACHINES_ PTK_NS(machines)
+#else
+#define PTK_ARCH_MACHINES_ NULL
+#endif
+
+#ifdef PTKF_LEAF_FLAGS
+static const struct ptk_fmt_flag PTK_NS(leaf_flags)[] = { PTKF_LEAF_FLAGS };
+#define PTK_ARCH_LEAF_FLAGS_ PTK_NS(leaf_flags)
+#define PTK_ARCH_NR_LEAF_FLAGS_ \
+	(sizeof(PTK_NS(leaf_flags)) / sizeof(PTK_NS(leaf_flags)[0]))
+#else
+#define PTK_ARCH_LEAF_FLAGS_ NULL
+#define PTK_ARCH_NR_LEAF_FLAGS_ 0
+#endif
+
+#ifdef ptkf_root_from_reg
+static int PTK_NS(hook_root_from_reg)(const struct ptk_fmt *f,
+				      unsigned int root, uint64_t reg,
+				      ptk_oa_t *oa_out,
+				      struct ptk_fmt_diag *why)
+{
+	return ptkf_root_from_reg(f, root, reg, oa_out, why);
+}
+#define PTK_ARCH_ROOT_FROM_REG_ PTK_NS(hook_root_from_reg)
+#else
+#define PTK_ARCH_ROOT_FROM_REG_ NULL
+#endif
+
+#ifdef ptkf_check_ctrl
+static int PTK_NS(hook_check_ctrl)(const struct ptk_fmt *f, unsigned int root,
+				   uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	return ptkf_check_ctrl(f, root, ctrl, why);
+}
+#define PTK_ARCH_CHECK_CTRL_ PTK_NS(hook_check_ctrl)
+#else
+#define PTK_ARCH_CHECK_CTRL_ NULL
+#endif
+
+#ifndef PTKF_DEFAULT_TABLE_LIMIT
+static uint32_t PTK_NS(hook_table_limit)(const struct ptk_fmt *f,
+					 unsigned int l, ptk_pte_t pte)
+{
+	return ptkf_table_limit(f, l, pte);
+}
+#define PTK_ARCH_TABLE_LIMIT_ PTK_NS(hook_table_limit)
+#else
+#define PTK_ARCH_TABLE_LIMIT_ NULL
+#endif
+
+static const struct ptk_fmt_arch PTK_NS(arch) = {
+	.version = PTK_FMT_ARCH_VERSION,
+	.machines = PTK_ARCH_MACHINES_,
+	.root_reg = PTKF_ROOT_REG,
+	.ctrl_reg = PTKF_CTRL_REG,
+	.note_root = PTKF_NOTE_ROOT,
+	.note_ctrl = PTKF_NOTE_CTRL,
+	.nr_roots = PTKF_NR_ROOTS,
+	.select_bit = PTKF_SELECT_BIT,
+	.region_names = { PTKF_REGION_NAMES },
+	.root_from_reg = PTK_ARCH_ROOT_FROM_REG_,
+	.check_ctrl = PTK_ARCH_CHECK_CTRL_,
+	.table_limit = PTK_ARCH_TABLE_LIMIT_,
+	.leaf_flags = PTK_ARCH_LEAF_FLAGS_,
+	.nr_leaf_flags = PTK_ARCH_NR_LEAF_FLAGS_,
+	.listings = PTKF_LISTINGS,
+};
+
 #define PTK_GEO_(l, fn) ((l) < PTKF_LEVELS ? (fn(l)) : 0)
 
 const struct ptk_fmt PTK_FMT_SYM = {
@@ -163,4 +236,5 @@ const struct ptk_fmt PTK_FMT_SYM = {
 	.ops = &PTK_NS(ops),
 	.level_names = PTK_NS(level_names),
 	.priv = NULL,
+	.arch = &PTK_NS(arch),
 };

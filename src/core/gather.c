@@ -91,7 +91,7 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		    ((oa | ptk_lg2_mask(lg2)) >> oa_bits)) {
 			/* The format cannot point to memory that high. */
 			ptk_table__free(t, oa, ptr, lg2);
-			rc = PTK_ERANGE;
+			rc = PTK_ETABLEOA;
 		}
 		if (rc < 0) {
 			ptk_pool__drain(t, p);

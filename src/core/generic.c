@@ -136,7 +136,23 @@ static inline ptk_pte_t ptkf_contig_entry(const struct ptk_fmt *f,
 }
 #define ptkf_is_contig ptkf_is_contig
 
-#include "algo/fmt_defaults.h"
+static inline ptk_pte_t ptkf_leaf_step(const struct ptk_fmt *f, unsigned int l)
+{
+	/* Nothing says a run-time format's OA is a plain field. */
+	(void)f;
+	(void)l;
+	return 0;
+}
+#define ptkf_leaf_step ptkf_leaf_step
+
+static inline uint32_t ptkf_table_limit(const struct ptk_fmt *f, unsigned int l,
+					ptk_pte_t pte)
+{
+	return ptk_fmt_table_limit(f, l, pte);
+}
+#define ptkf_table_limit ptkf_table_limit
+
+#include "fmt/fmt_api.h"
 #include "algo/levels.h"
 #include "algo/engine.h"
 

@@ -91,7 +91,7 @@ static int check_shared(const struct ptk_mem *mem, unsigned int flags)
 	if (!(flags & PTK_TABLE_SHARED))
 		return 0;
 	if (o->version < 2 || !o->read_lock || !o->read_unlock || !o->retire)
-		return PTK_ENOTSUP;
+		return PTK_EPROVIDER;
 	return 0;
 }
 
@@ -152,7 +152,7 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 	rc = ptk_table__alloc(t, root_alloc_lg2(fmt), &t->root_oa, &t->root);
 	if (rc == 0 && !root_fits(fmt, t->root_oa)) {
 		ptk_table__free(t, t->root_oa, t->root, root_alloc_lg2(fmt));
-		rc = PTK_ERANGE;
+		rc = PTK_ETABLEOA;
 	}
 	if (rc < 0) {
 		PTK_MEMSET(t, 0, sizeof(*t));

@@ -40,7 +40,7 @@
  * Format-neutral attributes, stage 1 (the EL1&0 regime: two privilege
  * levels; an EL2-only regime with AP[1] RES1 is not modelled):
  *   PTK_PROT_READ   always: a valid stage 1 entry is readable at EL1.
- *                   A request without it fails with -PTK_EPROT unless
+ *                   A request without it fails with PTK_EPROT unless
  *                   PTK_ENC_SUPERSET.
  *   PTK_PROT_WRITE  AP[2] (bit 7) = 0
  *   PTK_PROT_USER   AP[1] (bit 6) = 1: EL0 gets the same data access
@@ -64,7 +64,7 @@
  *                      (ptk_protect) and read WRITE back instead.
  *   memtype  bits 2:0 = AttrIndx[2:0] (bits 4:2, an index into MAIR_ELx),
  *            bits 4:3 = SH[1:0] (bits 9:8; 0b00 non-, 0b10 outer, 0b11
- *            inner shareable, 0b01 reserved -> -PTK_EINVAL). With LPA2,
+ *            inner shareable, 0b01 reserved -> PTK_EINVAL). With LPA2,
  *            SH is in TCR and memtype is AttrIndx only (0..7). Linux
  *            normal memory is 0x18 (AttrIndx 0, inner shareable).
  *   sw       11 bits: 3:0 = bits 58:55 (reserved for software use),
@@ -78,9 +78,9 @@
  *   PTK_PROT_WRITE  S2AP[1] (bit 7); write-only is expressible
  *   PTK_PROT_EXEC   XN (bit 54, XN[1] with FEAT_XNX) = 0
  *   PTK_PROT_USER   always: stage 2 applies to EL0 and EL1 of the guest
- *                   alike. Without it -> -PTK_EPROT unless SUPERSET.
+ *                   alike. Without it -> PTK_EPROT unless SUPERSET.
  *   PTK_ATTR_GLOBAL always: stage 2 entries are not tied to an ASID (they
- *                   are tagged by VMID only). Without it -> -PTK_EPROT
+ *                   are tagged by VMID only). Without it -> PTK_EPROT
  *                   unless SUPERSET.
  *   PTK_ATTR_ACCESSED AF (bit 10), PTK_ATTR_DIRTY DBM (bit 51; the
  *                   written state is S2AP[1] set by hardware, as above)
@@ -121,7 +121,7 @@
 #ifndef PTK_FMT_ARMV8_H
 #define PTK_FMT_ARMV8_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 /* How the output address is held (see above). */
 #define ARMV8_PA48 0u
@@ -432,6 +432,85 @@ static PTK_ALWAYS_INLINE void armv8_decode(struct armv8_p p, ptk_pte_t pte,
 
 #define ARMV8_LEVEL_NAMES "L3", "L2", "L1", "L0", "L-1"
 
+/*
+ * The machine around the tables.
+ *
+ * Stage 1 Table descriptors (Table D8-50, D8.4.1.3 hierarchical
+ * permissions): APTable[1] (bit 62) removes write permission below,
+ * APTable[0] (bit 61) EL0 access, UXNTable (60) EL0 execution, PXNTable
+ * (59) EL1 execution. (TCR_ELx.HPDx = 1 disables them; not modelled.)
+ * Stage 2 Table descriptors have no permission bits.
+ */
+static PTK_ALWAYS_INLINE uint32_t armv8_table_limit(struct armv8_p p,
+						    ptk_pte_t pte)
+{
+	uint32_t lim = 0;
+
+	if (p.stage != 1)
+		return 0;
+	if (pte & PTK_BIT(62))
+		lim |= PTK_LIMIT_NO_WRITE;
+	if (pte & PTK_BIT(61))
+		lim |= PTK_LIMIT_NO_USER;
+	if (pte & PTK_BIT(60))
+		lim |= PTK_LIMIT_NO_USER_EXEC;
+	if (pte & PTK_BIT(59))
+		lim |= PTK_LIMIT_NO_PRIV_EXEC;
+	return lim;
+}
+
+/*
+ * TTBRn_ELx and VTTBR_EL2 (D19.2): ASID or VMID in 63:48, BADDR in 47:1,
+ * CnP in bit 0. The initial table is aligned to its size, 2^@root_lg2
+ * bytes: BADDR bits below that are RES0. With a 52-bit OA (FEAT_LPA,
+ * FEAT_LPA2) bits 5:2 hold BADDR[51:48] and the table is aligned to at
+ * least 64 bytes (D8.2.5.2).
+ */
+static PTK_ALWAYS_INLINE int armv8_root_from_reg(struct armv8_p p,
+						 unsigned int root_lg2,
+						 uint64_t reg, ptk_oa_t *oa_out,
+						 struct ptk_fmt_diag *why)
+{
+	const unsigned int fl = PTK_DIAG_FOUND | PTK_DIAG_HEX;
+	unsigned int x = root_lg2;
+	ptk_oa_t oa;
+	uint64_t low;
+
+	if (armv8_oa_cap(p) > 48) {
+		if (x < 6)
+			x = 6;
+		oa = (reg & PTK_GENMASK(47, x)) | (((reg >> 2) & 0xf) << 48);
+		low = x > 6 ? reg & PTK_GENMASK(x - 1, 6) : 0;
+	} else {
+		oa = reg & PTK_GENMASK(47, x);
+		low = reg & PTK_GENMASK(x - 1, 1);
+	}
+	if (low)
+		return ptk_diag(why,
+				p.stage == 1 ? "TTBR BADDR below the initial "
+					       "table's size"
+					     : "VTTBR BADDR below the initial "
+					       "table's size",
+				"0 (RES0: the table is aligned to its size)",
+				fl, 0, low);
+	if (p.oa_bits < 64 && (oa >> p.oa_bits))
+		return ptk_diag(why,
+				p.stage == 1 ? "TTBR BADDR" : "VTTBR BADDR",
+				"an address below 2^oa_bits", fl, 0, oa);
+	*oa_out = oa;
+	return 0;
+}
+
+/* TCR / VTCR against a format's variant and geometry (armv8_rt.c). */
+int ptk_armv8__check_ctrl(struct armv8_p p, const struct ptk_fmt *f,
+			  unsigned int root, uint64_t ctrl,
+			  struct ptk_fmt_diag *why);
+
+#define ARMV8_MACHINES PTK_EM_AARCH64
+#define ARMV8_REGION_NAMES_S1 \
+	"TTBR0 range", "hole between the TTBR0 and TTBR1 ranges", "TTBR1 range"
+#define ARMV8_REGION_NAMES_S2 "IPA space", "beyond the IPA size", NULL
+
 #endif /* PTK_FMT_ARMV8_H */
 
 /* ---- A specialised instance: the ptkf_* format API for template.h ---- */
@@ -598,6 +677,50 @@ static inline ptk_pte_t armv8_s_contig_entry(const struct ptk_fmt *f,
 	return armv8_contig_entry(ARMV8_P_, level, first, j);
 }
 #define ptkf_contig_entry armv8_s_contig_entry
+
+/* The machine around the tables (see armv8_root_from_reg() and friends). */
+#define PTKF_MACHINES ARMV8_MACHINES
+#if ARMV8_STAGE == 1
+#define PTKF_ROOT_REG "TTBR"
+#define PTKF_CTRL_REG "TCR_EL1"
+#define PTKF_NR_ROOTS 2
+#define PTKF_SELECT_BIT 55
+#define PTKF_REGION_NAMES ARMV8_REGION_NAMES_S1
+#else
+#define PTKF_ROOT_REG "VTTBR"
+#define PTKF_CTRL_REG "VTCR_EL2"
+#define PTKF_REGION_NAMES ARMV8_REGION_NAMES_S2
+#endif
+
+static inline uint32_t armv8_s_table_limit(const struct ptk_fmt *f,
+					   unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return armv8_table_limit(ARMV8_P_, pte);
+}
+#if ARMV8_STAGE == 1
+#define ptkf_table_limit armv8_s_table_limit
+#endif
+
+static inline int armv8_s_root_from_reg(const struct ptk_fmt *f,
+					unsigned int root, uint64_t reg,
+					ptk_oa_t *oa_out,
+					struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return armv8_root_from_reg(ARMV8_P_, PTKF_BITS(PTKF_LEVELS - 1) + 3,
+				   reg, oa_out, why);
+}
+#define ptkf_root_from_reg armv8_s_root_from_reg
+
+static inline int armv8_s_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				     uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	return ptk_armv8__check_ctrl(ARMV8_P_, f, root, ctrl, why);
+}
+#define ptkf_check_ctrl armv8_s_check_ctrl
 
 #define ARMV8_STR__(x) #x
 #define ARMV8_STR_(x) ARMV8_STR__(x)

@@ -112,6 +112,86 @@ static ptk_pte_t armv8_rt_contig_entry(const struct ptk_fmt *f, unsigned int l,
 	return armv8_contig_entry(armv8_rt_p(f), l, first, j);
 }
 
+static uint32_t armv8_rt_table_limit(const struct ptk_fmt *f, unsigned int l,
+				     ptk_pte_t pte)
+{
+	(void)l;
+	return armv8_table_limit(armv8_rt_p(f), pte);
+}
+
+static int armv8_rt_root_from_reg(const struct ptk_fmt *f, unsigned int root,
+				  uint64_t reg, ptk_oa_t *oa_out,
+				  struct ptk_fmt_diag *why)
+{
+	(void)root;
+	return armv8_root_from_reg(armv8_rt_p(f),
+				   f->level_bits[f->levels - 1] + 3u, reg,
+				   oa_out, why);
+}
+
+static int armv8_rt_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+			       uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	return ptk_armv8__check_ctrl(armv8_rt_p(f), f, root, ctrl, why);
+}
+
+int ptk_armv8__check_ctrl(struct armv8_p p, const struct ptk_fmt *f,
+			  unsigned int root, uint64_t ctrl,
+			  struct ptk_fmt_diag *why)
+{
+	const unsigned int fl = PTK_DIAG_WANT | PTK_DIAG_FOUND;
+	bool s1 = p.stage == 1;
+	struct ptk_fmt t;
+	ptk_pte_t tm, fm;
+	unsigned int top;
+
+	if (s1 ? ptk_fmt_armv8_from_tcr(&t, ctrl, (int)root)
+	       : ptk_fmt_armv8_from_vtcr(&t, ctrl))
+		return ptk_diag(why, s1 ? "TCR_EL1" : "VTCR_EL2",
+				"a translation regime ptkit reads (a granule, "
+				"TxSZ and start level the Arm ARM allows, "
+				"no 56-bit output)",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, ctrl);
+	if (t.level_shift[0] != f->level_shift[0])
+		return ptk_diag(why,
+				!s1    ? "VTCR_EL2.TG0 (granule)"
+				: root ? "TCR_EL1.TG1 (granule)"
+				       : "TCR_EL1.TG0 (granule)",
+				"the format's granule, in bytes", fl,
+				PTK_BIT(f->level_shift[0]),
+				PTK_BIT(t.level_shift[0]));
+	if (t.va_bits != f->va_bits)
+		return ptk_diag(why,
+				!s1    ? "VTCR_EL2.T0SZ (64 - IPA bits)"
+				: root ? "TCR_EL1.T1SZ (64 - VA bits)"
+				       : "TCR_EL1.T0SZ (64 - VA bits)",
+				"64 - the format's VA bits", fl,
+				64u - f->va_bits, 64u - t.va_bits);
+	top = f->levels - 1u;
+	if (t.levels != f->levels ||
+	    t.level_bits[t.levels - 1] != f->level_bits[top])
+		return ptk_diag(why, "VTCR_EL2.SL0 (start level)",
+				"the format's number of levels", fl, f->levels,
+				t.levels);
+	/*
+	 * The descriptors must hold the OA where the format reads it: the
+	 * format may read OA bits the register leaves RES0 (a 52-bit
+	 * format under a 48-bit IPS), not miss any, nor read SH as OA.
+	 */
+	tm = t.leaf_oa_mask[0];
+	fm = f->leaf_oa_mask[0];
+	if ((tm & ~fm) || (fm & ~tm & ARMV8_SH))
+		return ptk_diag(why,
+				s1 ? "TCR_EL1.IPS and DS (output address "
+				     "layout)"
+				   : "VTCR_EL2.PS and DS (output address "
+				     "layout)",
+				"the format's output address bits, in its "
+				"descriptor layout",
+				fl, f->oa_bits, t.oa_bits);
+	return 0;
+}
+
 static const struct ptk_fmt_hooks armv8_rt_hooks = {
 	.version = PTK_FMT_HOOKS_VERSION,
 	.classify = armv8_rt_classify,
@@ -126,6 +206,33 @@ static const struct ptk_fmt_hooks armv8_rt_hooks = {
 };
 
 static const char *const armv8_rt_level_names[] = { ARMV8_LEVEL_NAMES };
+
+static const uint16_t armv8_rt_machines[] = { ARMV8_MACHINES, 0 };
+
+static const struct ptk_fmt_arch armv8_rt_arch[2] = {
+	{
+		.version = PTK_FMT_ARCH_VERSION,
+		.machines = armv8_rt_machines,
+		.root_reg = "TTBR",
+		.ctrl_reg = "TCR_EL1",
+		.nr_roots = 2,
+		.select_bit = 55,
+		.region_names = { ARMV8_REGION_NAMES_S1 },
+		.root_from_reg = armv8_rt_root_from_reg,
+		.check_ctrl = armv8_rt_check_ctrl,
+		.table_limit = armv8_rt_table_limit,
+	},
+	{
+		.version = PTK_FMT_ARCH_VERSION,
+		.machines = armv8_rt_machines,
+		.root_reg = "VTTBR",
+		.ctrl_reg = "VTCR_EL2",
+		.nr_roots = 1,
+		.region_names = { ARMV8_REGION_NAMES_S2 },
+		.root_from_reg = armv8_rt_root_from_reg,
+		.check_ctrl = armv8_rt_check_ctrl,
+	},
+};
 
 static const char *const armv8_rt_names[2][3] = {
 	{ "armv8_4k", "armv8_16k", "armv8_64k" },
@@ -230,6 +337,7 @@ static int armv8_build(struct ptk_fmt *out, unsigned int g, unsigned int stage,
 	out->ops = NULL;
 	out->level_names = armv8_rt_level_names;
 	out->priv = &armv8_vars[armv8_var_index(g, stage, mode)];
+	out->arch = &armv8_rt_arch[stage - 1];
 
 	for (i = 0; i < sizeof(armv8_named) / sizeof(armv8_named[0]); i++) {
 		if (armv8_named[i].g == g && armv8_named[i].stage == stage &&

@@ -42,9 +42,9 @@
  *
  * Format-neutral attributes: PTK_PROT_READ -> R, WRITE -> W, EXEC -> X,
  * USER -> U, PTK_ATTR_GLOBAL -> G, ACCESSED -> A, DIRTY -> D; memtype ->
- * PBMT (0 PMA, 1 NC, 2 IO; 3 is -PTK_EINVAL; Sv32: 0 only); sw -> RSW
+ * PBMT (0 PMA, 1 NC, 2 IO; 3 is PTK_EINVAL; Sv32: 0 only); sw -> RSW
  * (bits 9:8, two bits). A prot without R, W or X is not a leaf and W
- * without R is reserved: both are -PTK_EPROT unless PTK_ENC_SUPERSET,
+ * without R is reserved: both are PTK_EPROT unless PTK_ENC_SUPERSET,
  * which adds R. Non-leaf entries are written with V and the PPN only
  * (G, like U/A/D, stays clear: the leaves decide).
  *
@@ -63,7 +63,7 @@
 #ifndef PTK_FMT_RISCV_H
 #define PTK_FMT_RISCV_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 #if !defined(RISCV_SV) || \
 	(RISCV_SV != 32 && RISCV_SV != 39 && RISCV_SV != 48 && RISCV_SV != 57)
@@ -313,6 +313,54 @@ static inline void riscv_decode(const struct ptk_fmt *f, unsigned int level,
 	a->sw = (uint32_t)((pte & RISCV_RSW) >> RISCV_RSW_SHIFT);
 }
 #define ptkf_decode riscv_decode
+
+/*
+ * The machine around the tables. satp (privileged spec 10.1.11
+ * [4.1.11]): RV32 MODE in bit 31 (1 = Sv32), ASID 30:22, PPN 21:0;
+ * RV64 MODE in 63:60 (8 = Sv39, 9 = Sv48, 10 = Sv57), ASID 59:44, PPN
+ * 43:0. Non-leaf PTEs carry no permissions. QEMU's `info mem` lists
+ * RISC-V tables as runs inside one table with equal r w x u g a d bits.
+ */
+#define PTKF_MACHINES PTK_EM_RISCV
+#define PTKF_ROOT_REG "satp"
+#define PTKF_LEAF_FLAGS                                                      \
+	{ 'r', ~0u, RISCV_R }, { 'w', ~0u, RISCV_W }, { 'x', ~0u, RISCV_X }, \
+		{ 'u', ~0u, RISCV_U }, { 'g', ~0u, RISCV_G },                \
+		{ 'a', ~0u, RISCV_A },                                       \
+	{                                                                    \
+		'd', ~0u, RISCV_D                                            \
+	}
+#define PTKF_LISTINGS PTK_FMT_LIST_MEM_ATTR
+
+static inline int riscv_root_from_reg(const struct ptk_fmt *f,
+				      unsigned int root, uint64_t reg,
+				      ptk_oa_t *oa_out,
+				      struct ptk_fmt_diag *why)
+{
+	const unsigned int fl = PTK_DIAG_WANT | PTK_DIAG_FOUND;
+
+	(void)f;
+	(void)root;
+#if RISCV_SV == 32
+	if (reg >> 32)
+		return ptk_diag(why, "satp bits 63:32",
+				"0 (satp is 32 bits in RV32)",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0,
+				reg & PTK_GENMASK(63, 32));
+	if (!((reg >> 31) & 1))
+		return ptk_diag(why, "satp bit 31 (MODE)", "Sv32; 0 is Bare",
+				fl, 1, 0);
+	*oa_out = (reg & PTK_GENMASK(21, 0)) << 12;
+#else
+	if ((reg >> 60) != 8 + (PTKF_LEVELS - 3))
+		return ptk_diag(why, "satp bits 63:60 (MODE)",
+				"the format's mode: 8 Sv39, 9 Sv48, 10 Sv57",
+				fl, 8 + (PTKF_LEVELS - 3), reg >> 60);
+	*oa_out = (reg & PTK_GENMASK(43, 0)) << 12;
+#endif
+	return 0;
+}
+#define ptkf_root_from_reg riscv_root_from_reg
 
 #if RISCV_SV == 32
 #define PTKF_NAME "riscv_sv32"

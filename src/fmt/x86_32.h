@@ -20,7 +20,7 @@
  * ptk_pte_t, and a value with any of bits 63:32 set is never a valid
  * present entry.
  *
- * What ptk_attrs maps to:
+ * What ptk_attrs maps to (the encoding every x86 mode shares, x86.h):
  *   prot     32-bit paging has no execute-disable and no "not readable":
  *            every present page is readable and executable (section 4.6).
  *            READ and EXEC are therefore required: a request without
@@ -45,27 +45,15 @@
 #ifndef PTK_FMT_X86_32_H
 #define PTK_FMT_X86_32_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/x86.h"
 
-enum {
-	X86_32_P = 1 << 0, /* present */
-	X86_32_RW = 1 << 1, /* writable */
-	X86_32_US = 1 << 2, /* user */
-	X86_32_PWT = 1 << 3,
-	X86_32_PCD = 1 << 4,
-	X86_32_A = 1 << 5, /* accessed */
-	X86_32_D = 1 << 6, /* dirty (leaves only) */
-	X86_32_PS = 1 << 7, /* page size in a PDE; PAT in a PTE */
-	X86_32_G = 1 << 8, /* global (leaves only) */
-};
-#define X86_32_PAT_4K PTK_BIT(7) /* Table 4-6 */
-#define X86_32_PAT_4M PTK_BIT(12) /* Table 4-4 */
 #define X86_32_ADDR PTK_GENMASK(31, 12) /* Tables 4-5, 4-6 */
 #define X86_32_ADDR_4M PTK_GENMASK(31, 22) /* Table 4-4, PA 31:22 */
 #define X86_32_PSE36 PTK_GENMASK(20, 13) /* Table 4-4, PA 39:32 */
 #define X86_32_PSE36_SHIFT 19 /* PA bit 32 sits in entry bit 13 */
 #define X86_32_RSVD_4M PTK_BIT(21) /* Table 4-4, 21:(M-19), M = 40 */
-#define X86_32_SW PTK_GENMASK(11, 9) /* ignored: ptk_attrs.sw 0-2 */
+/* Leaf encoding (x86.h): no XD, no ignored high bits. */
+#define X86_32_P_ ((struct x86_p){ false, 0 })
 #define X86_32_ENTRY PTK_GENMASK(31, 0)
 
 /* Geometry, as constant expressions. */
@@ -87,14 +75,14 @@ static inline enum ptk_entry_type
 x86_32_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 {
 	(void)f;
-	if (!(pte & X86_32_P))
+	if (!(pte & X86_P))
 		return PTK_ENTRY_EMPTY;
 	/* Not a 32-bit entry at all. */
 	if (pte & ~X86_32_ENTRY)
 		return PTK_ENTRY_INVALID;
 	if (level == 0)
 		return PTK_ENTRY_LEAF;
-	if (!(pte & X86_32_PS))
+	if (!(pte & X86_PS))
 		return PTK_ENTRY_TABLE;
 	/* Bit 21 of a 4 MiB PDE is reserved with M = 40 (Table 4-4). */
 	if (pte & X86_32_RSVD_4M)
@@ -130,7 +118,7 @@ static inline ptk_pte_t x86_32_make_table(const struct ptk_fmt *f,
 	(void)f;
 	(void)level;
 	/* Non-leaf entries grant everything; the leaf decides (4.6). */
-	return (oa & X86_32_ADDR) | X86_32_P | X86_32_RW | X86_32_US;
+	return (oa & X86_32_ADDR) | X86_P | X86_RW | X86_US;
 }
 #define ptkf_make_table x86_32_make_table
 
@@ -163,69 +151,51 @@ static inline int x86_32_encode(const struct ptk_fmt *f, unsigned int level,
 				const struct ptk_attrs *a, unsigned int flags,
 				ptk_pte_t *bits_out)
 {
-	const uint32_t need = PTK_PROT_READ | PTK_PROT_EXEC;
-	uint32_t prot = a->prot;
-	ptk_pte_t b = X86_32_P;
-
 	(void)f;
-	if (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER))
-		return PTK_EINVAL;
-	if (a->flags &
-	    ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY))
-		return PTK_EINVAL;
-	if (a->memtype > 7 || a->sw >= (1u << 3))
-		return PTK_EINVAL;
-	/* Present pages are always readable and executable (4.6). */
-	if ((prot & need) != need && !(flags & PTK_ENC_SUPERSET))
-		return PTK_EPROT;
-	if (prot & PTK_PROT_WRITE)
-		b |= X86_32_RW;
-	if (prot & PTK_PROT_USER)
-		b |= X86_32_US;
-	if (a->flags & PTK_ATTR_GLOBAL)
-		b |= X86_32_G;
-	if (a->flags & PTK_ATTR_ACCESSED)
-		b |= X86_32_A;
-	if (a->flags & PTK_ATTR_DIRTY)
-		b |= X86_32_D;
-	if (a->memtype & 1)
-		b |= X86_32_PWT;
-	if (a->memtype & 2)
-		b |= X86_32_PCD;
-	if (a->memtype & 4)
-		b |= level ? X86_32_PAT_4M : X86_32_PAT_4K;
-	if (level)
-		b |= X86_32_PS;
-	b |= (ptk_pte_t)a->sw << 9;
-	*bits_out = b;
-	return 0;
+	return x86_encode(X86_32_P_, level, a, flags, bits_out);
 }
 #define ptkf_encode x86_32_encode
 
 static inline void x86_32_decode(const struct ptk_fmt *f, unsigned int level,
 				 ptk_pte_t pte, struct ptk_attrs *a)
 {
-	ptk_pte_t pat = level ? X86_32_PAT_4M : X86_32_PAT_4K;
-
 	(void)f;
-	a->prot = PTK_PROT_READ | PTK_PROT_EXEC;
-	if (pte & X86_32_RW)
-		a->prot |= PTK_PROT_WRITE;
-	if (pte & X86_32_US)
-		a->prot |= PTK_PROT_USER;
-	a->flags = 0;
-	if (pte & X86_32_G)
-		a->flags |= PTK_ATTR_GLOBAL;
-	if (pte & X86_32_A)
-		a->flags |= PTK_ATTR_ACCESSED;
-	if (pte & X86_32_D)
-		a->flags |= PTK_ATTR_DIRTY;
-	a->memtype = (uint32_t)(((pte & X86_32_PWT) ? 1 : 0) |
-				((pte & X86_32_PCD) ? 2 : 0) |
-				((pte & pat) ? 4 : 0));
-	a->sw = (uint32_t)((pte & X86_32_SW) >> 9);
+	x86_decode(X86_32_P_, level, pte, a);
 }
 #define ptkf_decode x86_32_decode
+
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES X86_MACHINES_32
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(0)
+
+static inline uint32_t x86_32_table_limit(const struct ptk_fmt *f,
+					  unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return x86_table_limit(X86_32_P_, pte);
+}
+#define ptkf_table_limit x86_32_table_limit
+
+static inline int x86_32_root_from_reg(const struct ptk_fmt *f,
+				       unsigned int root, uint64_t reg,
+				       ptk_oa_t *oa_out,
+				       struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3(X86_MODE_32, reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_32_root_from_reg
+
+static inline int x86_32_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				    uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4(X86_MODE_32, ctrl, why);
+}
+#define ptkf_check_ctrl x86_32_check_ctrl
 
 #define PTKF_NAME "x86_32"
 #define PTKF_DESC "x86 32-bit paging, 4K/4M pages, PSE-36"

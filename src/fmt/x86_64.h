@@ -12,40 +12,27 @@
  * 63 is XD, not reserved) and MAXPHYADDR = 52 (no reserved bits between
  * the address and bit 52). The ignored bits 9-11 and 52-58 and the
  * protection key (bits 62:59, Table 4-20, when CR4.PKE/PKS is set) are
- * carried as ptk_attrs.sw: bits 0-2 and 3-13.
+ * carried as ptk_attrs.sw: bits 0-2 and 3-13. The attribute encoding is
+ * the one all x86 paging modes share (x86.h).
  *
  * Levels: ptkit level 0 = PT (PTE, 4 KiB pages), 1 = PD (PDE, 2 MiB),
  * 2 = PDPT (PDPTE, 1 GiB), 3 = PML4, 4 = PML5 (5-level only).
  *
  * Include once per compilation unit with X86_64_LEVELS defined to 4 or 5;
- * the header defines the ptkf_* format API used by src/algo/template.h.
+ * the header defines the ptkf_* format API (src/fmt/fmt_api.h).
  */
 #ifndef PTK_FMT_X86_64_H
 #define PTK_FMT_X86_64_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/x86.h"
 
 #if !defined(X86_64_LEVELS) || (X86_64_LEVELS != 4 && X86_64_LEVELS != 5)
 #error "define X86_64_LEVELS to 4 or 5 before including x86_64.h"
 #endif
 
-enum {
-	X86_64_P = 1 << 0, /* present */
-	X86_64_RW = 1 << 1, /* writable */
-	X86_64_US = 1 << 2, /* user */
-	X86_64_PWT = 1 << 3,
-	X86_64_PCD = 1 << 4,
-	X86_64_A = 1 << 5, /* accessed */
-	X86_64_D = 1 << 6, /* dirty (leaves only) */
-	X86_64_PS = 1 << 7, /* page size (PDE/PDPTE); PAT in a PTE */
-	X86_64_G = 1 << 8, /* global (leaves only) */
-};
-#define X86_64_PAT_4K PTK_BIT(7)
-#define X86_64_PAT_HUGE PTK_BIT(12)
-#define X86_64_XD PTK_BIT(63)
 #define X86_64_ADDR PTK_GENMASK(51, 12)
-#define X86_64_SW_LO PTK_GENMASK(11, 9) /* ptk_attrs.sw bits 0-2 */
-#define X86_64_SW_HI PTK_GENMASK(62, 52) /* ptk_attrs.sw bits 3-13 */
+/* Leaf encoding (x86.h): XD in bit 63, ignored bits 62:52 -> sw 3-13. */
+#define X86_64_P_ ((struct x86_p){ true, 11 })
 
 /* Geometry, as constant expressions. */
 #define PTKF_LEVELS X86_64_LEVELS
@@ -63,11 +50,11 @@ static inline enum ptk_entry_type
 x86_64_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 {
 	(void)f;
-	if (!(pte & X86_64_P))
+	if (!(pte & X86_P))
 		return PTK_ENTRY_EMPTY;
 	if (level == 0)
 		return PTK_ENTRY_LEAF;
-	if (!(pte & X86_64_PS))
+	if (!(pte & X86_PS))
 		return PTK_ENTRY_TABLE;
 	/* PS in a PML4E/PML5E is reserved (Tables 4-14, 4-15). */
 	if (level > 2)
@@ -102,7 +89,7 @@ static inline ptk_pte_t x86_64_make_table(const struct ptk_fmt *f,
 	(void)f;
 	(void)level;
 	/* Non-leaf entries grant everything; the leaf decides. */
-	return (oa & X86_64_ADDR) | X86_64_P | X86_64_RW | X86_64_US;
+	return (oa & X86_64_ADDR) | X86_P | X86_RW | X86_US;
 }
 #define ptkf_make_table x86_64_make_table
 
@@ -128,76 +115,54 @@ static inline int x86_64_encode(const struct ptk_fmt *f, unsigned int level,
 				const struct ptk_attrs *a, unsigned int flags,
 				ptk_pte_t *bits_out)
 {
-	uint32_t prot = a->prot;
-	ptk_pte_t b = X86_64_P;
-
 	(void)f;
-	if (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER))
-		return PTK_EINVAL;
-	if (a->flags &
-	    ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY))
-		return PTK_EINVAL;
-	if (a->memtype > 7 || a->sw >= (1u << 14))
-		return PTK_EINVAL;
-	/* A present x86 page is always readable (SDM 4.6). */
-	if (!(prot & PTK_PROT_READ)) {
-		if (!(flags & PTK_ENC_SUPERSET))
-			return PTK_EPROT;
-		prot |= PTK_PROT_READ;
-	}
-	if (prot & PTK_PROT_WRITE)
-		b |= X86_64_RW;
-	if (prot & PTK_PROT_USER)
-		b |= X86_64_US;
-	if (!(prot & PTK_PROT_EXEC))
-		b |= X86_64_XD;
-	if (a->flags & PTK_ATTR_GLOBAL)
-		b |= X86_64_G;
-	if (a->flags & PTK_ATTR_ACCESSED)
-		b |= X86_64_A;
-	if (a->flags & PTK_ATTR_DIRTY)
-		b |= X86_64_D;
-	if (a->memtype & 1)
-		b |= X86_64_PWT;
-	if (a->memtype & 2)
-		b |= X86_64_PCD;
-	if (a->memtype & 4)
-		b |= level ? X86_64_PAT_HUGE : X86_64_PAT_4K;
-	if (level)
-		b |= X86_64_PS;
-	b |= ((ptk_pte_t)(a->sw & 0x7) << 9) | ((ptk_pte_t)(a->sw >> 3) << 52);
-	*bits_out = b;
-	return 0;
+	return x86_encode(X86_64_P_, level, a, flags, bits_out);
 }
 #define ptkf_encode x86_64_encode
 
 static inline void x86_64_decode(const struct ptk_fmt *f, unsigned int level,
 				 ptk_pte_t pte, struct ptk_attrs *a)
 {
-	ptk_pte_t pat = level ? X86_64_PAT_HUGE : X86_64_PAT_4K;
-
 	(void)f;
-	a->prot = PTK_PROT_READ;
-	if (pte & X86_64_RW)
-		a->prot |= PTK_PROT_WRITE;
-	if (pte & X86_64_US)
-		a->prot |= PTK_PROT_USER;
-	if (!(pte & X86_64_XD))
-		a->prot |= PTK_PROT_EXEC;
-	a->flags = 0;
-	if (pte & X86_64_G)
-		a->flags |= PTK_ATTR_GLOBAL;
-	if (pte & X86_64_A)
-		a->flags |= PTK_ATTR_ACCESSED;
-	if (pte & X86_64_D)
-		a->flags |= PTK_ATTR_DIRTY;
-	a->memtype = (uint32_t)(((pte & X86_64_PWT) ? 1 : 0) |
-				((pte & X86_64_PCD) ? 2 : 0) |
-				((pte & pat) ? 4 : 0));
-	a->sw = (uint32_t)(((pte & X86_64_SW_LO) >> 9) |
-			   (((pte & X86_64_SW_HI) >> 52) << 3));
+	x86_decode(X86_64_P_, level, pte, a);
 }
 #define ptkf_decode x86_64_decode
+
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES PTK_EM_X86_64
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(X86_XD)
+
+static inline uint32_t x86_64_table_limit(const struct ptk_fmt *f,
+					  unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	(void)level;
+	return x86_table_limit(X86_64_P_, pte);
+}
+#define ptkf_table_limit x86_64_table_limit
+
+static inline int x86_64_root_from_reg(const struct ptk_fmt *f,
+				       unsigned int root, uint64_t reg,
+				       ptk_oa_t *oa_out,
+				       struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3((X86_64_LEVELS == 5 ? X86_MODE_5L
+						     : X86_MODE_4L),
+				 reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_64_root_from_reg
+
+static inline int x86_64_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				    uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4((X86_64_LEVELS == 5 ? X86_MODE_5L : X86_MODE_4L),
+			     ctrl, why);
+}
+#define ptkf_check_ctrl x86_64_check_ctrl
 
 #if X86_64_LEVELS == 5
 #define PTKF_NAME "x86_64_la57"

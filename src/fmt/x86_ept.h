@@ -78,7 +78,7 @@
 #ifndef PTK_FMT_X86_EPT_H
 #define PTK_FMT_X86_EPT_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/fmt_base.h"
 
 #if !defined(X86_EPT_LEVELS) || (X86_EPT_LEVELS != 4 && X86_EPT_LEVELS != 5)
 #error "define X86_EPT_LEVELS to 4 or 5 before including x86_ept.h"
@@ -275,6 +275,72 @@ static inline void x86_ept_decode(const struct ptk_fmt *f, unsigned int level,
 			   (((pte & X86_EPT_SW_HI) >> 52) << 3));
 }
 #define ptkf_decode x86_ept_decode
+
+/*
+ * The machine around the tables. EPTP (SDM vol. 3C, "Extended-Page-Table
+ * Pointer (EPTP)"): bits 2:0 the memory type of the walk (0 UC or 6
+ * WB), 5:3 the page-walk length minus 1 (3 for 4 levels, 4 for 5), bit 6
+ * enables the accessed and dirty flags, bit 7 supervisor shadow-stack
+ * control, 11:8 reserved, (N-1):12 the top table, 63:N reserved. EPT
+ * tables live in the memory of an x86 host; its CPU notes do not carry
+ * the EPTP (a VMCS field). Non-leaf entries withhold what they clear of
+ * R, W, X and user-mode execute (bit 10, PTK_PROT_USER here; under MBEC):
+ * the access rights are the AND along the walk (29.3.3.2).
+ */
+#define PTKF_MACHINES PTK_EM_X86_64, PTK_EM_386
+#define PTKF_ROOT_REG "EPTP"
+#define PTKF_REGION_NAMES \
+	"guest-physical space", "beyond the guest-physical size", NULL
+
+static inline uint32_t x86_ept_table_limit(const struct ptk_fmt *f,
+					   unsigned int level, ptk_pte_t pte)
+{
+	uint32_t lim = 0;
+
+	(void)f;
+	(void)level;
+	if (!(pte & X86_EPT_R))
+		lim |= PTK_LIMIT_NO_READ;
+	if (!(pte & X86_EPT_W))
+		lim |= PTK_LIMIT_NO_WRITE;
+	if (!(pte & X86_EPT_X))
+		lim |= PTK_LIMIT_NO_EXEC;
+	if (!(pte & X86_EPT_XU))
+		lim |= PTK_LIMIT_NO_USER;
+	return lim;
+}
+#define ptkf_table_limit x86_ept_table_limit
+
+static inline int x86_ept_root_from_reg(const struct ptk_fmt *f,
+					unsigned int root, uint64_t reg,
+					ptk_oa_t *oa_out,
+					struct ptk_fmt_diag *why)
+{
+	const unsigned int fl = PTK_DIAG_FOUND | PTK_DIAG_HEX;
+	uint64_t mt = reg & 7, walk = (reg >> 3) & 7;
+
+	(void)f;
+	(void)root;
+	if (mt != 0 && mt != 6)
+		return ptk_diag(why, "EPTP bits 2:0 (memory type)",
+				"0 (uncacheable) or 6 (write-back)",
+				PTK_DIAG_FOUND, 0, mt);
+	if (walk != X86_EPT_LEVELS - 1)
+		return ptk_diag(why, "EPTP bits 5:3 (page-walk length - 1)",
+				"the format's levels - 1",
+				PTK_DIAG_WANT | PTK_DIAG_FOUND,
+				X86_EPT_LEVELS - 1, walk);
+	if (reg & PTK_GENMASK(11, 8))
+		return ptk_diag(why, "EPTP bits 11:8", "0 (reserved)", fl, 0,
+				reg & PTK_GENMASK(11, 8));
+	if (reg & PTK_GENMASK(63, 52))
+		return ptk_diag(why, "EPTP bits 63:52",
+				"0 (reserved above a 52-bit physical address)",
+				fl, 0, reg & PTK_GENMASK(63, 52));
+	*oa_out = reg & X86_EPT_ADDR;
+	return 0;
+}
+#define ptkf_root_from_reg x86_ept_root_from_reg
 
 #if X86_EPT_LEVELS == 5
 #define PTKF_NAME "x86_ept_5"

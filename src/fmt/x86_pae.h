@@ -23,7 +23,7 @@
  * with a PDE holding P | R/W | U/S, so the leaf decides every
  * permission. There are no 1 GiB pages.
  *
- * What ptk_attrs maps to (as in x86_64.h):
+ * What ptk_attrs maps to (the encoding every x86 mode shares, x86.h):
  *   prot     every present page is readable: READ is required (PTK_EPROT
  *            without it, unless PTK_ENC_SUPERSET). WRITE -> R/W (bit 1),
  *            USER -> U/S (bit 2), no EXEC -> XD (bit 63).
@@ -39,22 +39,8 @@
 #ifndef PTK_FMT_X86_PAE_H
 #define PTK_FMT_X86_PAE_H
 
-#include "internal/ptk_internal.h"
+#include "fmt/x86.h"
 
-enum {
-	X86_PAE_P = 1 << 0, /* present */
-	X86_PAE_RW = 1 << 1, /* writable */
-	X86_PAE_US = 1 << 2, /* user */
-	X86_PAE_PWT = 1 << 3,
-	X86_PAE_PCD = 1 << 4,
-	X86_PAE_A = 1 << 5, /* accessed */
-	X86_PAE_D = 1 << 6, /* dirty (leaves only) */
-	X86_PAE_PS = 1 << 7, /* page size in a PDE; PAT in a PTE */
-	X86_PAE_G = 1 << 8, /* global (leaves only) */
-};
-#define X86_PAE_PAT_4K PTK_BIT(7) /* Table 4-11 */
-#define X86_PAE_PAT_2M PTK_BIT(12) /* Table 4-9 */
-#define X86_PAE_XD PTK_BIT(63)
 #define X86_PAE_ADDR PTK_GENMASK(51, 12) /* (M-1):12, M = 52 */
 #define X86_PAE_RSVD PTK_GENMASK(62, 52) /* 62:M, Tables 4-9..4-11 */
 #define X86_PAE_RSVD_2M PTK_GENMASK(20, 13) /* Table 4-9 */
@@ -66,7 +52,8 @@ enum {
  */
 #define X86_PAE_RSVD_PDPTE \
 	(PTK_GENMASK(2, 1) | PTK_GENMASK(8, 6) | PTK_GENMASK(63, 52))
-#define X86_PAE_SW PTK_GENMASK(11, 9) /* ignored: ptk_attrs.sw 0-2 */
+/* Leaf encoding (x86.h): XD in bit 63, no ignored high bits. */
+#define X86_PAE_P_ ((struct x86_p){ true, 0 })
 
 /* Geometry, as constant expressions. */
 #define PTKF_LEVELS 3
@@ -85,7 +72,7 @@ static inline enum ptk_entry_type
 x86_pae_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 {
 	(void)f;
-	if (!(pte & X86_PAE_P))
+	if (!(pte & X86_P))
 		return PTK_ENTRY_EMPTY;
 	if (level == 2)
 		return (pte & X86_PAE_RSVD_PDPTE) ? PTK_ENTRY_INVALID
@@ -94,7 +81,7 @@ x86_pae_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 		return PTK_ENTRY_INVALID;
 	if (level == 0)
 		return PTK_ENTRY_LEAF;
-	if (!(pte & X86_PAE_PS))
+	if (!(pte & X86_PS))
 		return PTK_ENTRY_TABLE;
 	/* Bits 20:13 of a 2 MiB PDE are reserved: a misaligned frame. */
 	if (pte & X86_PAE_RSVD_2M)
@@ -126,8 +113,8 @@ static inline ptk_pte_t x86_pae_make_table(const struct ptk_fmt *f,
 	(void)f;
 	/* A PDPTE has no R/W or U/S (Table 4-8); a PDE grants all (4-10). */
 	if (level == 2)
-		return (oa & X86_PAE_ADDR) | X86_PAE_P;
-	return (oa & X86_PAE_ADDR) | X86_PAE_P | X86_PAE_RW | X86_PAE_US;
+		return (oa & X86_PAE_ADDR) | X86_P;
+	return (oa & X86_PAE_ADDR) | X86_P | X86_RW | X86_US;
 }
 #define ptkf_make_table x86_pae_make_table
 
@@ -153,72 +140,51 @@ static inline int x86_pae_encode(const struct ptk_fmt *f, unsigned int level,
 				 const struct ptk_attrs *a, unsigned int flags,
 				 ptk_pte_t *bits_out)
 {
-	uint32_t prot = a->prot;
-	ptk_pte_t b = X86_PAE_P;
-
 	(void)f;
-	if (prot & ~(uint32_t)(PTK_PROT_RWX | PTK_PROT_USER))
-		return PTK_EINVAL;
-	if (a->flags &
-	    ~(uint32_t)(PTK_ATTR_GLOBAL | PTK_ATTR_ACCESSED | PTK_ATTR_DIRTY))
-		return PTK_EINVAL;
-	if (a->memtype > 7 || a->sw >= (1u << 3))
-		return PTK_EINVAL;
-	/* A present page is always readable (4.6). */
-	if (!(prot & PTK_PROT_READ) && !(flags & PTK_ENC_SUPERSET))
-		return PTK_EPROT;
-	if (prot & PTK_PROT_WRITE)
-		b |= X86_PAE_RW;
-	if (prot & PTK_PROT_USER)
-		b |= X86_PAE_US;
-	if (!(prot & PTK_PROT_EXEC))
-		b |= X86_PAE_XD;
-	if (a->flags & PTK_ATTR_GLOBAL)
-		b |= X86_PAE_G;
-	if (a->flags & PTK_ATTR_ACCESSED)
-		b |= X86_PAE_A;
-	if (a->flags & PTK_ATTR_DIRTY)
-		b |= X86_PAE_D;
-	if (a->memtype & 1)
-		b |= X86_PAE_PWT;
-	if (a->memtype & 2)
-		b |= X86_PAE_PCD;
-	if (a->memtype & 4)
-		b |= level ? X86_PAE_PAT_2M : X86_PAE_PAT_4K;
-	if (level)
-		b |= X86_PAE_PS;
-	b |= (ptk_pte_t)a->sw << 9;
-	*bits_out = b;
-	return 0;
+	return x86_encode(X86_PAE_P_, level, a, flags, bits_out);
 }
 #define ptkf_encode x86_pae_encode
 
 static inline void x86_pae_decode(const struct ptk_fmt *f, unsigned int level,
 				  ptk_pte_t pte, struct ptk_attrs *a)
 {
-	ptk_pte_t pat = level ? X86_PAE_PAT_2M : X86_PAE_PAT_4K;
-
 	(void)f;
-	a->prot = PTK_PROT_READ;
-	if (pte & X86_PAE_RW)
-		a->prot |= PTK_PROT_WRITE;
-	if (pte & X86_PAE_US)
-		a->prot |= PTK_PROT_USER;
-	if (!(pte & X86_PAE_XD))
-		a->prot |= PTK_PROT_EXEC;
-	a->flags = 0;
-	if (pte & X86_PAE_G)
-		a->flags |= PTK_ATTR_GLOBAL;
-	if (pte & X86_PAE_A)
-		a->flags |= PTK_ATTR_ACCESSED;
-	if (pte & X86_PAE_D)
-		a->flags |= PTK_ATTR_DIRTY;
-	a->memtype = (uint32_t)(((pte & X86_PAE_PWT) ? 1 : 0) |
-				((pte & X86_PAE_PCD) ? 2 : 0) |
-				((pte & pat) ? 4 : 0));
-	a->sw = (uint32_t)((pte & X86_PAE_SW) >> 9);
+	x86_decode(X86_PAE_P_, level, pte, a);
 }
 #define ptkf_decode x86_pae_decode
+
+/* The machine around the tables (x86.h). */
+#define PTKF_MACHINES X86_MACHINES_32
+#define PTKF_LEAF_FLAGS X86_LEAF_FLAGS(X86_XD)
+
+static inline uint32_t x86_pae_table_limit(const struct ptk_fmt *f,
+					   unsigned int level, ptk_pte_t pte)
+{
+	(void)f;
+	/* A PDPTE has no access rights (Table 4-8). */
+	return level == 2 ? 0 : x86_table_limit(X86_PAE_P_, pte);
+}
+#define ptkf_table_limit x86_pae_table_limit
+
+static inline int x86_pae_root_from_reg(const struct ptk_fmt *f,
+					unsigned int root, uint64_t reg,
+					ptk_oa_t *oa_out,
+					struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_root_from_cr3(X86_MODE_PAE, reg, oa_out, why);
+}
+#define ptkf_root_from_reg x86_pae_root_from_reg
+
+static inline int x86_pae_check_ctrl(const struct ptk_fmt *f, unsigned int root,
+				     uint64_t ctrl, struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_check_cr4(X86_MODE_PAE, ctrl, why);
+}
+#define ptkf_check_ctrl x86_pae_check_ctrl
 
 #define PTKF_NAME "x86_pae"
 #define PTKF_DESC "x86 PAE paging, 3-level, 4K/2M pages, NX"

@@ -13,6 +13,7 @@
 #define PTK_INTERNAL_H
 
 #include "port/ptk_deps.h"
+#include "internal/ptk_bits.h"
 #include <ptkit/errors.h>
 #include <ptkit/types.h>
 #include <ptkit/fmt.h>
@@ -44,17 +45,6 @@
 		if (PTK_UNLIKELY(ptk_try_rc_ < 0)) \
 			return ptk_try_rc_;        \
 	} while (0)
-
-/* A mask of the low @lg2 bits; @lg2 may be 64. */
-static inline uint64_t ptk_lg2_mask(unsigned int lg2)
-{
-	return lg2 >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << lg2) - 1;
-}
-
-/* Bits @hi..@lo set (inclusive), like the kernel's GENMASK_ULL. */
-#define PTK_GENMASK(hi, lo) \
-	((~(uint64_t)0 >> (63 - (hi))) & (~(uint64_t)0 << (lo)))
-#define PTK_BIT(n) ((uint64_t)1 << (n))
 
 /* struct ptk_table.linear */
 #define PTK_LIN_NONE 0 /* ask the provider, check every address */

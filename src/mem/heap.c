@@ -3,9 +3,11 @@
  * Host-only memory: the heap provider (a slab of table-sized blocks carved
  * from 2 MiB chunks) and arenas with their own buffer. Uses the C library.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal/ptk_internal.h"
 #include <ptkit/mem.h>
@@ -49,6 +51,7 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 struct ptk_mem_heap_chunk {
 	struct ptk_mem_heap_chunk *next;
 	void *mem;
+	bool mapped; /* from heap_low_chunk(): munmap, not free */
 };
 
 void ptk_host_bug(const char *file, int line, const char *msg)
@@ -57,13 +60,43 @@ void ptk_host_bug(const char *file, int line, const char *msg)
 	abort();
 }
 
+/*
+ * A chunk below 2^@bits: ask the system for one at each 2 MiB step from
+ * 256 MiB up (a hint, not MAP_FIXED: nothing mapped is replaced) and
+ * keep the first it places where asked. Sanitizer runtimes reserve parts
+ * of low memory too; those steps are just refused.
+ */
+static void *heap_low_chunk(unsigned int bits)
+{
+	uint64_t limit = (uint64_t)1 << bits, hint;
+
+	for (hint = (uint64_t)1 << 28; hint + CHUNK_SIZE <= limit;
+	     hint += CHUNK_SIZE) {
+		void *p = mmap((void *)(uintptr_t)hint, CHUNK_SIZE,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			continue;
+		if ((uint64_t)(uintptr_t)p + CHUNK_SIZE <= limit &&
+		    !((uintptr_t)p & (CHUNK_SIZE - 1)))
+			return p;
+		munmap(p, CHUNK_SIZE);
+	}
+	return NULL;
+}
+
 static int heap_new_chunk(struct ptk_mem_heap *h)
 {
 	struct ptk_mem_heap_chunk *c = malloc(sizeof(*c));
 
 	if (!c)
 		return PTK_ENOMEM;
-	c->mem = aligned_alloc(CHUNK_SIZE, CHUNK_SIZE);
+	c->mapped = h->below_bits != 0;
+	if (c->mapped)
+		c->mem = heap_low_chunk(h->below_bits);
+	else
+		c->mem = aligned_alloc(CHUNK_SIZE, CHUNK_SIZE);
 	if (!c->mem) {
 		free(c);
 		return PTK_ENOMEM;
@@ -203,6 +236,17 @@ int ptk_mem_heap_init(struct ptk_mem_heap *h)
 	return 0;
 }
 
+int ptk_mem_heap_init_below(struct ptk_mem_heap *h, unsigned int oa_bits)
+{
+	if (!h || oa_bits < 30)
+		return PTK_EINVAL;
+	ptk_mem_heap_init(h);
+	/* Pointers no wider than the limit need nothing special. */
+	if (oa_bits < 64 && oa_bits < sizeof(uintptr_t) * 8)
+		h->below_bits = oa_bits;
+	return 0;
+}
+
 void ptk_mem_heap_fini(struct ptk_mem_heap *h)
 {
 	struct ptk_mem_heap_chunk *c, *n;
@@ -214,7 +258,10 @@ void ptk_mem_heap_fini(struct ptk_mem_heap *h)
 		heap_quarantine_pop(h);
 	for (c = h->chunks; c; c = n) {
 		n = c->next;
-		free(c->mem);
+		if (c->mapped)
+			munmap(c->mem, CHUNK_SIZE);
+		else
+			free(c->mem);
 		free(c);
 	}
 	memset(h, 0, sizeof(*h));

@@ -290,13 +290,17 @@ def group_usage():
 def group_empty():
     elf, fx, _ = fixture("x86_64")
     cpu = fx["cpus"][0]
-    for fmt in ("x86_ept", "armv8_4k_48"):
-        expect(["dump", elf, "--format", fmt] + root_args(cpu), 2,
-               [f"is --format {fmt} right for this image?"],
+    # The format names what does not fit: the image's machine, or the
+    # root register (a CR3 is no EPTP).
+    for fmt, why in (("x86_ept", "does not fit format x86_ept: EPTP bits "
+                      "5:3 (page-walk length - 1)"),
+                     ("armv8_4k_48", "format armv8_4k_48 does not fit this "
+                      "x86-64 image (ELF machine 62)")):
+        expect(["dump", elf, "--format", fmt] + root_args(cpu), 2, [why],
                f"dump --format {fmt} of an x86-64 core")
     expect(["translate", elf, "--format", "x86_ept"] + root_args(cpu) +
            ["0xffffffffa0801d32", "0x400000"], 2,
-           "is --format x86_ept right for this image?",
+           "does not fit format x86_ept: EPTP bits 5:3",
            "translate --format x86_ept of an x86-64 core")
     raw, base = elf_to_raw(elf)
     expect(["dump", raw, "--format", "x86_64"] + root_args(cpu), 2,

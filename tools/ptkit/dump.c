@@ -55,6 +55,14 @@ struct dump {
 	bool first_item; /* JSON: no comma before the first */
 	/* qemu-mem (x86): the flat (unsigned-extended) address space */
 	unsigned int flat_bits;
+	/* qemu-tlb, qemu-mem: QEMU's listings of the format (struct
+	 * ptk_fmt_arch.listings) and the letters of the last leaf's flags */
+	unsigned int listings;
+	ptk_pte_t flag_mask; /* every bit some leaf flag reads */
+	ptk_pte_t flags_key;
+	unsigned int flags_level;
+	unsigned int flags_len; /* 0: nothing cached */
+	char flags[32];
 	/* linux and --check-wx */
 	struct linux_layout lx;
 	unsigned int mi; /* next marker */
@@ -117,27 +125,49 @@ static ptk_va_t canon(unsigned int bits, ptk_va_t a)
 	return a;
 }
 
-/* QEMU `info tlb`: one line per leaf, the leaf entry's own flags. */
+/* The format's leaf flags (its listings' letters), '-' where clear. */
+static char *flag_letters(char *p, const struct ptk_fmt *f, uint32_t set)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+	unsigned int i;
+
+	for (i = 0; i < a->nr_leaf_flags && i < 32; i++)
+		*p++ = ((set >> i) & 1) ? a->leaf_flags[i].letter : '-';
+	return p;
+}
+
+/* d->flags: @pte's letters; neighbouring leaves mostly share them. */
+static void leaf_letters(struct dump *d, unsigned int level, ptk_pte_t pte)
+{
+	uint32_t set;
+
+	if (d->flags_len && d->flags_level == level &&
+	    d->flags_key == (pte & d->flag_mask))
+		return;
+	set = ptk_fmt_leaf_flags(d->f, level, pte);
+	d->flags_len =
+		(unsigned int)(flag_letters(d->flags, d->f, set) - d->flags);
+	d->flags_level = level;
+	d->flags_key = pte & d->flag_mask;
+}
+
+/*
+ * QEMU `info tlb`: one line per leaf, the leaf entry's own flags (the
+ * format's: an x86 PS only above a 4 KiB PTE, where bit 7 is PAT).
+ */
 static void tlb_line(struct dump *d, ptk_va_t va, ptk_oa_t oa, ptk_pte_t pte,
 		     unsigned int level)
 {
-	char *p = out_room(d->o, 64), *s = p;
-	bool big = level > 0;
+	char *p = out_room(d->o, 80), *s = p;
 
 	p = fmt_hex(p, va, 16);
 	*p++ = ':';
 	*p++ = ' ';
 	p = fmt_hex(p, oa, 16);
 	*p++ = ' ';
-	*p++ = (d->f->entry_lg2 == 3 && (pte >> 63)) ? 'X' : '-';
-	*p++ = (pte & 0x100) ? 'G' : '-';
-	*p++ = big ? 'P' : '-'; /* PS; bit 7 of a PTE is PAT */
-	*p++ = (pte & 0x40) ? 'D' : '-';
-	*p++ = (pte & 0x20) ? 'A' : '-';
-	*p++ = (pte & 0x10) ? 'C' : '-';
-	*p++ = (pte & 0x08) ? 'T' : '-';
-	*p++ = (pte & 0x04) ? 'U' : '-';
-	*p++ = (pte & 0x02) ? 'W' : '-';
+	leaf_letters(d, level, pte);
+	memcpy(p, d->flags, d->flags_len);
+	p += d->flags_len;
 	*p++ = '\n';
 	d->o->len += (size_t)(p - s);
 	d->lines++;
@@ -169,17 +199,16 @@ static void mem_x86_flush(struct dump *d)
 	d->have = false;
 }
 
-/* QEMU `info mem` for RISC-V: runs inside one table, equal attr byte. */
+/* QEMU `info mem` for RISC-V: runs inside one table, equal leaf flags. */
 static void mem_rv_flush(struct dump *d)
 {
 	const struct run *r = &d->cur;
-	uint32_t a = (uint32_t)r->key;
 	bool rv32 = d->f->entry_lg2 == 2;
 	char *p, *s;
 
 	if (!d->have)
 		return;
-	p = out_room(d->o, 80);
+	p = out_room(d->o, 96);
 	s = p;
 	p = fmt_hex(p, r->va, rv32 ? 8 : 16);
 	*p++ = ' ';
@@ -187,13 +216,7 @@ static void mem_rv_flush(struct dump *d)
 	*p++ = ' ';
 	p = fmt_hex(p, r->last + 1 - r->va, rv32 ? 8 : 16);
 	*p++ = ' ';
-	*p++ = (a & 0x02) ? 'r' : '-';
-	*p++ = (a & 0x04) ? 'w' : '-';
-	*p++ = (a & 0x08) ? 'x' : '-';
-	*p++ = (a & 0x10) ? 'u' : '-';
-	*p++ = (a & 0x20) ? 'g' : '-';
-	*p++ = (a & 0x40) ? 'a' : '-';
-	*p++ = (a & 0x80) ? 'd' : '-';
+	p = flag_letters(p, d->f, (uint32_t)r->key);
 	*p++ = '\n';
 	d->o->len += (size_t)(p - s);
 	d->lines++;
@@ -206,11 +229,11 @@ static void leaf_mem(struct dump *d, const struct scan_leaf *l)
 	uint64_t bytes = l->count << l->size_lg2;
 	ptk_va_t va = l->va;
 
-	if (d->tg->fam == FAM_RISCV) {
+	if (d->listings & PTK_FMT_LIST_MEM_ATTR) {
 		/* QEMU merges only inside one table. */
 		unsigned int tl = d->f->level_shift[l->level] +
 				  d->f->level_bits[l->level];
-		uint64_t attr = l->pte & 0xff;
+		uint64_t attr = ptk_fmt_leaf_flags(d->f, l->level, l->pte);
 
 		if (d->have && c->key == attr && c->last + 1 == va &&
 		    c->oa + (c->last + 1 - c->va) == l->oa &&
@@ -684,7 +707,7 @@ static void flush_cur(struct dump *d)
 {
 	switch (d->style) {
 	case STYLE_MEM:
-		if (d->tg->fam == FAM_RISCV)
+		if (d->listings & PTK_FMT_LIST_MEM_ATTR)
 			mem_rv_flush(d);
 		else
 			mem_x86_flush(d);
@@ -778,16 +801,16 @@ static int parse_style(const char *style, bool json, bool wx, enum style *st)
 
 static bool style_fits(struct dump *d, const char *style)
 {
-	enum img_family fam = d->tg->fam;
-	bool x86 = fam == FAM_X86_64 || fam == FAM_X86_PAE || fam == FAM_X86_32;
-
-	if (d->style == STYLE_TLB && !x86) {
+	/* Which of QEMU's listings exist for the format is the format's. */
+	d->listings = ptk_fmt_arch(d->f)->listings;
+	if (d->style == STYLE_TLB && !(d->listings & PTK_FMT_LIST_TLB)) {
 		ptk_tool_err(
 			"dump: --style qemu-tlb is QEMU's x86 listing; %s is not an x86 format",
 			d->f->name);
 		return false;
 	}
-	if (d->style == STYLE_MEM && !x86 && fam != FAM_RISCV) {
+	if (d->style == STYLE_MEM &&
+	    !(d->listings & (PTK_FMT_LIST_MEM_PROT | PTK_FMT_LIST_MEM_ATTR))) {
 		ptk_tool_err(
 			"dump: --style qemu-mem is QEMU's x86 and RISC-V listing; %s is neither",
 			d->f->name);
@@ -875,6 +898,8 @@ int ptk_cmd_dump(int argc, char **argv)
 		return PTK_EXIT_USAGE;
 	}
 	d.flat_bits = tg.fmt->va_bits;
+	for (i = 0; i < (int)ptk_fmt_arch(tg.fmt)->nr_leaf_flags && i < 32; i++)
+		d.flag_mask |= ptk_fmt_arch(tg.fmt)->leaf_flags[i].mask;
 	d.page_lg2 = tg.fmt->level_shift[0];
 	d.o = &dump_out;
 	out_init(&dump_out, stdout);
@@ -885,7 +910,7 @@ int ptk_cmd_dump(int argc, char **argv)
 		s.budget = so.budget;
 	if (tool_progress_allowed())
 		s.progress = "dump";
-	if (d.style == STYLE_MEM && tg.fam == FAM_RISCV)
+	if (d.style == STYLE_MEM && (d.listings & PTK_FMT_LIST_MEM_ATTR))
 		out_str(&dump_out,
 			tg.fmt->entry_lg2 == 2
 				? "vaddr    paddr            size     attr\n"

@@ -10,9 +10,6 @@
 #include "cmd.h"
 #include "imgcmd.h"
 
-#define BIT(n) ((uint64_t)1 << (n))
-#define MASK(n) ((n) >= 64 ? ~(uint64_t)0 : BIT(n) - 1)
-
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 {
 	const char *v = NULL;
@@ -79,176 +76,100 @@ int img_open(struct ptk_image **out, const struct img_opts *o)
 	return rc;
 }
 
-enum img_family img_family_of(const struct ptk_fmt *f)
-{
-	const char *n = f->name ? f->name : "";
-
-	if (!strncmp(n, "x86_64", 6))
-		return FAM_X86_64;
-	if (!strcmp(n, "x86_pae"))
-		return FAM_X86_PAE;
-	if (!strcmp(n, "x86_32"))
-		return FAM_X86_32;
-	if (!strncmp(n, "x86_ept", 7))
-		return FAM_EPT;
-	if (!strncmp(n, "armv8_s2", 8))
-		return FAM_ARM_S2;
-	if (!strncmp(n, "armv8", 5))
-		return FAM_ARM;
-	if (!strncmp(n, "riscv", 5))
-		return FAM_RISCV;
-	return FAM_OTHER;
-}
-
-static unsigned int root_lg2(const struct ptk_fmt *f)
-{
-	return f->level_bits[f->levels - 1] + f->entry_lg2;
-}
-
-int img_root_from_reg(ptk_oa_t *out, const struct ptk_fmt *f,
-		      enum img_family fam, uint64_t reg)
-{
-	unsigned int lg2 = root_lg2(f);
-	uint64_t mode;
-
-	switch (fam) {
-	case FAM_X86_64:
-	case FAM_EPT:
-		/* CR3 / EPTP: bits 51:12; PCID, PWT/PCD, LAM, memory type,
-		 * walk length and A/D enable are below or above. */
-		*out = reg & (MASK(52) & ~MASK(12));
-		break;
-	case FAM_X86_PAE:
-		*out = reg & 0xffffffe0u; /* CR3 bits 31:5: the PDPT */
-		break;
-	case FAM_X86_32:
-		*out = reg & 0xfffff000u;
-		break;
-	case FAM_ARM:
-	case FAM_ARM_S2:
-		/* TTBR/VTTBR: BADDR in 47:1, ASID/VMID in 63:48, CnP in 0;
-		 * with 52-bit output, bits 5:2 hold BADDR 51:48. The table
-		 * is aligned to its size, which may be below a page. */
-		*out = reg & MASK(48);
-		if (f->oa_bits > 48 && lg2 >= 6)
-			*out |= ((reg >> 2) & 0xf) << 48;
-		*out &= ~MASK(lg2 < 6 ? lg2 : 6);
-		if (lg2 > 6)
-			*out &= ~MASK(lg2);
-		break;
-	case FAM_RISCV:
-		if (f->entry_lg2 == 2) {
-			mode = reg >> 31;
-			*out = (reg & MASK(22)) << 12;
-			if (mode != 1)
-				ptk_tool_err("warning: satp 0x%" PRIx64
-					     " does not select Sv32",
-					     reg);
-		} else {
-			mode = reg >> 60;
-			*out = (reg & MASK(44)) << 12;
-			if (mode != 8 + (unsigned int)(f->levels - 3))
-				ptk_tool_err("warning: satp 0x%" PRIx64
-					     " selects mode %" PRIu64
-					     ", not %s",
-					     reg, mode, f->name);
-		}
-		break;
-	default:
-		*out = reg & ~MASK(lg2 < 12 ? lg2 : 12);
-		break;
-	}
-	return 0;
-}
-
-unsigned int img_table_deny(enum img_family fam, const struct ptk_fmt *f,
-			    unsigned int level, ptk_pte_t pte)
-{
-	unsigned int d = 0;
-
-	switch (fam) {
-	case FAM_X86_PAE:
-		if (level == 2)
-			return 0; /* a PDPTE has no access rights */
-		/* fall through */
-	case FAM_X86_64:
-		if (pte & BIT(63))
-			d |= DENY_X;
-		/* fall through */
-	case FAM_X86_32:
-		if (!(pte & BIT(1)))
-			d |= DENY_W;
-		if (!(pte & BIT(2)))
-			d |= DENY_U;
-		break;
-	case FAM_EPT:
-		if (!(pte & BIT(0)))
-			d |= DENY_R;
-		if (!(pte & BIT(1)))
-			d |= DENY_W;
-		if (!(pte & BIT(2)))
-			d |= DENY_X;
-		break;
-	case FAM_ARM:
-		/* APTable[1:0] (62:61), UXNTable (60), PXNTable (59). */
-		if (pte & BIT(62))
-			d |= DENY_W;
-		if (pte & BIT(61))
-			d |= DENY_U;
-		if (pte & BIT(60))
-			d |= DENY_UX;
-		if (pte & BIT(59))
-			d |= DENY_PX;
-		break;
-	default:
-		break;
-	}
-	(void)f;
-	return d;
-}
-
-uint32_t img_apply_deny(uint32_t prot, unsigned int deny)
-{
-	if (deny & ((prot & PTK_PROT_USER) ? DENY_UX : DENY_PX))
-		prot &= ~PTK_PROT_EXEC;
-	if (deny & DENY_R)
-		prot &= ~PTK_PROT_READ;
-	if (deny & DENY_W)
-		prot &= ~PTK_PROT_WRITE;
-	if (deny & DENY_X)
-		prot &= ~PTK_PROT_EXEC;
-	if (deny & DENY_U)
-		prot &= ~PTK_PROT_USER;
-	return prot;
-}
-
 int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner)
 {
-	unsigned int vb = tg->fmt->va_bits;
+	int root = ptk_fmt_va_root(inner, tg->fmt, va, 0);
 
-	if (tg->fam == FAM_ARM && vb < 64) {
-		uint64_t top = va >> vb;
-
-		if ((va >> 55) & 1) {
-			if (!tg->have[1] || top != MASK(64 - vb))
-				return -1;
-			*inner = va & MASK(vb);
-			return 1;
-		}
-		if (top)
-			return -1;
-	}
-	if (!tg->have[0])
+	if (root < 0 || root > 1 || !tg->have[root])
 		return -1;
-	*inner = va;
-	return 0;
+	return root;
+}
+
+/* "x86_32, x86_pae, ..." : the built-in formats @fits accepts. */
+static void fitting_formats(char *buf, size_t size,
+			    bool (*fits)(const struct ptk_fmt *f,
+					 const void *arg),
+			    const void *arg)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ptk_fmt_count(); i++) {
+		const struct ptk_fmt *f = ptk_fmt_get(i);
+		int n;
+
+		if (!fits(f, arg))
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+			     f->name);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	if (!len)
+		snprintf(buf, size, "none of the built-in formats");
+}
+
+static bool fits_machine(const struct ptk_fmt *f, const void *arg)
+{
+	return ptk_fmt_fits_machine(f, *(const unsigned int *)arg);
+}
+
+struct ctrl_arg {
+	const char *reg; /* the notes' name for the control register */
+	uint64_t value;
+	unsigned int machine;
+};
+
+static bool fits_ctrl(const struct ptk_fmt *f, const void *arg)
+{
+	const struct ctrl_arg *c = arg;
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+
+	return ptk_fmt_fits_machine(f, c->machine) && a->note_ctrl &&
+	       !strcmp(a->note_ctrl, c->reg) &&
+	       !ptk_fmt_check_ctrl(NULL, f, 0, c->value);
+}
+
+/* The image's machine must be one the format's tables live in. */
+static int check_machine(const struct img_target *tg, const char *path)
+{
+	unsigned int m = ptk_image_machine(tg->img);
+	const char *name = ptk_fmt_machine_name(m);
+	char list[512];
+
+	if (ptk_fmt_fits_machine(tg->fmt, m))
+		return 0;
+	fitting_formats(list, sizeof(list), fits_machine, &m);
+	ptk_tool_err(
+		"%s: format %s does not fit this %s image (ELF machine %u); formats that fit: %s",
+		path, tg->fmt->name, name ? name : "unknown-machine", m, list);
+	return -1;
+}
+
+/* The root table a register value names, or a message saying why not. */
+static int decode_root(ptk_oa_t *out, const struct img_target *tg,
+		       unsigned int root, uint64_t reg, const char *what)
+{
+	struct ptk_fmt_diag why;
+	char line[256];
+
+	if (!ptk_fmt_root_from_reg(out, &why, tg->fmt, root, reg))
+		return 0;
+	ptk_fmt_diag_str(line, sizeof(line), &why);
+	ptk_tool_err("%s 0x%" PRIx64 " does not fit format %s: %s", what, reg,
+		     tg->fmt->name, line);
+	return -1;
 }
 
 static int root_value(uint64_t *out, const struct img_target *tg,
 		      const struct img_opts *o)
 {
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(tg->fmt);
 	const struct ptk_image_cpu *c;
-	uint64_t cr4;
+	struct ptk_fmt_diag why;
+	struct ctrl_arg ctrl;
+	char line[256], list[512];
 
 	if (o->root) {
 		*out = o->root_val;
@@ -260,34 +181,35 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 			     o->path, ptk_image_nr_cpus(tg->img), o->cpu);
 		return -1;
 	}
-	if (ptk_image_cpu_reg(out, c, "cr3")) {
+	if (!a->note_root || ptk_image_cpu_reg(out, c, a->note_root)) {
 		ptk_tool_err(
 			"%s: CPU %d's notes carry no page-table root; pass --root",
 			o->path, o->cpu);
 		return -1;
 	}
-	if (!ptk_image_cpu_reg(&cr4, c, "cr4")) {
-		bool la57 = cr4 & BIT(12), pae = cr4 & BIT(5);
-		const char *want = NULL;
-
-		if (tg->fam == FAM_X86_64 && !pae)
-			want = "x86_32 or x86_pae";
-		else if (tg->fam == FAM_X86_64 &&
-			 la57 != (tg->fmt->levels == 5))
-			want = la57 ? "x86_64_la57" : "x86_64";
-		else if ((tg->fam == FAM_X86_PAE || tg->fam == FAM_X86_32) &&
-			 pae != (tg->fam == FAM_X86_PAE))
-			want = pae ? "x86_pae" : "x86_32";
-		if (want)
-			ptk_tool_err("warning: CPU %d's CR4=0x%" PRIx64
-				     " suggests --format %s",
-				     o->cpu, cr4, want);
+	/* The control register beside it must select the format. */
+	ctrl.reg = a->note_ctrl;
+	ctrl.machine = ptk_image_machine(tg->img);
+	if (a->note_ctrl && !ptk_image_cpu_reg(&ctrl.value, c, a->note_ctrl) &&
+	    ptk_fmt_check_ctrl(&why, tg->fmt, 0, ctrl.value)) {
+		ptk_fmt_diag_str(line, sizeof(line), &why);
+		fitting_formats(list, sizeof(list), fits_ctrl, &ctrl);
+		ptk_tool_err(
+			"%s: CPU %d's %s=0x%" PRIx64
+			" does not fit format %s: %s; formats that fit: %s",
+			o->path, o->cpu, a->ctrl_reg ? a->ctrl_reg : "",
+			ctrl.value, tg->fmt->name, line, list);
+		return -1;
 	}
 	return 0;
 }
 
 int img_target_open(struct img_target *tg, const struct img_opts *o)
 {
+	struct ptk_fmt_region r[3];
+	struct ptk_fmt_diag why;
+	char what[64], line[256];
+	unsigned int nr, j;
 	uint64_t reg;
 	int rc, i;
 
@@ -302,26 +224,43 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 			     o->format);
 		return PTK_EXIT_USAGE;
 	}
-	tg->fam = img_family_of(tg->fmt);
+	if (ptk_fmt_check_explain(tg->fmt, &why)) {
+		ptk_fmt_diag_str(line, sizeof(line), &why);
+		ptk_tool_err("format %s is malformed: %s", tg->fmt->name, line);
+		return PTK_EXIT_FAIL;
+	}
 	if (!o->root == (o->cpu < 0)) {
 		ptk_tool_err("give exactly one of --root and --cpu");
 		return PTK_EXIT_USAGE;
 	}
-	if (o->root1 && tg->fam != FAM_ARM) {
-		ptk_tool_err("--root1 (TTBR1) is for Arm stage 1 formats");
+	if (o->root1 && ptk_fmt_nr_roots(tg->fmt) < 2) {
+		ptk_tool_err(
+			"--root1 is for formats with a second root (Arm stage 1: TTBR1); %s has one",
+			tg->fmt->name);
 		return PTK_EXIT_USAGE;
 	}
 	if (img_open(&tg->img, o))
 		return PTK_EXIT_FAIL;
+	if (check_machine(tg, o->path))
+		goto fail;
 	if (root_value(&reg, tg, o))
 		goto fail;
-	img_root_from_reg(&tg->root[0], tg->fmt, tg->fam, reg);
+	if (o->root)
+		snprintf(what, sizeof(what), "--root");
+	else
+		snprintf(what, sizeof(what), "CPU %d's %s", o->cpu,
+			 ptk_fmt_arch(tg->fmt)->note_root);
+	if (decode_root(&tg->root[0], tg, 0, reg, what))
+		goto fail;
 	tg->have[0] = true;
 	if (o->root1) {
-		reg = o->root1_val;
-		img_root_from_reg(&tg->root[1], tg->fmt, tg->fam, reg);
+		if (decode_root(&tg->root[1], tg, 1, o->root1_val, "--root1"))
+			goto fail;
 		tg->have[1] = true;
-		tg->hi_base = ~MASK(tg->fmt->va_bits);
+		nr = ptk_fmt_regions(r, 3, tg->fmt);
+		for (j = 0; j < nr; j++)
+			if (r[j].root == 1)
+				tg->hi_base = r[j].base;
 	}
 	for (i = 0; i < 2; i++) {
 		if (!tg->have[i])

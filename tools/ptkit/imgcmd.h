@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What `ptkit info`, `dump` and `translate` share: opening an image,
- * picking a format and a root, and the per-architecture knowledge the
- * library's format descriptors do not carry (how a root register is laid
- * out, which table-entry bits restrict the levels below).
+ * picking a format and a root. What a root register holds, which
+ * machines a format fits, its VA regions and the limits table entries
+ * put on the levels below are the format's to say (struct ptk_fmt_arch,
+ * ptkit/fmt.h); nothing here knows an architecture.
  */
 #ifndef PTK_TOOL_IMGCMD_H
 #define PTK_TOOL_IMGCMD_H
@@ -14,26 +15,6 @@
 
 #include <ptkit.h>
 #include <ptkit/image.h>
-
-/* Architecture families, for what a descriptor does not say. */
-enum img_family {
-	FAM_OTHER = 0,
-	FAM_X86_64, /* x86_64, x86_64_la57 */
-	FAM_X86_PAE,
-	FAM_X86_32,
-	FAM_EPT,
-	FAM_ARM, /* stage 1 */
-	FAM_ARM_S2,
-	FAM_RISCV,
-};
-
-/* Restrictions a table entry puts on everything below it (deny bits). */
-#define DENY_R 0x1u
-#define DENY_W 0x2u
-#define DENY_X 0x4u /* any execution */
-#define DENY_U 0x8u /* no user access */
-#define DENY_UX 0x10u /* no user execution (Arm UXNTable) */
-#define DENY_PX 0x20u /* no privileged execution (Arm PXNTable) */
 
 /* Options the image commands share. */
 struct img_opts {
@@ -52,20 +33,21 @@ struct img_opts {
 struct img_target {
 	struct ptk_image *img;
 	const struct ptk_fmt *fmt;
-	enum img_family fam;
 	struct ptk_table t[2];
 	ptk_oa_t root[2];
 	bool have[2];
-	/* VA of the TTBR1 range's first address (Arm), else 0. */
+	/* First VA of the second root's range (Arm TTBR1), else 0. */
 	ptk_va_t hi_base;
 };
 
 /* What --help says about the options img_parse_opt() takes. */
 #define IMG_OPTS_HELP                                                                    \
 	"  --format FMT      table format (see 'ptkit formats')\n"                       \
-	"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"           \
-	"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"       \
-	"                    ASID masked)\n"                                             \
+	"  --root VALUE      the root register, as the format reads it: CR3 (PCID\n"     \
+	"                    and flag bits ignored), EPTP, TTBR0 or VTTBR (ASID,\n"      \
+	"                    CnP ignored), satp (ASID ignored); a value the format\n"    \
+	"                    cannot hold (reserved bits, another MODE or walk\n"         \
+	"                    length) is refused\n"                                       \
 	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
 	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set)\n" \
 	"  --base PA         physical address of a raw image's first byte (default 0)\n"
@@ -79,19 +61,6 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
 int img_open(struct ptk_image **out, const struct img_opts *o);
 int img_target_open(struct img_target *tg, const struct img_opts *o);
 void img_target_close(struct img_target *tg);
-
-enum img_family img_family_of(const struct ptk_fmt *f);
-
-/* The table address a raw root register holds, for format @f. */
-int img_root_from_reg(ptk_oa_t *out, const struct ptk_fmt *f,
-		      enum img_family fam, uint64_t reg);
-
-/* Deny bits a table entry at @level (pointing to a table) imposes. */
-unsigned int img_table_deny(enum img_family fam, const struct ptk_fmt *f,
-			    unsigned int level, ptk_pte_t pte);
-
-/* Apply deny bits to a leaf's protection. */
-uint32_t img_apply_deny(uint32_t prot, unsigned int deny);
 
 /* Which table (0 or 1) translates @va, and the VA inside it; -1 if none. */
 int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner);

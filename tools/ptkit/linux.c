@@ -102,6 +102,12 @@ static const struct lx_row lx_arm64[] = {
 	{ LX_VMEMMAP_END, 0, 0, 0, 0, "Guard region" },
 };
 
+/* Whether the format says its tables are a machine @m's (by ELF machine). */
+static bool names_machine(const struct ptk_fmt *f, unsigned int m)
+{
+	return ptk_fmt_arch(f)->machines && ptk_fmt_fits_machine(f, m);
+}
+
 static ptk_va_t neg_pow2(unsigned int lg2)
 {
 	return (ptk_va_t)0 - ((ptk_va_t)1 << lg2);
@@ -115,8 +121,13 @@ int linux_layout_get(struct linux_layout *out, const struct img_target *tg)
 	ptk_va_t vmemmap = 0, vmemmap_size = 0;
 
 	memset(out, 0, sizeof(*out));
-	switch (tg->fam) {
-	case FAM_X86_64:
+	/*
+	 * Linux's layouts are per machine and paging mode: x86-64 paging is
+	 * an x86-64 format with sign-extended 48- or 57-bit VAs, arm64 a
+	 * format with two roots (stage 1: TTBR0 and TTBR1).
+	 */
+	if (names_machine(f, PTK_EM_X86_64) &&
+	    (f->features & PTK_FMT_SIGN_EXTEND)) {
 		if (vb != 48 && vb != 57)
 			return -1;
 		rows = lx_x86_64;
@@ -126,8 +137,8 @@ int linux_layout_get(struct linux_layout *out, const struct img_target *tg)
 		out->doc = "Documentation/x86/x86_64/mm.rst";
 		out->kaslr =
 			"KASLR places the direct map, vmalloc and vmemmap areas at random, in that\norder, from the direct map's start to the KASAN shadow: their mappings may\nlie in a neighbouring section.";
-		break;
-	case FAM_ARM:
+	} else if (names_machine(f, PTK_EM_AARCH64) &&
+		   ptk_fmt_nr_roots(f) == 2) {
 		if (vb < 39 || vb > 52 || f->level_shift[0] < 12)
 			return -1;
 		rows = lx_arm64;
@@ -140,8 +151,7 @@ int linux_layout_get(struct linux_layout *out, const struct img_target *tg)
 		vm_shift = f->level_shift[0] - 6;
 		vmemmap = neg_pow2(vb - vm_shift);
 		vmemmap_size = (neg_pow2(vamin - 1) - neg_pow2(vb)) >> vm_shift;
-		break;
-	default:
+	} else {
 		return -1;
 	}
 	for (i = 0; i < nrows && out->n < LINUX_MAX_MARKERS; i++) {

@@ -2,7 +2,8 @@
 /*
  * Linux's virtual address layouts, for `ptkit dump --style linux` and the
  * sections of `ptkit map`: data about Linux, one table per architecture
- * (linux.c), chosen by the format's family, never by its name.
+ * (linux.c), chosen by the machine the format says its tables are for
+ * and its geometry, never by its name.
  */
 #ifndef PTK_TOOL_LINUX_H
 #define PTK_TOOL_LINUX_H

@@ -5,7 +5,8 @@
  * The walk is the library's ptk_walk() with leaf runs. The pre_table hook
  * does not carry the table entry, so the entry is read here from the
  * parent table (whose address the path keeps) to apply the limits it puts
- * on the levels below.
+ * on the levels below (the format's: ptk_fmt_table_limit(), applied by
+ * ptk_fmt_limit_prot(), as ptk_translate_effective() applies them).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -100,7 +101,7 @@ static int hook_pre(const struct ptk_walk_table *tb, void *arg)
 		for (b = 0; b < esz; b++)
 			pte |= (ptk_pte_t)e[b] << (8 * b);
 	}
-	s->deny[k] = s->deny[p] | img_table_deny(s->tg->fam, f, p, pte);
+	s->deny[k] = s->deny[p] | ptk_fmt_table_limit(f, p, pte);
 	s->path[k] = tb->oa;
 	if (s->ops->table) {
 		struct scan_table st = {
@@ -157,7 +158,7 @@ static int hook_leaf(const struct ptk_walk_leaf *l, void *arg)
 	sl.level = l->level;
 	sl.pte = l->pte;
 	sl.attrs = l->attrs;
-	sl.prot = img_apply_deny(l->attrs.prot, s->deny[l->level]);
+	sl.prot = ptk_fmt_limit_prot(l->attrs.prot, s->deny[l->level]);
 	sl.ti = s->ti;
 	return s->ops->leaf(&sl, s->arg);
 }

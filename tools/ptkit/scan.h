@@ -107,7 +107,7 @@ struct scan {
 	uint64_t total;
 	unsigned int pct;
 	ptk_oa_t path[PTK_MAX_LEVELS];
-	unsigned int deny[PTK_MAX_LEVELS];
+	uint32_t deny[PTK_MAX_LEVELS]; /* PTK_LIMIT_* from the levels above */
 };
 
 /**

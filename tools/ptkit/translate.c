@@ -69,16 +69,20 @@ static int on_leaf(const struct scan_leaf *l, void *arg)
 	return 0;
 }
 
+/*
+ * @r and its attributes @ap (the permissions every level grants, as dump
+ * prints them: ptk_translate_effective()), or @err.
+ */
 static void print_result(struct xl *x, ptk_va_t va, const struct ptk_xlate *r,
-			 int ti, const char *err)
+			 const struct ptk_attrs *ap, const char *err)
 {
 	const struct ptk_fmt *f = x->tg->fmt;
 	struct out *o = x->o;
-	struct ptk_attrs a;
+	struct ptk_attrs a = { 0, 0, 0, 0 };
 	char prot[5];
 
 	if (r) {
-		ptk_leaf_attrs(&a, &x->tg->t[ti], r->level, r->pte);
+		a = *ap;
 		prot[0] = (a.prot & PTK_PROT_READ) ? 'r' : '-';
 		prot[1] = (a.prot & PTK_PROT_WRITE) ? 'w' : '-';
 		prot[2] = (a.prot & PTK_PROT_EXEC) ? 'x' : '-';
@@ -148,6 +152,7 @@ static void one(struct xl *x, ptk_va_t va)
 	static const struct scan_ops ops = { .leaf = on_leaf };
 	const struct img_target *tg = x->tg;
 	struct one_leaf found = { 0 };
+	struct ptk_attrs a;
 	struct ptk_xlate r;
 	struct scan s;
 	ptk_va_t inner;
@@ -157,7 +162,7 @@ static void one(struct xl *x, ptk_va_t va)
 	ti = img_select(tg, va, &inner);
 	if (ti < 0) {
 		x->unmapped++;
-		print_result(x, va, NULL, 0, NULL); /* outside every root */
+		print_result(x, va, NULL, NULL, NULL); /* outside every root */
 		return;
 	}
 	/* The same checks as dump, on this VA's path only. */
@@ -165,35 +170,36 @@ static void one(struct xl *x, ptk_va_t va)
 	rc = scan_run(&s, va, va);
 	if (s.bad) {
 		x->bad++;
-		print_result(x, va, NULL, 0, "malformed entry on the way");
+		print_result(x, va, NULL, NULL, "malformed entry on the way");
 		return;
 	}
 	if (rc < 0 && rc != PTK_ERANGE) {
 		ptk_tool_err("translate: 0x%" PRIx64 ": walk failed: %s", va,
 			     ptk_strerror(rc));
 		x->bad++;
-		print_result(x, va, NULL, 0, ptk_strerror(rc));
+		print_result(x, va, NULL, NULL, ptk_strerror(rc));
 		return;
 	}
-	rc = ptk_translate(&tg->t[ti], inner, &r);
+	rc = ptk_translate_effective(&tg->t[ti], inner, &r, &a);
 	if (found.found != !rc ||
-	    (!rc && r.oa != found.l.oa + (va - found.l.va))) {
+	    (!rc && (r.oa != found.l.oa + (va - found.l.va) ||
+		     a.prot != found.l.prot))) {
 		ptk_tool_err(
 			"translate: 0x%" PRIx64
 			": ptk_translate (%s) and the walk (%s) disagree; please report this",
 			va, rc ? ptk_strerror(rc) : "mapped",
 			found.found ? "mapped" : "not mapped");
 		x->bad++;
-		print_result(x, va, NULL, 0, "internal disagreement");
+		print_result(x, va, NULL, NULL, "internal disagreement");
 		return;
 	}
 	if (rc) {
 		x->unmapped++;
-		print_result(x, va, NULL, 0, NULL);
+		print_result(x, va, NULL, NULL, NULL);
 		return;
 	}
 	x->mapped++;
-	print_result(x, va, &r, ti, NULL);
+	print_result(x, va, &r, &a, NULL);
 }
 
 /* The first word of @line, with QEMU's "VA:" colon dropped; NULL if none. */
