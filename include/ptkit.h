@@ -19,5 +19,6 @@
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
+#include "ptkit/hash.h"
 
 #endif /* PTKIT_H */

@@ -42,6 +42,7 @@ extern "C" {
 	X(EUSER, 15, "stopped by a callback")                               \
 	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
 	X(EROFS, 17, "table memory is read-only (a memory image)")          \
+	X(EIMPL, 22, "not supported by this table implementation")          \
 	X(EFILE, 28, "cannot open or read the image file")                  \
 	X(EBADIMAGE, 29, "malformed image file")                            \
 	X(ETRUNC, 30, "image file is cut short")                            \
