@@ -885,6 +885,8 @@ static void hx_finish(struct hx_op *c)
 			hx_set_release(c->t, &r->lv[l], c->g);
 	if (!r->sum.nr)
 		hx_set_release(c->t, &r->sum, c->g);
+	/* (iterators keep the next leaf per level: any change voids that) */
+	r->gen++;
 	ptk_gpend__flush(&c->gp, c->g);
 }
 
@@ -1410,6 +1412,8 @@ static int hx_map(struct ptk_table *t, ptk_va_t va, ptk_va_t last, ptk_oa_t oa,
  * The next entry of level @l at or after @x (up to @last) that is not
  * empty: its state, leaf and the place to go on from (*@x). False when
  * there is none. Virtual levels (a dry run's split leaf) are all leaves.
+ * An entry is a table when a smaller leaf lies anywhere in its span,
+ * inside the range or not, as the engine's entries are.
  */
 static bool hx_next_entry(struct hx_view *v, unsigned int l, bool virt,
 			  ptk_va_t *x, ptk_va_t last, int *type, ptk_pte_t *pte)
@@ -1422,7 +1426,7 @@ static bool hx_next_entry(struct hx_view *v, unsigned int l, bool virt,
 		*pte = 0;
 		return true;
 	}
-	if (!hx_first(v, 0, l, *x, last, &h))
+	if (!hx_first(v, 0, l, *x & ~smask, last | smask, &h))
 		return false;
 	if (hx_vm(v, *x) < hx_vm(v, h.va & ~smask))
 		*x = h.va & ~smask;
