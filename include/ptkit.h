@@ -20,5 +20,6 @@
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
 #include "ptkit/hash.h"
+#include "ptkit/space.h"
 
 #endif /* PTKIT_H */

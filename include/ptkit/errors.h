@@ -43,6 +43,8 @@ extern "C" {
 	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
 	X(EROFS, 17, "table memory is read-only (a memory image)")          \
 	X(EIMPL, 22, "not supported by this table implementation")          \
+	X(EFAULT, 23, "no region there, or the region forbids the access")  \
+	X(ENOSPC, 24, "no free frame or region slot left")                  \
 	X(EFILE, 28, "cannot open or read the image file")                  \
 	X(EBADIMAGE, 29, "malformed image file")                            \
 	X(ETRUNC, 30, "image file is cut short")                            \
