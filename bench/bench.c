@@ -42,6 +42,7 @@
 
 #include "bench.h"
 #include "bench_core.h"
+#include "bench_hash.h"
 #include "bench_image.h"
 #include "bench_kernel.h"
 #include "tailored_x86_64.h"
@@ -2652,6 +2653,7 @@ static const struct bench_group {
 	{ "kernel_mprotect kernel_fork kernel_mremap_aligned "
 	  "kernel_mremap_unaligned kernel_munmap",
 	  rows_kernel },
+	{ PTK_BENCH_HASH_ROWS, rows_hash },
 };
 
 /* Whether a group makes a row whose name contains one of @only's

@@ -1002,8 +1002,22 @@ static void hx_masks(struct hx_op *c)
  * copy-on-write (@cow) by its own without WRITE; only the protection
  * bits change. Cached per level on the non-address bits.
  */
-static int hx_reprot(struct hx_op *c, unsigned int l, ptk_pte_t e, bool cow,
-		     ptk_pte_t *out)
+static PTK_NOINLINE int hx_reprot_slow(struct hx_op *c, unsigned int l,
+				       ptk_pte_t e, bool cow, ptk_pte_t *out);
+
+static inline int hx_reprot(struct hx_op *c, unsigned int l, ptk_pte_t e,
+			    bool cow, ptk_pte_t *out)
+{
+	if (PTK_LIKELY(c->pc_ok[l] &&
+		       c->pc_key[l] == (e & ~c->f->leaf_oa_mask[l]))) {
+		*out = (e & ~c->pmask[l]) | c->pc_val[l];
+		return 0;
+	}
+	return hx_reprot_slow(c, l, e, cow, out);
+}
+
+static PTK_NOINLINE int hx_reprot_slow(struct hx_op *c, unsigned int l,
+				       ptk_pte_t e, bool cow, ptk_pte_t *out)
 {
 	const struct ptk_fmt *f = c->f;
 	ptk_pte_t key = e & ~f->leaf_oa_mask[l];
@@ -1011,7 +1025,7 @@ static int hx_reprot(struct hx_op *c, unsigned int l, ptk_pte_t e, bool cow,
 	ptk_pte_t nb;
 	int rc;
 
-	if (!c->pc_ok[l] || c->pc_key[l] != key) {
+	{
 		f->hooks->decode(f, l, e, &a);
 		a.prot = cow ? (a.prot & ~(uint32_t)PTK_PROT_WRITE) : c->prot;
 		rc = f->hooks->encode(f, l, &a,
@@ -1238,6 +1252,26 @@ static uint64_t hx_put_leaves(struct hx_op *c, unsigned int l, bool virt,
 				continue;
 			}
 		}
+		if (!groups) {
+			/* plain leaves: straight into each record */
+			unsigned char *rec = hx_rec_make(v, l, hx_ck(v, l, ev));
+			uint64_t ri = hx_ci(v, l, ev);
+			uint64_t nj = (uint64_t)1 << v->r->cl[l];
+
+			for (; j < max && ri < nj; j++, ri++) {
+				ev = e_va + (j << shift);
+				if (j &&
+				    (hx_ld(f, rec, ri) ||
+				     (!virt &&
+				      hx_below(v, hz, l, ev,
+					       ev + ptk_lg2_mask(shift), lim))))
+					return j;
+				hx_st(f, rec, ri,
+				      f->hooks->make_leaf(
+					      f, l, oa + (j << shift), bits));
+			}
+			continue;
+		}
 		if (j && !hx_empty_at(v, hz, virt, l, ev, lim))
 			break;
 		hx_put(v, l, ev, f->hooks->make_leaf(f, l, o, bits));
@@ -1291,10 +1325,24 @@ static int hx_map_rec(struct hx_op *c, unsigned int l, bool virt, ptk_va_t va,
 			if (c->dry) {
 				if (virt)
 					n = max;
-				while (n < max &&
-				       hx_empty_at(v, &hz, false, l,
-						   e_va + (n << shift), lim))
-					n++;
+				/* the run of empty entries, record by record */
+				while (n < max) {
+					ptk_va_t ev = e_va + (n << shift);
+					const unsigned char *rec =
+						hx_rec(v, l, hx_ck(v, l, ev));
+					uint64_t j = hx_ci(v, l, ev);
+					uint64_t nj = (uint64_t)1
+						      << v->r->cl[l];
+
+					for (; n < max && j < nj; n++, j++) {
+						ev = e_va + (n << shift);
+						if ((rec && hx_ld(f, rec, j)) ||
+						    hx_below(v, &hz, l, ev,
+							     ev + smask, lim))
+							goto run_end;
+					}
+				}
+			run_end:
 				if (!hx_oa_fits(f, l, oa + ((n << shift) - 1)))
 					return PTK_ERANGE;
 				hx_count_range(c, l, e_va,
@@ -1637,6 +1685,29 @@ static uint64_t hx_run_len(struct hx_view *v, unsigned int l, ptk_va_t u_va,
 
 	if (max > room + 1)
 		max = room + 1;
+	if (!ulg2) {
+		/* plain leaves: straight through each record's entries */
+		while (n < max) {
+			ptk_va_t uva = u_va + (n << ushift);
+			const unsigned char *rec =
+				hx_rec(v, l, hx_ck(v, l, uva));
+			uint64_t j = hx_ci(v, l, uva);
+			uint64_t nj = (uint64_t)1 << v->r->cl[l];
+
+			if (!rec)
+				return n;
+			for (; n < max && j < nj; n++, j++) {
+				ptk_pte_t e = hx_ld(f, rec, j);
+
+				if (!e || ((e ^ pte) & amask) ||
+				    (hx_leaf_oa(f, l, e) &
+				     ~ptk_lg2_mask(ushift)) !=
+					    oa + (n << ushift))
+					return n;
+			}
+		}
+		return n;
+	}
 	while (n < max) {
 		ptk_va_t uva = u_va + (n << ushift);
 		ptk_pte_t e = hx_leaf(v, l, uva);
@@ -1644,7 +1715,7 @@ static uint64_t hx_run_len(struct hx_view *v, unsigned int l, ptk_va_t u_va,
 		if (!e || ((e ^ pte) & amask) ||
 		    (hx_leaf_oa(f, l, e) & ~ptk_lg2_mask(ushift)) !=
 			    oa + (n << ushift) ||
-		    (ulg2 && !hx_group_whole(v, l, uva)))
+		    !hx_group_whole(v, l, uva))
 			break;
 		n++;
 	}
@@ -1828,25 +1899,31 @@ static int hx_prot_rec(struct hx_op *c, unsigned int l, bool virt, ptk_va_t va,
 			uint64_t k = 0;
 			bool changed = false;
 
-			rc = hx_reprot(c, l, pte, false, &n);
-			if (rc)
-				return rc;
-			for (;;) {
+			(void)n;
+			/* (entries only change in place: records stay put) */
+			while (k < max) {
 				ptk_va_t ev = e_va + (k << shift);
+				unsigned char *rec =
+					hx_rec(v, l, hx_ck(v, l, ev));
+				uint64_t j = hx_ci(v, l, ev);
+				uint64_t nj = (uint64_t)1 << v->r->cl[l];
 
-				if (!c->dry && n != pte) {
-					hx_put(v, l, ev, n);
-					changed = true;
+				if (!rec)
+					break;
+				for (; k < max && j < nj; k++, j++) {
+					pte = hx_ld(f, rec, j);
+					if (!pte)
+						goto prot_run_end;
+					rc = hx_reprot(c, l, pte, false, &n);
+					if (rc)
+						return rc;
+					if (!c->dry && n != pte) {
+						hx_st(f, rec, j, n);
+						changed = true;
+					}
 				}
-				if (++k >= max)
-					break;
-				pte = hx_leaf(v, l, ev + (smask + 1));
-				if (!pte)
-					break;
-				rc = hx_reprot(c, l, pte, false, &n);
-				if (rc)
-					return rc;
 			}
+		prot_run_end:
 			y = e_va + ((k << shift) - 1);
 			if (y > last)
 				y = last;
