@@ -239,7 +239,7 @@ static int row_hash_translate_cold(struct bench *b)
 	struct bench_row *row;
 	struct hpair p;
 	uint64_t *va = NULL;
-	double alt[2];
+	double alt[2], mem_h = 0, mem_r = 0, probes = 0;
 	unsigned int k, cl[2] = { 0, 4 };
 	int ret = -1;
 
@@ -255,10 +255,18 @@ static int row_hash_translate_cold(struct bench *b)
 		goto out;
 	ret = time_xl(&p, va, c->cold_lookups, c->cold_sample, 1, c->cold_reps,
 		      row);
+	{
+		struct ptk_hash_stats hs;
+
+		ptk_hash_stats(&hs, &p.h);
+		mem_h = (double)p.mh.stats.live_bytes;
+		mem_r = (double)p.mr.stats.live_bytes;
+		probes = (double)hs.probe_sum /
+			 (double)(hs.records[0] + hs.sum_records);
+	}
 	/* the cluster size chosen: one entry and sixteen, for comparison */
 	for (k = 0; k < 2 && !ret; k++) {
 		struct bench_row tmp = *row;
-		struct hpair q;
 
 		hpair_fini(&p);
 		free(va);
@@ -272,13 +280,14 @@ static int row_hash_translate_cold(struct bench *b)
 		ret = time_xl(&p, va, c->cold_lookups, c->cold_sample, 1,
 			      c->cold_reps / 2 + 1, &tmp);
 		alt[k] = tmp.ptk_ns / tmp.base_ns;
-		(void)q;
 	}
 	if (!ret)
 		snprintf(row->detail, sizeof(row->detail),
-			 "ratio with records of 1 entry %.3f, of 16 entries "
-			 "%.3f (same run, fewer samples)",
-			 alt[0], alt[1]);
+			 "%.1f probes per lookup; %.0f MiB hashed, %.0f MiB "
+			 "radix; ratio with records of 1 entry %.3f, of 16 "
+			 "entries %.3f (same run, fewer samples)",
+			 probes, mem_h / (1 << 20), mem_r / (1 << 20), alt[0],
+			 alt[1]);
 out:
 	free(va);
 	hpair_fini(&p);
@@ -368,10 +377,10 @@ static int rows_hash_dense(struct bench *b)
 					  ptk_strerror(rc));
 				goto out;
 			}
-			if (!r)
-				(h ? &mem->ptk_ns : &mem->base_ns)[0] =
-					(double)(h ? p.mh.stats.live_bytes
-						   : p.mr.stats.live_bytes);
+			if (!r && h)
+				mem->ptk_ns = (double)p.mh.stats.live_bytes;
+			else if (!r)
+				mem->base_ns = (double)p.mr.stats.live_bytes;
 			t0 = now_ns();
 			rc = ptk_walk(t, H_DENSE_VA, SZ_1G, &ops, &ws);
 			keep_min(h ? &rows[1]->ptk_ns : &rows[1]->base_ns,
@@ -423,8 +432,8 @@ static int rows_hash_dense(struct bench *b)
 		snprintf(mem->detail, sizeof(mem->detail),
 			 "records of 1 / 8 / 16 entries: %.1f / %.1f / %.1f "
 			 "MiB; %" PRIu64 " records in %" PRIu64 " slots, %.2f "
-								"probes per "
-								"lookup",
+			 "probes per "
+			 "lookup",
 			 alt[0] / (1 << 20), mem->ptk_ns / (1 << 20),
 			 alt[1] / (1 << 20), hs.records[0], hs.slots[0],
 			 (double)hs.probe_sum /
@@ -499,10 +508,10 @@ static int rows_hash_sparse(struct bench *b)
 					      NULL);
 			keep_min(h ? &rows[0]->ptk_ns : &rows[0]->base_ns,
 				 now_ns() - t0, np);
-			if (!r)
-				(h ? &mem->ptk_ns : &mem->base_ns)[0] =
-					(double)(h ? p.mh.stats.live_bytes
-						   : p.mr.stats.live_bytes);
+			if (!r && h)
+				mem->ptk_ns = (double)p.mh.stats.live_bytes;
+			else if (!r)
+				mem->base_ns = (double)p.mr.stats.live_bytes;
 			t0 = now_ns();
 			rc |= ptk_walk(t, H_SPARSE_VA, SZ_1T, &ops, &ws);
 			keep_min(h ? &rows[1]->ptk_ns : &rows[1]->base_ns,
@@ -839,9 +848,10 @@ int rows_hash(struct bench *b)
 {
 	if (getenv("PTK_BENCH_LINES_CHILD"))
 		return rows_hash_lines(b);
-	if (row_hash_translate_hot(b) || row_hash_translate_cold(b) ||
-	    rows_hash_dense(b) || rows_hash_sparse(b) || row_hash_procmaps(b) ||
-	    rows_hash_lines(b))
+	/* (the process's own layout first, before these rows grow it) */
+	if (row_hash_procmaps(b) || row_hash_translate_hot(b) ||
+	    row_hash_translate_cold(b) || rows_hash_dense(b) ||
+	    rows_hash_sparse(b) || rows_hash_lines(b))
 		return -1;
 	return 0;
 }

@@ -16,11 +16,12 @@
 
 /* The row names each group makes, for bench.c's groups[] table. */
 #define PTK_BENCH_HASH_ROWS                                            \
-	"hash_translate_hot hash_translate_cold hash_map_dense_1g "    \
+	"hash_mem_procmaps hash_translate_hot hash_translate_cold "    \
+	"hash_map_dense_1g "                                           \
 	"hash_walk_dense_1g hash_iter_dense_1g hash_protect_dense_1g " \
 	"hash_unmap_dense_1g hash_mem_dense_1g hash_map_sparse "       \
 	"hash_walk_sparse hash_protect_sparse hash_unmap_sparse "      \
-	"hash_mem_sparse hash_mem_procmaps hash_lines_protect_dense "  \
+	"hash_mem_sparse hash_lines_protect_dense "                    \
 	"hash_lines_walk_dense hash_lines_unmap_dense "                \
 	"hash_lines_protect_sparse hash_lines_walk_sparse "            \
 	"hash_lines_unmap_sparse"

@@ -55,6 +55,10 @@
  *  - PTK_TABLE_SHARED is refused with PTK_EIMPL: records move (growth,
  *    backward-shift deletion) under a would-be lockless reader, and
  *    writers of disjoint ranges would share one array.
+ *
+ * docs/RADIX_OR_HASH.md has the measurements behind these choices (the
+ * record size, the probing, the summary) and the comparison with the
+ * radix engine (`ptkit bench --only hash`).
  */
 #ifndef PTKIT_HASH_H
 #define PTKIT_HASH_H

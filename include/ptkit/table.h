@@ -258,7 +258,8 @@ const struct ptk_fmt *ptk_table_fmt(const struct ptk_table *t);
  *
  * Context: Any context.
  *
- * Return: The count, or 0 for a level out of range.
+ * Return: The count, or 0 for a level out of range (and at every level
+ * of a hashed table, which has no tables: see ptk_hash_stats()).
  */
 uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
 
