@@ -18,8 +18,9 @@
  * diff_<format>_hash (and diff_toy32_hash) run the same sequences with
  * the radix engine as the oracle for the hashed implementation: return
  * codes, harvest runs, translations of the probes (output address, raw
- * entry, level, size) and every leaf event of the walks must be equal;
- * so must the copy targets' leaves. Memory, gathers, holes and table
+ * entry, level, size) and every leaf event of the walks must be equal,
+ * and so must the pages and batch boundaries of the batched walks
+ * (@leaves, with and without holes); so must the copy targets' leaves. Memory, gathers, holes and table
  * events differ by nature and are not compared (test_model checks the
  * hashed gathers against the model).
  */
@@ -169,6 +170,88 @@ static void apply(struct dctx *c, struct side *s, const struct wl_op *op)
 	}
 }
 
+/* What ptk_walk() hands a @leaves hook: every page, and where batches end. */
+struct brec {
+	struct ptk_walk_page *v;
+	uint64_t *ends; /* bit 63: a hole came before the batch */
+	size_t n, nends, cap, capends;
+	bool hole;
+};
+
+static int brec_leaves(const struct ptk_walk_batch *b, void *arg)
+{
+	struct brec *r = arg;
+	uint64_t i;
+
+	if (r->n + b->count > r->cap) {
+		r->cap = 2 * (r->n + b->count) + 256;
+		r->v = realloc(r->v, r->cap * sizeof(*r->v));
+		PTK_ASSERT(r->v);
+	}
+	if (r->nends == r->capends) {
+		r->capends = 2 * r->capends + 64;
+		r->ends = realloc(r->ends, r->capends * sizeof(*r->ends));
+		PTK_ASSERT(r->ends);
+	}
+	for (i = 0; i < b->count; i++)
+		r->v[r->n++] = b->pages[i];
+	r->ends[r->nends++] = (uint64_t)r->n | ((uint64_t)b->level << 48) |
+			      ((uint64_t)b->size_lg2 << 52) |
+			      ((uint64_t)r->hole << 63);
+	r->hole = false;
+	return 0;
+}
+
+static int brec_hole(ptk_va_t va, ptk_va_t last, unsigned int level, void *arg)
+{
+	struct brec *r = arg;
+
+	(void)va;
+	(void)last;
+	(void)level;
+	r->hole = true;
+	return 0;
+}
+
+/*
+ * The batched walk (@leaves) of [va, va + len), with and without a hole
+ * hook, on both sides: the same pages, cut into the same batches.
+ */
+static void compare_batches(struct dctx *c, uint64_t va, uint64_t len, bool all)
+{
+	static const struct ptk_walk_ops ops[2] = {
+		{ .leaves = brec_leaves },
+		{ .leaves = brec_leaves, .hole = brec_hole },
+	};
+	struct brec r[2];
+	int k, h, rc[2];
+
+	for (h = 0; h < 2; h++) {
+		memset(r, 0, sizeof(r));
+		for (k = 0; k < 2; k++)
+			rc[k] = all ? ptk_walk_all(&c->s[k].t, &ops[h], &r[k])
+				    : ptk_walk(&c->s[k].t, va, len, &ops[h],
+					       &r[k]);
+		if (rc[0] != rc[1])
+			PTK_FAIL("batched walk: %s vs %s", ptk_errname(rc[0]),
+				 ptk_errname(rc[1]));
+		else if (r[0].n != r[1].n || r[0].nends != r[1].nends ||
+			 (r[0].n &&
+			  memcmp(r[0].v, r[1].v, r[0].n * sizeof(*r[0].v))) ||
+			 (r[0].nends &&
+			  memcmp(r[0].ends, r[1].ends,
+				 r[0].nends * sizeof(*r[0].ends))))
+			PTK_FAIL("batched walk%s: %zu pages in %zu batches vs "
+				 "%zu in %zu",
+				 h ? " with holes" : "", r[0].n, r[0].nends,
+				 r[1].n, r[1].nends);
+		for (k = 0; k < 2; k++) {
+			free(r[k].v);
+			free(r[k].ends);
+		}
+	}
+}
+
 static void compare_walks(struct dctx *c)
 {
 	struct walk_rec *a = &c->s[0].wr, *b = &c->s[1].wr;
@@ -292,6 +375,8 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 	}
 	if (op->kind == WL_WALK) {
 		compare_walks(c);
+		if (c->hash)
+			compare_batches(c, op->va, op->len, false);
 	} else if (op->kind != WL_PROBE) {
 		if (c->hash) {
 			/* (gathers and memory differ by nature) */
@@ -353,6 +438,7 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 				 ptk_errname(b->rc));
 		compare_walks(c);
 		if (c->hash) {
+			compare_batches(c, 0, 0, true);
 			/* the copy targets (radix ones: in the arenas) */
 			a->rc = wr_walk(&a->wr, &a->child, 0, 0, true,
 					WR_LEAVES);

@@ -1743,18 +1743,66 @@ struct hx_walk_attrs {
 	struct ptk_attrs attrs;
 };
 
+/*
+ * ops->leaves: the leaves of level @l from the one @h found, in batches
+ * of up to PTK_WALK_BATCH, while they are of one radix table (and, when
+ * holes are reported, consecutive), as the engine batches them. Returns
+ * the hook's value; *@end gets the last address handed over.
+ */
+static int hx_walk_batch(struct hx_view *v, struct hx_lcur *cur,
+			 const struct hx_hit *h, const struct ptk_walk_ops *ops,
+			 void *arg, struct ptk_walk_page *pages, ptk_va_t last,
+			 ptk_va_t *end)
+{
+	const struct ptk_fmt *f = v->f;
+	unsigned int l = h->level, shift = f->level_shift[l];
+	ptk_va_t tl = hx_tbl_last(v, l, h->va, last), next;
+	struct ptk_walk_batch b;
+	struct hx_hit n = *h;
+	uint64_t k = 0;
+	int rc;
+
+	b.pages = pages;
+	b.level = l;
+	b.size_lg2 = shift;
+	for (;;) {
+		if (k == PTK_WALK_BATCH) {
+			b.count = k;
+			rc = ops->leaves(&b, arg);
+			if (rc)
+				return rc;
+			k = 0;
+		}
+		pages[k].va = n.va;
+		pages[k].oa = hx_entry_oa(f, l, n.pte, n.va);
+		pages[k++].pte = n.pte;
+		*end = n.va + ptk_lg2_mask(shift);
+		next = *end + 1;
+		if (hx_vm(v, *end) >= hx_vm(v, tl))
+			break;
+		cur->pos = next;
+		if (!hx_lcur_next(v, cur, &n) || n.level != l ||
+		    hx_vm(v, n.va) > hx_vm(v, tl) ||
+		    (ops->hole && n.va != next))
+			break;
+	}
+	b.count = k;
+	return ops->leaves(&b, arg);
+}
+
 static int hx_walk(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		   const struct ptk_walk_ops *ops, void *arg)
 {
 	const struct ptk_fmt *f = t->fmt;
 	struct hx_walk_attrs da = { 0 };
+	struct ptk_walk_page pages[PTK_WALK_BATCH];
 	struct hx_view v;
 	struct hx_lcur cur;
 	struct hx_hit h;
 	ptk_va_t pos = va;
 	int rc;
 
-	if (!ops->leaf && !ops->hole && !ops->invalid)
+	if (!ops->leaf && !ops->leaves && !ops->hole && !ops->invalid)
 		return 0;
 	hx_view_init(&v, t);
 	hx_lcur_init(&cur, va, last);
@@ -1771,6 +1819,17 @@ static int hx_walk(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			rc = ops->hole(pos, h.va - 1, f->levels - 1u, arg);
 			if (rc)
 				return rc;
+		}
+		if (ops->leaves) {
+			rc = hx_walk_batch(&v, &cur, &h, ops, arg, pages, last,
+					   &b);
+			if (rc)
+				return rc;
+			if (hx_vm(&v, b) >= hx_vm(&v, last))
+				return 0;
+			pos = b + 1;
+			cur.pos = pos;
+			continue;
 		}
 		if (hx_vm(&v, e_va) < hx_vm(&v, pos))
 			e_va = pos & ~ptk_lg2_mask(shift);
