@@ -354,7 +354,7 @@ static int count_leaf(const struct ptk_walk_leaf *l, void *arg)
 
 		if (oa < w->fr.base || fi >= NFRAMES) {
 			PTK_FAIL("space %u: leaf maps 0x%" PRIx64 ", not a "
-								  "frame",
+				 "frame",
 				 c->si, oa);
 			return 0;
 		}
@@ -386,7 +386,7 @@ static int check_wp(const struct ptk_walk_leaf *l, void *arg)
 	for (k = 0; k < n; k++)
 		if (w->ref[frame_of(w, l->oa + (k << w->s0))] != 1) {
 			PTK_FAIL("space %u: private page 0x%" PRIx64 " writable"
-								     " "
+				 " "
 				 "with its frame mapped %u times",
 				 c->si, l->va + (k << w->s0),
 				 w->ref[frame_of(w, l->oa + (k << w->s0))]);
@@ -439,7 +439,7 @@ static void check_regions(struct world *w, unsigned int si)
 					((reg[i - 1].end - reg[i - 1].start) >>
 					 w->s0))
 			PTK_FAIL("space %u: regions at 0x%" PRIx64 " not "
-								   "merged",
+				 "merged",
 				 si, r->start);
 	}
 	for (p = 0; p < WIN_PAGES; p++) {
@@ -463,10 +463,10 @@ static void check_regions(struct world *w, unsigned int si)
 				 : r->ops != &ptk_region_anon) ||
 		    r->pgoff + ((va - r->start) >> w->s0) != m->pgoff) {
 			PTK_FAIL("space %u: region at 0x%" PRIx64 " differs "
-								  "from the "
-								  "model (prot "
-								  "%#x/%#x "
-								  "flags "
+				 "from the "
+				 "model (prot "
+				 "%#x/%#x "
+				 "flags "
 				 "%#x/%#x)",
 				 si, va, r->prot, m->prot, r->flags, m->flags);
 			return;
@@ -522,8 +522,8 @@ static void check_world(struct world *w)
 			d = ptk_frames_data(&w->fr, x.oa);
 			if (!ws->pg[p].present) {
 				PTK_FAIL("space %u: 0x%" PRIx64 " mapped "
-								"outside any "
-								"region",
+					 "outside any "
+					 "region",
 					 i, va);
 				return;
 			}
@@ -866,7 +866,7 @@ static void step(struct world *w, uint64_t n)
 		}
 		snprintf(what, sizeof(what),
 			 "mremap 0x%" PRIx64 " +%u pages -> 0x%" PRIx64 " +%u "
-									"pages",
+			 "pages",
 			 pva(w, p0), np, pva(w, q0), nn);
 		if (!m_one(ws, p0, np))
 			want = PTK_EFAULT;
@@ -976,8 +976,8 @@ static void step(struct world *w, uint64_t n)
 			if (op == OP_READ) {
 				if (*d != expect_val(w, ws, p0))
 					PTK_FAIL("read %" PRIu64 ", want "
-								 "%" PRIu64
-						 " (oa 0x%" PRIx64 " ref %u, "
+						 "%" PRIu64 " (oa 0x%" PRIx64
+						 " ref %u, "
 						 "model obj %d pgoff %" PRIu64
 						 " flags %#x own %d)",
 						 *d, expect_val(w, ws, p0),
