@@ -51,7 +51,8 @@
  *    hash, so they may fail with PTK_ENOMEM (and change nothing);
  *  - memory freed by an operation (arrays replaced by a larger one, or
  *    emptied) goes to the gather like unlinked tables do, and is freed
- *    by ptk_table_flush();
+ *    by ptk_table_flush(); a hash keeps its capacity until it is empty
+ *    (shrinking would allocate inside operations that cannot fail);
  *  - PTK_TABLE_SHARED is refused with PTK_EIMPL: records move (growth,
  *    backward-shift deletion) under a would-be lockless reader, and
  *    writers of disjoint ranges would share one array.
