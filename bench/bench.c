@@ -42,6 +42,7 @@
 
 #include "bench.h"
 #include "bench_core.h"
+#include "bench_hash.h"
 #include "bench_image.h"
 #include "bench_kernel.h"
 #include "tailored_x86_64.h"
@@ -2604,7 +2605,15 @@ static void usage(FILE *f)
 		   "populated region\n"
 		   "(1 GiB; 64 MiB with --quick). Prints ns/op for both and "
 		   "the ratio\n"
-		   "ptkit/baseline (minimum of several repetitions).\n"
+		   "ptkit/baseline (minimum of several repetitions). The "
+		   "hash_* rows\n"
+		   "measure the hashed table (ptkit/hash.h) with the radix "
+		   "engine as\n"
+		   "their baseline: translate, range operations, memory and "
+		   "cache lines\n"
+		   "per page (these under valgrind's lackey, when installed); "
+		   "see\n"
+		   "docs/RADIX_OR_HASH.md.\n"
 		   "\n"
 		   "  --quick   small sizes and few repetitions (a few "
 		   "seconds)\n"
@@ -2661,6 +2670,7 @@ static const struct bench_group {
 	{ "kernel_mprotect kernel_fork kernel_mremap_aligned "
 	  "kernel_mremap_unaligned kernel_munmap",
 	  rows_kernel },
+	{ PTK_BENCH_HASH_ROWS, rows_hash },
 };
 
 /* Whether a group makes a row whose name contains one of @only's

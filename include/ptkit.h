@@ -19,5 +19,7 @@
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
+#include "ptkit/hash.h"
+#include "ptkit/space.h"
 
 #endif /* PTKIT_H */

@@ -14,6 +14,15 @@
  *
  * toy32 has no specialised instance, so both of its tables run the
  * run-time one: the test then shows the engine is deterministic.
+ *
+ * diff_<format>_hash (and diff_toy32_hash) run the same sequences with
+ * the radix engine as the oracle for the hashed implementation: return
+ * codes, harvest runs, translations of the probes (output address, raw
+ * entry, level, size) and every leaf event of the walks must be equal,
+ * and so must the pages and batch boundaries of the batched walks
+ * (@leaves, with and without holes); so must the copy targets' leaves. Memory, gathers, holes and table
+ * events differ by nature and are not compared (test_model checks the
+ * hashed gathers against the model).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,7 +57,22 @@ struct dctx {
 	struct au_map free_a, free_b;
 	bool clear_child;
 	uint64_t child_ops;
+	bool hash; /* side B is a hashed table, side A the radix oracle */
 };
+
+/* Side @k's table flags. */
+static unsigned int side_flags(const struct dctx *c, int k)
+{
+	if (!k)
+		return 0;
+	return c->hash ? PTK_TABLE_HASH : PTK_TABLE_GENERIC;
+}
+
+/* What walks record: leaves only against a hashed table. */
+static unsigned int walk_hooks(const struct dctx *c)
+{
+	return c->hash ? WR_LEAVES : WR_ALL;
+}
 
 /* Rebuild the steering model from side A's table (after range ops). */
 static void resync(struct dctx *c)
@@ -136,14 +160,96 @@ static void apply(struct dctx *c, struct side *s, const struct wl_op *op)
 		s->rc = ptk_unmap(&s->t, op->va, op->len, op->flags, &s->g);
 		break;
 	case WL_WALK:
-		s->rc = wr_walk(&s->wr, &s->t, op->va, op->len, false, WR_ALL);
+		s->rc = wr_walk(&s->wr, &s->t, op->va, op->len, false,
+				walk_hooks(c));
 		break;
 	case WL_PROBE:
 	default:
 		s->rc = 0;
 		break;
 	}
-	(void)c;
+}
+
+/* What ptk_walk() hands a @leaves hook: every page, and where batches end. */
+struct brec {
+	struct ptk_walk_page *v;
+	uint64_t *ends; /* bit 63: a hole came before the batch */
+	size_t n, nends, cap, capends;
+	bool hole;
+};
+
+static int brec_leaves(const struct ptk_walk_batch *b, void *arg)
+{
+	struct brec *r = arg;
+	uint64_t i;
+
+	if (r->n + b->count > r->cap) {
+		r->cap = 2 * (r->n + b->count) + 256;
+		r->v = realloc(r->v, r->cap * sizeof(*r->v));
+		PTK_ASSERT(r->v);
+	}
+	if (r->nends == r->capends) {
+		r->capends = 2 * r->capends + 64;
+		r->ends = realloc(r->ends, r->capends * sizeof(*r->ends));
+		PTK_ASSERT(r->ends);
+	}
+	for (i = 0; i < b->count; i++)
+		r->v[r->n++] = b->pages[i];
+	r->ends[r->nends++] = (uint64_t)r->n | ((uint64_t)b->level << 48) |
+			      ((uint64_t)b->size_lg2 << 52) |
+			      ((uint64_t)r->hole << 63);
+	r->hole = false;
+	return 0;
+}
+
+static int brec_hole(ptk_va_t va, ptk_va_t last, unsigned int level, void *arg)
+{
+	struct brec *r = arg;
+
+	(void)va;
+	(void)last;
+	(void)level;
+	r->hole = true;
+	return 0;
+}
+
+/*
+ * The batched walk (@leaves) of [va, va + len), with and without a hole
+ * hook, on both sides: the same pages, cut into the same batches.
+ */
+static void compare_batches(struct dctx *c, uint64_t va, uint64_t len, bool all)
+{
+	static const struct ptk_walk_ops ops[2] = {
+		{ .leaves = brec_leaves },
+		{ .leaves = brec_leaves, .hole = brec_hole },
+	};
+	struct brec r[2];
+	int k, h, rc[2];
+
+	for (h = 0; h < 2; h++) {
+		memset(r, 0, sizeof(r));
+		for (k = 0; k < 2; k++)
+			rc[k] = all ? ptk_walk_all(&c->s[k].t, &ops[h], &r[k])
+				    : ptk_walk(&c->s[k].t, va, len, &ops[h],
+					       &r[k]);
+		if (rc[0] != rc[1])
+			PTK_FAIL("batched walk: %s vs %s", ptk_errname(rc[0]),
+				 ptk_errname(rc[1]));
+		else if (r[0].n != r[1].n || r[0].nends != r[1].nends ||
+			 (r[0].n &&
+			  memcmp(r[0].v, r[1].v, r[0].n * sizeof(*r[0].v))) ||
+			 (r[0].nends &&
+			  memcmp(r[0].ends, r[1].ends,
+				 r[0].nends * sizeof(*r[0].ends))))
+			PTK_FAIL("batched walk%s: %zu pages in %zu batches vs "
+				 "%zu in %zu",
+				 h ? " with holes" : "", r[0].n, r[0].nends,
+				 r[1].n, r[1].nends);
+		for (k = 0; k < 2; k++) {
+			free(r[k].v);
+			free(r[k].ends);
+		}
+	}
 }
 
 static void compare_walks(struct dctx *c)
@@ -269,22 +375,29 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 	}
 	if (op->kind == WL_WALK) {
 		compare_walks(c);
+		if (c->hash)
+			compare_batches(c, op->va, op->len, false);
 	} else if (op->kind != WL_PROBE) {
-		if (a->g.nr != b->g.nr || a->g.flags != b->g.flags ||
-		    a->g.nr_free != b->g.nr_free)
+		if (c->hash) {
+			/* (gathers and memory differ by nature) */
+		} else if (a->g.nr != b->g.nr || a->g.flags != b->g.flags ||
+			   a->g.nr_free != b->g.nr_free)
 			PTK_FAIL("gathers differ: nr %u/%u flags %#x/%#x "
 				 "nr_free %" PRIu64 "/%" PRIu64,
 				 a->g.nr, b->g.nr, a->g.flags, b->g.flags,
 				 a->g.nr_free, b->g.nr_free);
-		for (i = 0; i < a->g.nr && i < PTK_GATHER_RANGES; i++)
+		for (i = 0; !c->hash && i < a->g.nr && i < PTK_GATHER_RANGES;
+		     i++)
 			if (a->g.ranges[i].va != b->g.ranges[i].va ||
 			    a->g.ranges[i].last != b->g.ranges[i].last)
 				PTK_FAIL("gather range %u differs", i);
 		/* Before the flush too: unlinked tables are still there. */
-		compare_state(c, false);
+		if (!c->hash)
+			compare_state(c, false);
 		ptk_table_flush(&a->t, &a->g);
 		ptk_table_flush(&b->t, &b->g);
-		compare_state(c, true);
+		if (!c->hash)
+			compare_state(c, true);
 		/* Keep the steering model in step with what happened. */
 		if (!a->rc && op->kind == WL_MAP) {
 			struct ptk_attrs eff;
@@ -307,9 +420,10 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 				PTK_ASSERT_OK(ptk_table_create(
 					&c->s[i].child, c->p->fmt,
 					&c->s[i].arena.mem,
-					i ? PTK_TABLE_GENERIC : 0));
+					side_flags(c, (int)i)));
 			}
-			compare_state(c, true);
+			if (!c->hash)
+				compare_state(c, true);
 		}
 	}
 	compare_probe(c, op->va);
@@ -317,12 +431,25 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 	for (i = 0; i < 6; i++)
 		compare_probe(c, wl_probe_va(&c->w));
 	if (full) {
-		a->rc = wr_walk(&a->wr, &a->t, 0, 0, true, WR_ALL);
-		b->rc = wr_walk(&b->wr, &b->t, 0, 0, true, WR_ALL);
+		a->rc = wr_walk(&a->wr, &a->t, 0, 0, true, walk_hooks(c));
+		b->rc = wr_walk(&b->wr, &b->t, 0, 0, true, walk_hooks(c));
 		if (a->rc || b->rc)
 			PTK_FAIL("walk_all: %s / %s", ptk_errname(a->rc),
 				 ptk_errname(b->rc));
 		compare_walks(c);
+		if (c->hash) {
+			compare_batches(c, 0, 0, true);
+			/* the copy targets (radix ones: in the arenas) */
+			a->rc = wr_walk(&a->wr, &a->child, 0, 0, true,
+					WR_LEAVES);
+			b->rc = wr_walk(&b->wr, &b->child, 0, 0, true,
+					WR_LEAVES);
+			if (a->rc || b->rc)
+				PTK_FAIL("walk_all (copy targets): %s / %s",
+					 ptk_errname(a->rc),
+					 ptk_errname(b->rc));
+			compare_walks(c);
+		}
 	}
 	if (ptk_test_failures() != fails) {
 		PTK_FAIL("... at step %" PRIu64 ": %s va 0x%" PRIx64
@@ -336,7 +463,7 @@ static void step(struct dctx *c, const struct wl_op *op, uint64_t n, bool full)
 	}
 }
 
-static void run(const struct wl_profile *p, uint64_t def_ops)
+static void run(const struct wl_profile *p, uint64_t def_ops, bool hash)
 {
 	uint64_t nops = ptk_test_env_u64("PTK_OPS", def_ops) *
 			ptk_test_env_u64("PTK_OPS_SCALE", 1),
@@ -351,16 +478,17 @@ static void run(const struct wl_profile *p, uint64_t def_ops)
 
 	PTK_ASSERT(c);
 	c->p = p;
+	c->hash = hash;
 	ptk_test_rand(&c->r);
 	for (k = 0; k < 2; k++) {
 		PTK_ASSERT_OK(
 			ptk_mem_arena_create(&c->s[k].arena, base, ARENA_SIZE));
 		PTK_ASSERT_OK(ptk_table_create(&c->s[k].t, p->fmt,
 					       &c->s[k].arena.mem,
-					       k ? PTK_TABLE_GENERIC : 0));
+					       side_flags(c, k)));
 		PTK_ASSERT_OK(ptk_table_create(&c->s[k].child, p->fmt,
 					       &c->s[k].arena.mem,
-					       k ? PTK_TABLE_GENERIC : 0));
+					       side_flags(c, k)));
 	}
 	au_map_init(&c->free_a, &c->s[0].arena);
 	au_map_init(&c->free_b, &c->s[1].arena);
@@ -368,7 +496,8 @@ static void run(const struct wl_profile *p, uint64_t def_ops)
 	rm_init(&c->m, &g);
 	wl_init(&c->w, p, &c->m, ptk_rand_next(&c->r));
 	c->w.range_ops = true;
-	compare_state(c, true);
+	if (!hash)
+		compare_state(c, true);
 
 	for (i = 0; i < nops; i++) {
 		wl_next(&c->w, &op);
@@ -386,7 +515,7 @@ static void run(const struct wl_profile *p, uint64_t def_ops)
 	rm_fini(&c->m);
 	au_map_free(&c->free_a);
 	au_map_free(&c->free_b);
-	printf("%s: %" PRIu64 " ops\n", p->name, nops);
+	printf("%s%s: %" PRIu64 " ops\n", p->name, hash ? " (hash)" : "", nops);
 	free(c);
 }
 
@@ -412,39 +541,52 @@ static void test_by_name(void)
 	const char *name = ptk_test_name() + strlen("diff_");
 	const struct ptk_fmt *f;
 	struct wl_profile pbuf;
+	char fname[64];
+	size_t n = strlen(name);
+	bool hash = n > 5 && !strcmp(name + n - 5, "_hash");
 
-	if (!strcmp(name, "toy32")) {
-		run(&wl_toy, 10000);
+	if (hash)
+		n -= 5;
+	PTK_ASSERT(n < sizeof(fname));
+	memcpy(fname, name, n);
+	fname[n] = 0;
+	if (!strcmp(fname, "toy32")) {
+		run(&wl_toy, 10000, hash);
 		return;
 	}
-	f = ptk_fmt_lookup(name);
+	f = ptk_fmt_lookup(fname);
 	PTK_ASSERT(f);
 	if (f == &ptk_fmt_x86_64) {
-		run(&wl_x86_64, DEFAULT_OPS);
+		run(&wl_x86_64, DEFAULT_OPS, hash);
 		return;
 	}
 	if (f == &ptk_fmt_x86_64_la57) {
-		run(&wl_x86_64_la57, DEFAULT_OPS);
+		run(&wl_x86_64_la57, DEFAULT_OPS, hash);
 		return;
 	}
 	wl_profile_from_fmt(&pbuf, f);
-	run(&pbuf, other_ops(f));
+	run(&pbuf, other_ops(f), hash);
 }
 
-static struct ptk_test tests[64 + 2];
-static char names[64 + 2][80];
+static struct ptk_test tests[2 * 64 + 2];
+static char names[2 * 64 + 2][80];
 
 int main(int argc, char **argv)
 {
 	size_t i, n = 0;
+	int k;
 
-	for (i = 0; i < ptk_fmt_count() && n + 2 < 64 + 2; i++) {
-		snprintf(names[n], sizeof(names[n]), "diff_%s",
-			 ptk_fmt_get(i)->name);
-		tests[n].name = names[n];
-		tests[n++].fn = test_by_name;
+	for (i = 0; i < ptk_fmt_count() && n + 4 < 2 * 64 + 2; i++) {
+		for (k = 0; k < 2; k++) {
+			snprintf(names[n], sizeof(names[n]), "diff_%s%s",
+				 ptk_fmt_get(i)->name, k ? "_hash" : "");
+			tests[n].name = names[n];
+			tests[n++].fn = test_by_name;
+		}
 	}
 	tests[n].name = "diff_toy32";
+	tests[n++].fn = test_by_name;
+	tests[n].name = "diff_toy32_hash";
 	tests[n++].fn = test_by_name;
 	return ptk_test_main(argc, argv, tests);
 }

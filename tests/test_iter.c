@@ -37,6 +37,9 @@
  * ranges, the whole space, ptk_iter_set() on items and runs, yields with
  * random changes in between, and clearing every other item, every other
  * run and whole ranges; PTK_OPS_SCALE multiplies the work.
+ * iter_<format>_hash and iter_toy32_hash: the same on hashed tables
+ * (runs end at records; what a hashed table holds is counted in its own
+ * blocks, ptk_hash_stats(), where a radix one counts tables).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -74,6 +77,7 @@ struct fix {
 	struct ptk_rand r;
 	struct wl w;
 	bool have_wl;
+	bool hash; /* a hashed table: blocks, not tables */
 };
 
 static uint64_t name_hash(const char *s)
@@ -112,8 +116,25 @@ static void fix_init(struct fix *x, const struct ptk_fmt *f,
 		mem = &x->arena.mem;
 	}
 	PTK_ASSERT_OK(ptk_table_create(&x->t, f, mem, tflags));
+	x->hash = tflags & PTK_TABLE_HASH;
 	rm_geom_from_fmt(&g, f);
 	rm_init(&x->m, &g);
+}
+
+/* Tables below the root (a hashed table: blocks besides its header). */
+static uint64_t tables_sum(const struct fix *x)
+{
+	struct ptk_hash_stats hs;
+	uint64_t sum = 0;
+	unsigned int l;
+
+	if (x->hash) {
+		PTK_ASSERT_OK(ptk_hash_stats(&hs, &x->t));
+		return hs.blocks - 1;
+	}
+	for (l = 0; l < x->f->levels; l++)
+		sum += ptk_table_count(&x->t, l);
+	return sum;
 }
 
 static uint64_t fix_live(const struct fix *x)
@@ -244,7 +265,10 @@ static void check_tables_p(struct fix *x, uint64_t pending)
 			 chk.bad_level, chk.bad_va);
 		return;
 	}
-	rm_table_counts(&x->m, want);
+	if (x->hash)
+		memset(want, 0, sizeof(want));
+	else
+		rm_table_counts(&x->m, want);
 	for (l = 0; l < x->f->levels; l++) {
 		uint64_t n = ptk_table_count(&x->t, l);
 
@@ -258,6 +282,8 @@ static void check_tables_p(struct fix *x, uint64_t pending)
 				 "%" PRIu64,
 				 l, chk.leaves[l], x->m.leaves[l]);
 	}
+	if (x->hash)
+		sum = tables_sum(x);
 	if (fix_live(x) != 1 + sum + pending)
 		PTK_FAIL("provider holds %" PRIu64 " blocks, want 1 + %" PRIu64
 			 " + %" PRIu64 " unflushed",
@@ -267,16 +293,6 @@ static void check_tables_p(struct fix *x, uint64_t pending)
 static void check_tables(struct fix *x)
 {
 	check_tables_p(x, 0);
-}
-
-static uint64_t tables_sum(const struct fix *x)
-{
-	uint64_t sum = 0;
-	unsigned int l;
-
-	for (l = 0; l < x->f->levels; l++)
-		sum += ptk_table_count(&x->t, l);
-	return sum;
 }
 
 static bool sign_ext(const struct ptk_fmt *f)
@@ -1720,7 +1736,10 @@ static void random_run(const struct ptk_fmt *f, unsigned int tflags)
 	printf("%s%s: seed 0x%016" PRIx64 ", max %" PRIu64 " leaves, %" PRIu64
 	       " items yield-checked after %" PRIu64 " yields, %" PRIu64
 	       " sets (%" PRIu64 " refused), %" PRIu64 " clears\n",
-	       f->name, tflags & PTK_TABLE_GENERIC ? " (generic)" : "",
+	       f->name,
+	       tflags & PTK_TABLE_GENERIC ? " (generic)"
+	       : tflags & PTK_TABLE_HASH  ? " (hash)"
+					  : "",
 	       ptk_test_seed(), x.st.max_leaves, x.st.items, x.st.yields,
 	       x.st.sets, x.st.set_errs, x.st.clears);
 	fix_fini(&x);
@@ -1729,16 +1748,25 @@ static void random_run(const struct ptk_fmt *f, unsigned int tflags)
 static void test_by_name(void)
 {
 	const char *name = ptk_test_name() + strlen("iter_");
+	size_t n = strlen(name);
+	bool hash = n > 5 && !strcmp(name + n - 5, "_hash");
 	const struct ptk_fmt *f;
+	char fname[64];
 
-	if (!strcmp(name, "toy32")) {
-		random_run(&toy_fmt, 0);
+	if (hash)
+		n -= 5;
+	PTK_ASSERT(n < sizeof(fname));
+	memcpy(fname, name, n);
+	fname[n] = 0;
+	f = strcmp(fname, "toy32") ? ptk_fmt_lookup(fname) : &toy_fmt;
+	PTK_ASSERT(f);
+	if (hash) {
+		random_run(f, PTK_TABLE_HASH);
 		return;
 	}
-	f = ptk_fmt_lookup(name);
-	PTK_ASSERT(f);
 	random_run(f, 0);
-	random_run(f, PTK_TABLE_GENERIC);
+	if (f != &toy_fmt)
+		random_run(f, PTK_TABLE_GENERIC);
 }
 
 static const struct ptk_test cases[] = {
@@ -1756,8 +1784,8 @@ static const struct ptk_test cases[] = {
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]) - 1)
 
-static struct ptk_test tests[NR_CASES + 64 + 2];
-static char names[64 + 1][64];
+static struct ptk_test tests[NR_CASES + 2 * 64 + 3];
+static char names[2 * 64 + 2][64];
 
 /* test_iter --cases: the hand-made cases only; -s iter_<format>: one
  * random run. */
@@ -1772,12 +1800,18 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_CASES; i++)
 		tests[n++] = cases[i];
 	for (i = 0; i < ptk_fmt_count() && i < 64; i++) {
-		snprintf(names[i], sizeof(names[i]), "iter_%s",
+		snprintf(names[2 * i], sizeof(names[0]), "iter_%s",
 			 ptk_fmt_get(i)->name);
-		tests[n].name = names[i];
+		tests[n].name = names[2 * i];
+		tests[n++].fn = test_by_name;
+		snprintf(names[2 * i + 1], sizeof(names[0]), "iter_%s_hash",
+			 ptk_fmt_get(i)->name);
+		tests[n].name = names[2 * i + 1];
 		tests[n++].fn = test_by_name;
 	}
 	tests[n].name = "iter_toy32";
+	tests[n++].fn = test_by_name;
+	tests[n].name = "iter_toy32_hash";
 	tests[n++].fn = test_by_name;
 	tests[n].name = NULL;
 	tests[n].fn = NULL;

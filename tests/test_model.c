@@ -101,6 +101,7 @@ struct ctx {
 			     * 2: and the model's leaves in its range */
 	struct rec_mem rmem;
 	bool child_dirty; /* check the copy target too */
+	bool hash; /* hashed tables (PTK_TABLE_HASH): no tables, own blocks */
 };
 
 /*
@@ -434,6 +435,29 @@ static void check_gather_shape(const struct ptk_gather *g)
 	}
 }
 
+/* The tables the model implies per level (none in a hashed table). */
+static void want_tables(const struct ctx *c, const struct ref_model *m,
+			uint64_t want[PTK_MAX_LEVELS])
+{
+	if (c->hash)
+		memset(want, 0, PTK_MAX_LEVELS * sizeof(*want));
+	else
+		rm_table_counts(m, want);
+}
+
+/* Blocks the tables hold: 2 roots + their tables, or what the hashed
+ * tables say they hold (header, arrays, directories). */
+static uint64_t want_live(const struct ctx *c, uint64_t tables)
+{
+	struct ptk_hash_stats a, b;
+
+	if (!c->hash)
+		return 2 + tables;
+	PTK_ASSERT_OK(ptk_hash_stats(&a, &c->t));
+	PTK_ASSERT_OK(ptk_hash_stats(&b, &c->child));
+	return a.blocks + b.blocks;
+}
+
 static void check_counts(struct ctx *c)
 {
 	uint64_t want[PTK_MAX_LEVELS], sum = 0;
@@ -458,7 +482,7 @@ static void check_counts(struct ctx *c)
 				 chk.bad_va);
 			return;
 		}
-		rm_table_counts(m, want);
+		want_tables(c, m, want);
 		for (l = 0; l < c->f->levels; l++) {
 			uint64_t n = ptk_table_count(t, l);
 
@@ -479,9 +503,9 @@ static void check_counts(struct ctx *c)
 		for (l = 0; l < c->f->levels; l++)
 			sum += ptk_table_count(&c->child, l);
 	c->child_dirty = false;
-	if (c->arena.stats.live != 2 + sum)
-		PTK_FAIL("arena live blocks %" PRIu64 ", want 2 + %" PRIu64,
-			 c->arena.stats.live, sum);
+	if (c->arena.stats.live != want_live(c, sum))
+		PTK_FAIL("arena live blocks %" PRIu64 ", want %" PRIu64,
+			 c->arena.stats.live, want_live(c, sum));
 }
 
 /*
@@ -643,7 +667,7 @@ static void check_walk(struct ctx *c, const struct ref_model *m, uint64_t va,
 		PTK_FAIL("walk: model leaf va 0x%" PRIx64 " not reported",
 			 m->v[mi].va);
 	if (tables) {
-		rm_table_counts(m, want);
+		want_tables(c, m, want);
 		for (l = 0; l < f->levels; l++)
 			if (ntables[l] != want[l])
 				PTK_FAIL("walk: %" PRIu64 " level-%u tables "
@@ -1321,6 +1345,7 @@ static void ctx_init(struct ctx *c, const struct wl_profile *p,
 	memset(c, 0, sizeof(*c));
 	c->p = p;
 	c->f = p->fmt;
+	c->hash = table_flags & PTK_TABLE_HASH;
 	ptk_test_rand(&c->r);
 	PTK_ASSERT_OK(ptk_mem_arena_create(&c->arena, base, 256 << 20));
 	c->rmem.inner = &c->arena;
@@ -1511,15 +1536,19 @@ static void test_by_name(void)
 	char fname[64];
 	const struct ptk_fmt *f;
 	struct wl_profile pbuf;
-	bool generic = false;
+	bool generic = false, hash = false;
 	size_t n = strlen(name);
 	uint64_t ops;
 
-	if (!strcmp(name, "toy32")) {
-		run(&wl_toy, 0, 20000);
+	if (n > 5 && !strcmp(name + n - 5, "_hash")) {
+		hash = true;
+		n -= 5;
+	}
+	if (n == 5 && !strncmp(name, "toy32", 5)) {
+		run(&wl_toy, hash ? PTK_TABLE_HASH : 0, hash ? 5000 : 20000);
 		return;
 	}
-	if (n > 8 && !strcmp(name + n - 8, "_generic")) {
+	if (n > 8 && !strncmp(name + n - 8, "_generic", 8)) {
 		generic = true;
 		n -= 8;
 	}
@@ -1531,31 +1560,40 @@ static void test_by_name(void)
 	ops = (f == &ptk_fmt_x86_64 || f == &ptk_fmt_x86_64_la57)
 		      ? DEFAULT_OPS
 		      : other_ops(f);
-	/* the run-time instance: a tenth for x86_64 / la57, else a quarter */
-	run(profile_for(f, &pbuf), generic ? PTK_TABLE_GENERIC : 0,
-	    !generic		 ? ops
+	/* the run-time instance and the hashed table: a tenth for x86_64 /
+	 * la57, else a quarter */
+	run(profile_for(f, &pbuf),
+	    (generic ? PTK_TABLE_GENERIC : 0) | (hash ? PTK_TABLE_HASH : 0),
+	    !generic && !hash	 ? ops
 	    : ops == DEFAULT_OPS ? ops / 10
 				 : ops / 4);
 }
 
-static struct ptk_test tests[2 * 64 + 2];
-static char names[2 * 64 + 2][80];
+static struct ptk_test tests[3 * 64 + 3];
+static char names[3 * 64 + 3][80];
 
+/*
+ * model_<format>, model_<format>_generic and model_<format>_hash (the
+ * hashed implementation) for every built-in format, model_toy32 and
+ * model_toy32_hash.
+ */
 int main(int argc, char **argv)
 {
+	static const char *const suffix[3] = { "", "_generic", "_hash" };
 	size_t i, n = 0;
+	int k;
 
-	for (i = 0; i < ptk_fmt_count() && n + 3 < 2 * 64 + 2; i++) {
-		snprintf(names[n], sizeof(names[n]), "model_%s",
-			 ptk_fmt_get(i)->name);
-		tests[n].name = names[n];
-		tests[n++].fn = test_by_name;
-		snprintf(names[n], sizeof(names[n]), "model_%s_generic",
-			 ptk_fmt_get(i)->name);
-		tests[n].name = names[n];
-		tests[n++].fn = test_by_name;
+	for (i = 0; i < ptk_fmt_count() && n + 5 < 3 * 64 + 3; i++) {
+		for (k = 0; k < 3; k++) {
+			snprintf(names[n], sizeof(names[n]), "model_%s%s",
+				 ptk_fmt_get(i)->name, suffix[k]);
+			tests[n].name = names[n];
+			tests[n++].fn = test_by_name;
+		}
 	}
 	tests[n].name = "model_toy32";
+	tests[n++].fn = test_by_name;
+	tests[n].name = "model_toy32_hash";
 	tests[n++].fn = test_by_name;
 	return ptk_test_main(argc, argv, tests);
 }

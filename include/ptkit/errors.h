@@ -42,6 +42,9 @@ extern "C" {
 	X(EUSER, 15, "stopped by a callback")                               \
 	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
 	X(EROFS, 17, "table memory is read-only (a memory image)")          \
+	X(EIMPL, 22, "not supported by this table implementation")          \
+	X(EFAULT, 23, "no region there, or the region forbids the access")  \
+	X(ENOSPC, 24, "no free frame or region slot left")                  \
 	X(EPROVIDER, 26,                                                    \
 	  "the memory provider cannot do this (shared tables need its "     \
 	  "read-section hooks)")                                            \

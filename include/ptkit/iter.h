@@ -104,6 +104,11 @@ struct ptk_iter {
 	uint64_t live[PTK_MAX_LEVELS]; /* non-empty entries; ~0: not counted */
 	ptk_pte_t dkey; /* attribute cache: key of @attrs, or ~0 */
 	unsigned int dlevel;
+	/* For implementations other than the radix engine (the hashed
+	 * table: per level, the next leaf at or after @pos, and the table
+	 * generation it was found in). */
+	ptk_va_t impl_va[PTK_MAX_LEVELS];
+	uint64_t impl_gen;
 };
 
 /**

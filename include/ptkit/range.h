@@ -119,8 +119,9 @@ int ptk_harvest(struct ptk_table *t, ptk_va_t va, uint64_t len,
  *
  * Context: Caller excludes other users of both ranges and all readers.
  *
- * Return: 0, PTK_EINVAL (NULL tables, different formats), PTK_EROFS
- * (@dst read-only, or @src with PTK_COPY_COW), PTK_EALIGN,
+ * Return: 0, PTK_EINVAL (NULL tables, different formats), PTK_EIMPL
+ * (tables of different implementations, e.g. radix and hashed),
+ * PTK_EROFS (@dst read-only, or @src with PTK_COPY_COW), PTK_EALIGN,
  * PTK_EOVERFLOW, PTK_ERANGE, PTK_EEXIST (@dst not empty there),
  * PTK_ESPLIT, PTK_ECORRUPT or PTK_ENOMEM.
  */
@@ -191,7 +192,8 @@ int ptk_split(struct ptk_table *t, ptk_va_t va, unsigned int level,
  *
  * Return: 0, PTK_EINVAL, PTK_EROFS, PTK_ERANGE, PTK_ENOENT (no table there),
  * PTK_ENOTSUP (@level cannot hold leaves), PTK_ENOTUNIFORM,
- * PTK_ECORRUPT.
+ * PTK_ECORRUPT, or (hashed tables only, whose page size's hash may have
+ * to grow for the new leaf) PTK_ENOMEM.
  */
 int ptk_collapse(struct ptk_table *t, ptk_va_t va, unsigned int level,
 		 struct ptk_gather *g);

@@ -37,11 +37,13 @@ extern "C" {
 
 struct ptk_notifier;
 struct ptk_xlate;
+struct ptk_impl_ops;
 
 /* ptk_table_create() / ptk_table_attach() flags */
 #define PTK_TABLE_GENERIC 0x1u /* use the run-time engine instance */
 #define PTK_TABLE_OWNED 0x2u /* attach: destroy frees the tables too */
 #define PTK_TABLE_SHARED 0x4u /* readers beside writers: see ptkit/shared.h */
+#define PTK_TABLE_HASH 0x8u /* create: a hashed table (ptkit/hash.h) */
 
 /**
  * struct ptk_table - A translation table
@@ -144,9 +146,12 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  * @fmt: Its format (built-in, or filled in at run time)
  * @mem: Where its tables come from; must outlive the table
  * @flags: PTK_TABLE_GENERIC to force the run-time engine instance;
- *         PTK_TABLE_SHARED for readers beside writers (ptkit/shared.h)
+ *         PTK_TABLE_SHARED for readers beside writers (ptkit/shared.h);
+ *         PTK_TABLE_HASH for a hashed table with default options (the
+ *         same as ptk_table_create_impl() with &ptk_hash_ops and a NULL
+ *         @impl_arg)
  *
- * Allocates the root table.
+ * Allocates the root table (a hashed table: its header).
  *
  * Context: Any context that may call @mem's alloc.
  *
@@ -154,10 +159,41 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g);
  * ptk_fmt_check()), PTK_EPROVIDER (PTK_TABLE_SHARED, but @mem has no
  * read-section hooks), PTK_EROFS (@mem is PTK_MEM_READONLY),
  * PTK_ETABLEOA (@mem gave a root the format cannot point to: above
- * 2^table_oa_bits) or PTK_ENOMEM.
+ * 2^table_oa_bits), PTK_EIMPL (PTK_TABLE_SHARED with PTK_TABLE_HASH:
+ * hashed tables have no shared readers) or PTK_ENOMEM.
  */
 int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 		     const struct ptk_mem *mem, unsigned int flags);
+
+/**
+ * ptk_table_create_impl() - Make an empty table of a given implementation
+ * @t: Caller storage for the table
+ * @fmt: Its format; any implementation encodes entries with the format's
+ *       hooks, so every format works with every implementation
+ * @mem: Where its memory comes from; must outlive the table
+ * @impl: The implementation (struct ptk_impl_ops, ptkit/sys/impl.h):
+ *        &ptk_hash_ops for a hashed table (ptkit/hash.h), your own, or
+ *        NULL for the radix engine (then this is ptk_table_create())
+ * @impl_arg: The implementation's options (for &ptk_hash_ops a const
+ *            struct ptk_hash_opts *), or NULL for its defaults
+ * @flags: PTK_TABLE_GENERIC (radix only), PTK_TABLE_SHARED (refused
+ *         with PTK_EIMPL by implementations without shared readers)
+ *
+ * The implementation is chosen once, here: every later call on @t goes
+ * to it, and the rest of the API (ranges, iterators, notifiers, gathers)
+ * works the same on every implementation.
+ *
+ * Context: Any context that may call @mem's alloc.
+ *
+ * Return: 0, PTK_EINVAL (NULL @t, unknown flags, bad options),
+ * PTK_EVERSION (@impl's version), the errors of ptk_table_create(),
+ * PTK_EIMPL or PTK_ENOMEM. On error @t is zeroed and nothing is
+ * allocated.
+ */
+int ptk_table_create_impl(struct ptk_table *t, const struct ptk_fmt *fmt,
+			  const struct ptk_mem *mem,
+			  const struct ptk_impl_ops *impl, const void *impl_arg,
+			  unsigned int flags);
 
 /**
  * ptk_table_attach() - Wrap an existing root table
@@ -223,7 +259,8 @@ const struct ptk_fmt *ptk_table_fmt(const struct ptk_table *t);
  *
  * Context: Any context.
  *
- * Return: The count, or 0 for a level out of range.
+ * Return: The count, or 0 for a level out of range (and at every level
+ * of a hashed table, which has no tables: see ptk_hash_stats()).
  */
 uint64_t ptk_table_count(const struct ptk_table *t, unsigned int level);
 

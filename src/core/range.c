@@ -67,6 +67,9 @@ int ptk_copy(struct ptk_table *dst, struct ptk_table *src, ptk_va_t va,
 	if (!dst || !src || !dst->ops || !src->ops || dst == src ||
 	    dst->fmt != src->fmt || (flags & ~PTK_COPY_COW))
 		return PTK_EINVAL;
+	/* Radix instances read each other's trees; others only their own. */
+	if (dst->ops != src->ops && (dst->ops->create || src->ops->create))
+		return PTK_EIMPL;
 	/* Copy-on-write write-protects the source too. */
 	if (ptk_table__rdonly(dst) ||
 	    ((flags & PTK_COPY_COW) && ptk_table__rdonly(src)))

@@ -4,6 +4,7 @@
  * [va, last], then one call into the table's engine instance.
  */
 #include "internal/ptk_internal.h"
+#include <ptkit/hash.h>
 
 #if PTK_DEBUG >= 3
 void ptk_table__check_or_bug(const struct ptk_table *t)
@@ -138,6 +139,9 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 {
 	int rc;
 
+	if (t && (flags & PTK_TABLE_HASH))
+		return ptk_table_create_impl(t, fmt, mem, &ptk_hash_ops, NULL,
+					     flags & ~PTK_TABLE_HASH);
 	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_SHARED)))
 		return PTK_EINVAL;
 	PTK_TRY(ptk_fmt_check(fmt));
@@ -162,6 +166,34 @@ int ptk_table_create(struct ptk_table *t, const struct ptk_fmt *fmt,
 	    t->ops->translate_direct)
 		t->xlate = t->ops->translate_direct;
 	return 0;
+}
+
+int ptk_table_create_impl(struct ptk_table *t, const struct ptk_fmt *fmt,
+			  const struct ptk_mem *mem,
+			  const struct ptk_impl_ops *impl, const void *impl_arg,
+			  unsigned int flags)
+{
+	int rc;
+
+	if (!impl)
+		return ptk_table_create(t, fmt, mem, flags & ~PTK_TABLE_HASH);
+	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_SHARED)))
+		return PTK_EINVAL;
+	if (impl->version != PTK_IMPL_OPS_VERSION || !impl->create)
+		return PTK_EVERSION;
+	PTK_TRY(ptk_fmt_check(fmt));
+	PTK_TRY(check_mem(mem));
+	if (mem->flags & PTK_MEM_READONLY)
+		return PTK_EROFS;
+	/* (PTK_TABLE_SHARED is the implementation's to accept or refuse) */
+	table_setup(t, fmt, mem, flags);
+	t->ops = impl;
+	t->xlate = impl->translate;
+	t->linear = PTK_LIN_NONE;
+	rc = impl->create(t, impl_arg);
+	if (rc < 0)
+		PTK_MEMSET(t, 0, sizeof(*t));
+	return rc;
 }
 
 int ptk_table_attach(struct ptk_table *t, const struct ptk_fmt *fmt,
@@ -198,7 +230,10 @@ void ptk_table_destroy(struct ptk_table *t)
 {
 	if (!t || !t->fmt || !t->ops)
 		return;
-	if (!(t->flags & PTK_TABLE__ATTACHED) || (t->flags & PTK_TABLE_OWNED)) {
+	if (t->ops->create) {
+		t->ops->destroy(t); /* owns all its memory, root included */
+	} else if (!(t->flags & PTK_TABLE__ATTACHED) ||
+		   (t->flags & PTK_TABLE_OWNED)) {
 		t->ops->destroy(t);
 		ptk_table__free(t, t->root_oa, t->root, root_alloc_lg2(t->fmt));
 	}

@@ -14,7 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$src"
 
-core=(src/core/*.c src/fmt/*.c src/mem/arena.c)
+core=(src/core/*.c src/impl/*.c src/fmt/*.c src/mem/arena.c)
 headers=(src/port/*.h src/internal/*.h src/algo/*.h src/fmt/*.h
 	 include/ptkit.h include/ptkit/*.h include/ptkit/sys/*.h)
 passed=0

@@ -105,13 +105,18 @@ bool ic_compare_item(const struct ptk_iter *it, const struct ptk_table *t,
 	}
 	if (flags & PTK_ITER_RUNS) {
 		/* maximal: no leaf of the run's level right after it, in its
-		 * table and starting inside the range */
+		 * table (a hashed table: its record) and starting inside the
+		 * range */
 		uint64_t end = it->va + span + 1;
+		struct ptk_hash_stats hs;
+		unsigned int bound = l + 1 < f->levels ? f->level_shift[l + 1]
+						       : 64;
 
+		if (!ptk_hash_stats(&hs, t))
+			bound = s + hs.cluster_lg2[l];
 		ml = *mi < m->n ? &m->v[*mi] : NULL;
 		if (end && end <= last &&
-		    (l + 1 >= f->levels ||
-		     (end & ((UINT64_C(1) << f->level_shift[l + 1]) - 1))) &&
+		    (bound >= 64 || (end & ((UINT64_C(1) << bound) - 1))) &&
 		    ml && ml->va == end && ml->level == l) {
 			ic_fail_item(it, it->count, ml, "run not maximal");
 			return false;

@@ -8,8 +8,9 @@
  * ptk_fmt.ops); the run-time instance serves descriptors without one.
  * ptk_map() and the other public calls check their arguments, convert
  * (va, len) to an inclusive range, and then make exactly one indirect
- * call through this table. Other implementations (a hashed table, say)
- * provide the same operations with the same contract.
+ * call through this table. Other implementations provide the same
+ * operations with the same contract (the hashed table of ptkit/hash.h
+ * is one); ptk_table_create_impl() makes a table of any of them.
  */
 #ifndef PTKIT_SYS_IMPL_H
 #define PTKIT_SYS_IMPL_H
@@ -22,7 +23,7 @@
 extern "C" {
 #endif
 
-#define PTK_IMPL_OPS_VERSION 2
+#define PTK_IMPL_OPS_VERSION 3
 
 /**
  * struct ptk_impl_ops - An engine instance
@@ -46,8 +47,20 @@ extern "C" {
  * @iter_next: ptk_iter_next() on an iterator ptk_iter_init() set up
  * @iter_set: ptk_iter_set() on the current item, arguments checked
  * @iter_clear: ptk_iter_clear() on the current item
+ * @create: (version 3) Set up an empty table in @t, whose fmt, mem, ops
+ *          and flags are filled in, from the implementation's own
+ *          argument (ptk_table_create_impl()'s @impl_arg, may be NULL).
+ *          NULL for the radix engine, whose root ptk_table_create()
+ *          allocates itself. An implementation with @create owns all of
+ *          its memory, @t->root included: @destroy frees everything.
+ *          It decides about PTK_TABLE_SHARED in @t->flags (PTK_EIMPL
+ *          when it has no shared readers). Return 0 or an error, with
+ *          nothing allocated.
  *
- * The mutating operations may be given a gather; it is never NULL here.
+ * The mutating operations may be given a gather; it is never NULL here,
+ * except in @map without PTK_MAP_REPLACE (nothing can have cached what
+ * it adds: an implementation that frees memory there frees it at once
+ * when @g is NULL).
  */
 struct ptk_impl_ops {
 	unsigned int version;
@@ -86,6 +99,7 @@ struct ptk_impl_ops {
 			const struct ptk_attrs *attrs, unsigned int flags,
 			struct ptk_gather *g);
 	int (*iter_clear)(struct ptk_iter *it, struct ptk_gather *g);
+	int (*create)(struct ptk_table *t, const void *impl_arg);
 };
 
 /* The run-time instance, for descriptors whose ops is NULL. */
