@@ -174,4 +174,15 @@ int ptk_cmd_translate(int argc, char **argv);
  */
 int ptk_cmd_map(int argc, char **argv);
 
+/**
+ * ptk_cmd_roots() - `ptkit roots IMAGE [--format FMT]`
+ * @argc: Argument count; @argv[0] is "roots"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_roots(int argc, char **argv);
+
 #endif /* PTK_TOOL_CMD_H */

@@ -29,6 +29,8 @@ static const struct ptk_cmd cmds[] = {
 	  ptk_cmd_translate },
 	{ "map", "draw the address space of a table in an image (SVG)",
 	  ptk_cmd_map },
+	{ "roots", "find page-table roots in an image without symbols",
+	  ptk_cmd_roots },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
