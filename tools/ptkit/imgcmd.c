@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "imgcmd.h"
+#include "rootscan.h"
 
 #define BIT(n) ((uint64_t)1 << (n))
 #define MASK(n) ((n) >= 64 ? ~(uint64_t)0 : BIT(n) - 1)
@@ -24,9 +25,10 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	} else if (rc < 0) {
 		return rc;
 	} else if ((rc = tool_opt(argc, argv, i, "--root", &v)) > 0) {
-		if (tool_parse_addr(v, &o->root_val)) {
+		o->root_auto = !strcmp(v, "auto");
+		if (!o->root_auto && tool_parse_addr(v, &o->root_val)) {
 			ptk_tool_err(
-				"bad --root '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				"bad --root '%s': a register value is hexadecimal (0x optional), at most 16 digits, or 'auto'",
 				v);
 			return -1;
 		}
@@ -34,9 +36,10 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	} else if (rc < 0) {
 		return rc;
 	} else if ((rc = tool_opt(argc, argv, i, "--root1", &v)) > 0) {
-		if (tool_parse_addr(v, &o->root1_val)) {
+		o->root1_auto = !strcmp(v, "auto");
+		if (!o->root1_auto && tool_parse_addr(v, &o->root1_val)) {
 			ptk_tool_err(
-				"bad --root1 '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				"bad --root1 '%s': a register value is hexadecimal (0x optional), at most 16 digits, or 'auto'",
 				v);
 			return -1;
 		}
@@ -250,6 +253,8 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 	const struct ptk_image_cpu *c;
 	uint64_t cr4;
 
+	if (o->root_auto)
+		return roots_auto(out, tg->img, tg->fmt, false, o->path);
 	if (o->root) {
 		*out = o->root_val;
 		return 0;
@@ -319,6 +324,9 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 	tg->have[0] = true;
 	if (o->root1) {
 		reg = o->root1_val;
+		if (o->root1_auto &&
+		    roots_auto(&reg, tg->img, tg->fmt, true, o->path))
+			goto fail;
 		img_root_from_reg(&tg->root[1], tg->fmt, tg->fam, reg);
 		tg->have[1] = true;
 		tg->hi_base = ~MASK(tg->fmt->va_bits);

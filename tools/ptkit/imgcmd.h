@@ -43,6 +43,8 @@ struct img_opts {
 	const char *root1;
 	uint64_t root_val; /* parsed */
 	uint64_t root1_val;
+	bool root_auto; /* --root auto: the best root `ptkit roots` finds */
+	bool root1_auto;
 	int cpu; /* -1: none */
 	bool have_base;
 	uint64_t base;
@@ -61,13 +63,15 @@ struct img_target {
 };
 
 /* What --help says about the options img_parse_opt() takes. */
-#define IMG_OPTS_HELP                                                                    \
-	"  --format FMT      table format (see 'ptkit formats')\n"                       \
-	"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"           \
-	"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"       \
-	"                    ASID masked)\n"                                             \
-	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
-	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set)\n" \
+#define IMG_OPTS_HELP                                                                     \
+	"  --format FMT      table format (see 'ptkit formats')\n"                        \
+	"  --root VALUE      the root register: CR3 (PCID and flag bits are\n"            \
+	"                    masked), EPTP, TTBR0 (ASID masked), satp (mode and\n"        \
+	"                    ASID masked); 'auto': the best root 'ptkit roots'\n"         \
+	"                    finds (said on stderr)\n"                                    \
+	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"     \
+	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set);\n" \
+	"                    'auto': the best root without user pages\n"                  \
 	"  --base PA         physical address of a raw image's first byte (default 0)\n"
 
 /*

@@ -905,6 +905,8 @@ static int cmp_rank(const void *a, const void *b)
 		return nx > ny ? -1 : 1;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
+	if (x->cpu != y->cpu && x->cpu >= 0 && y->cpu >= 0)
+		return x->cpu < y->cpu ? -1 : 1;
 	if (x->leaves != y->leaves)
 		return x->leaves > y->leaves ? -1 : 1;
 	return x->oa < y->oa ? -1 : x->oa > y->oa;
