@@ -33,6 +33,7 @@ _Static_assert(PTK_EFILE == -28, "pinned");
 _Static_assert(PTK_EBADIMAGE == -29, "pinned");
 _Static_assert(PTK_ETRUNC == -30, "pinned");
 _Static_assert(PTK_ECOMPRESSED == -31, "pinned");
+_Static_assert(PTK_EDECOMPRESS == -34, "pinned");
 
 struct err_entry {
 	int code;

@@ -63,6 +63,7 @@
 
 #include "types.h"
 #include "mem.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -376,6 +377,69 @@ const void *ptk_image_ptr(const struct ptk_image *img, ptk_oa_t pa,
  */
 int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
 		   size_t len);
+
+/**
+ * ptk_image_probe() - Whether an image can read a physical range
+ * @img: The image
+ * @pa: First physical address
+ * @len: Bytes
+ * @at: The first address it cannot read, when it cannot; may be NULL
+ *
+ * Context: Any context.
+ *
+ * Return: 0 when every byte can be read; PTK_ERANGE when @at is in no
+ * segment (or the range wraps); PTK_EDECOMPRESS when @at is in a page of
+ * a compressed image that does not decompress (ptk_image_page_error()
+ * says why); PTK_EINVAL for a NULL @img.
+ */
+int ptk_image_probe(const struct ptk_image *img, ptk_oa_t pa, uint64_t len,
+		    ptk_oa_t *at);
+
+/**
+ * struct ptk_image_va_stop - Where a read through a table stopped
+ * @done: Bytes read (and copied) before it
+ * @va: The first address not read
+ * @pa: Its physical address, when a leaf maps it (@code is PTK_ERANGE
+ *      or PTK_EDECOMPRESS), else 0
+ * @size_lg2: log2 of the size of the page that maps it, or 0
+ * @level: The level of that leaf
+ * @code: Why: PTK_ENOENT (nothing maps @va, or it is outside the
+ *        format's VA space), PTK_ECORRUPT (a malformed entry on its way),
+ *        PTK_ERANGE (it maps to physical memory the image does not
+ *        hold), PTK_EDECOMPRESS (it maps to a page of a compressed image
+ *        that does not decompress: ptk_image_page_error() says why)
+ */
+struct ptk_image_va_stop {
+	size_t done;
+	ptk_va_t va;
+	ptk_oa_t pa;
+	unsigned int size_lg2;
+	unsigned int level;
+	int code;
+};
+
+/**
+ * ptk_image_read_va() - Copy virtual memory out of an image
+ * @buf: Destination
+ * @img: The image holding the memory
+ * @t: A table whose memory is @img's (attached to ptk_image_mem())
+ * @va: First address, as @t translates it
+ * @len: Bytes
+ * @stop: Where the read stopped, when it did; may be NULL
+ *
+ * Translates page by page (any page size, as each leaf says) and copies
+ * from the physical memory each page maps, until @len bytes are read or
+ * an address cannot be: the bytes before it are in @buf.
+ *
+ * Context: Readers only on @t; host builds.
+ *
+ * Return: 0 when all @len bytes were read; else the code in @stop->code
+ * (PTK_ENOENT, PTK_ECORRUPT, PTK_ERANGE, PTK_EDECOMPRESS), or
+ * PTK_EINVAL for NULL arguments.
+ */
+int ptk_image_read_va(void *buf, const struct ptk_image *img,
+		      const struct ptk_table *t, ptk_va_t va, size_t len,
+		      struct ptk_image_va_stop *stop);
 
 /**
  * ptk_image_mem() - The image's table-memory provider

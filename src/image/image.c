@@ -435,6 +435,34 @@ int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
 	return 0;
 }
 
+int ptk_image_probe(const struct ptk_image *img, ptk_oa_t pa, uint64_t len,
+		    ptk_oa_t *at)
+{
+	if (!img)
+		return PTK_EINVAL;
+	while (len) {
+		const struct seg *s = seg_find(img, pa);
+		uint64_t room;
+
+		if (!s) {
+			if (at)
+				*at = pa;
+			return PTK_ERANGE;
+		}
+		room = s->size - (pa - s->pa);
+		if (room >= len)
+			break;
+		len -= room;
+		if (pa + room < pa) {
+			if (at)
+				*at = 0;
+			return PTK_ERANGE;
+		}
+		pa += room;
+	}
+	return 0;
+}
+
 /* --- the provider */
 
 static int img_alloc(void *arg, unsigned int size_lg2, ptk_oa_t *oa_out,
