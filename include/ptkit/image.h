@@ -76,11 +76,14 @@ struct ptk_image;
  * @PTK_IMAGE_RAW: Flat physical memory from a base address
  * @PTK_IMAGE_ELF: ELF core (QEMU dump-guest-memory, kdump)
  * @PTK_IMAGE_LIME: LiME dump
+ * @PTK_IMAGE_KDUMP: Compressed kdump (makedumpfile's "KDUMP" format,
+ *                   QEMU's dump-guest-memory -z)
  */
 enum ptk_image_kind {
 	PTK_IMAGE_RAW = 1,
 	PTK_IMAGE_ELF = 2,
 	PTK_IMAGE_LIME = 3,
+	PTK_IMAGE_KDUMP = 4,
 };
 
 /* struct ptk_image_opts.flags */
@@ -242,7 +245,7 @@ enum ptk_image_kind ptk_image_kind(const struct ptk_image *img);
  *
  * Context: Any context.
  *
- * Return: "raw", "elf", "lime", or "?"; never NULL.
+ * Return: "raw", "elf", "lime", "kdump", or "?"; never NULL.
  */
 const char *ptk_image_kind_name(enum ptk_image_kind kind);
 
@@ -346,6 +349,66 @@ const struct ptk_image_cpu *ptk_image_cpu(const struct ptk_image *img,
  */
 int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
 		      const char *name);
+
+/**
+ * ptk_image_vmcoreinfo() - The image's VMCOREINFO text
+ * @img: The image
+ * @len: Its length, when found; may be NULL
+ *
+ * Linux's VMCOREINFO ("OSRELEASE=...", "SYMBOL(swapper_pg_dir)=...",
+ * one KEY=VALUE a line), from an ELF core's VMCOREINFO note or a
+ * compressed kdump's header.
+ *
+ * Context: Any context.
+ *
+ * Return: The NUL-terminated text, valid until ptk_image_close(), or
+ * NULL when the image carries none.
+ */
+const char *ptk_image_vmcoreinfo(const struct ptk_image *img, size_t *len);
+
+/**
+ * struct ptk_image_page_error - A page of a compressed image that does
+ * not decompress
+ * @pa: Its physical address
+ * @file_off: Where its compressed bytes are in the file
+ * @file_size: How many there are
+ * @msg: Why, for people: the compression and what went wrong, e.g.
+ *       "zlib: invalid distance too far back (inflate -3)"
+ */
+struct ptk_image_page_error {
+	ptk_oa_t pa;
+	uint64_t file_off;
+	uint32_t file_size;
+	char msg[160];
+};
+
+/**
+ * ptk_image_nr_page_errors() - Pages found not to decompress so far
+ * @img: The image
+ *
+ * A compressed kdump's pages are decompressed when first read (a table
+ * walk, ptk_image_read()): a page that does not is absent from then on,
+ * and recorded here (the first 1024 with their reason).
+ *
+ * Context: Any context.
+ *
+ * Return: The count (0 for images that are not compressed).
+ */
+size_t ptk_image_nr_page_errors(const struct ptk_image *img);
+
+/**
+ * ptk_image_page_error() - One page that did not decompress
+ * @out: The page and the reason
+ * @img: The image
+ * @i: 0..ptk_image_nr_page_errors()-1 (at most the first 1024 kept), in
+ *     the order they were found
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or PTK_ERANGE when @i is out of range.
+ */
+int ptk_image_page_error(struct ptk_image_page_error *out,
+			 const struct ptk_image *img, size_t i);
 
 /**
  * ptk_image_ptr() - Bounds-checked pointer into an image
