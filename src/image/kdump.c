@@ -75,6 +75,8 @@ typedef unsigned int (*zstd_is_error_fn)(size_t code);
 typedef const char *(*zstd_error_name_fn)(size_t code);
 
 struct kdump {
+	unsigned char *flat; /* a flattened file, rearranged, or NULL */
+	size_t flat_len;
 	unsigned char *area; /* one slot of @block bytes per dumped page */
 	size_t area_len;
 	uint64_t nr; /* dumped pages */
@@ -445,6 +447,16 @@ static unsigned int machine_of(const char *m)
 	return 0;
 }
 
+/* Whether the file holds the data descriptor @i points to. */
+static bool desc_in_file(const struct ptk_image *img, const struct kdump *kd,
+			 uint64_t i)
+{
+	const unsigned char *p = img->data + kd->pd_off + i * PD_SIZE;
+	uint64_t off = le64(p), size = le32(p + 8);
+
+	return size && off <= img->size && size <= img->size - off;
+}
+
 /* Add the run of dumped pages [pfn, pfn + n) at descriptor @i. */
 static int add_run(struct ptk_image *img, uint64_t i, uint64_t pfn, uint64_t n)
 {
@@ -476,6 +488,91 @@ static int add_missing(struct ptk_image *img, uint64_t pfn, uint64_t n,
 	return ptk_image__seg_push(img, &img->missing, &m);
 }
 
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#define FLAT_HDR 4096u /* the flattened format's header */
+
+/*
+ * A flattened file (makedumpfile -F, and what QEMU 7.2's dump-guest-memory
+ * writes for its kdump formats): after a 4 KiB header, records of a
+ * big-endian (offset, size) pair and the bytes that belong at that offset
+ * of the dump file, until an offset of -1. The dump file they make is
+ * rebuilt in anonymous memory (its size, which is the compressed size)
+ * and read from there.
+ */
+static int rearrange(struct ptk_image *img, struct kdump *kd)
+{
+	const unsigned char *d = img->data;
+	uint64_t pos = FLAT_HDR, end = 0, n = 0;
+
+	if (be64(d + 16) != 1 || be64(d + 24) != 1)
+		return kfail(img, PTK_EBADIMAGE,
+			     "flattened makedumpfile header: type %" PRIu64
+			     ", version %" PRIu64 ": expected 1 and 1",
+			     be64(d + 16), be64(d + 24));
+	for (;;) {
+		uint64_t off, len;
+
+		if (pos > img->size - 16)
+			return kfail(img, PTK_ETRUNC,
+				     "flattened dump cut short: record %" PRIu64
+				     " at file offset 0x%" PRIx64
+				     " is past the end (0x%" PRIx64
+				     " bytes; no end record)",
+				     n, pos, img->size);
+		off = be64(d + pos);
+		len = be64(d + pos + 8);
+		if (off == UINT64_MAX)
+			break;
+		if (len > img->size - pos - 16 || off > (1ull << 50) ||
+		    len > (1ull << 50))
+			return kfail(img, PTK_EBADIMAGE,
+				     "flattened dump record %" PRIu64
+				     " at file offset 0x%" PRIx64 ": 0x%" PRIx64
+				     " bytes for offset 0x%" PRIx64
+				     " run past the end of the file (0x%" PRIx64
+				     ")",
+				     n, pos, len, off, img->size);
+		if (off + len > end)
+			end = off + len;
+		pos += 16 + len;
+		n++;
+	}
+	if (!end || end > SIZE_MAX)
+		return kfail(img, PTK_EBADIMAGE,
+			     "flattened dump with no data (%" PRIu64
+			     " records)",
+			     n);
+	kd->flat_len = (size_t)end;
+	kd->flat = mmap(NULL, kd->flat_len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (kd->flat == MAP_FAILED) {
+		kd->flat = NULL;
+		return kfail(img, PTK_ENOMEM,
+			     "cannot reserve 0x%zx bytes to rearrange a "
+			     "flattened dump",
+			     kd->flat_len);
+	}
+	for (pos = FLAT_HDR;; pos += 16 + be64(d + pos + 8)) {
+		uint64_t off = be64(d + pos);
+
+		if (off == UINT64_MAX)
+			break;
+		memcpy(kd->flat + off, d + pos + 16, (size_t)be64(d + pos + 8));
+	}
+	img->data = kd->flat;
+	img->size = end;
+	return 0;
+}
+
 int ptk_image__parse_kdump(struct ptk_image *img)
 {
 	const unsigned char *d = img->data;
@@ -489,11 +586,28 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 		 miss_i = 0;
 	int rc;
 
-	if (!memcmp(d, "makedumpfile", 12))
-		return kfail(img, PTK_ENOTSUP,
-			     "a flattened makedumpfile stream (makedumpfile "
-			     "-F): rearrange it into a dump file first "
-			     "(makedumpfile -R DUMPFILE < FILE)");
+	kd = calloc(1, sizeof(*kd));
+	if (!kd)
+		return kfail(img, PTK_ENOMEM,
+			     "cannot allocate the kdump index");
+	img->kd = kd;
+	pthread_mutex_init(&kd->lock, NULL);
+	if (!memcmp(d, "makedumpfile", 12)) {
+		if (img->size < FLAT_HDR + 16)
+			return kfail(img, PTK_ETRUNC,
+				     "flattened dump cut short: %" PRIu64
+				     " bytes, its header alone is 4096",
+				     img->size);
+		rc = rearrange(img, kd);
+		if (rc)
+			return rc;
+		d = img->data;
+		if (img->size < 8 || memcmp(d, "KDUMP   ", 8))
+			return kfail(
+				img, PTK_EBADIMAGE,
+				"flattened dump: what it rebuilds does not "
+				"start with the KDUMP signature");
+	}
 	if (!memcmp(d, "DISKDUMP", 8))
 		return kfail(img, PTK_ENOTSUP,
 			     "the old diskdump format (signature DISKDUMP): "
@@ -566,12 +680,6 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 	for (pfn = 0; pfn < max_mapnr; pfn++)
 		nr += (bm2[pfn / 8] >> (pfn % 8)) & 1;
 
-	kd = calloc(1, sizeof(*kd));
-	if (!kd)
-		return kfail(img, PTK_ENOMEM,
-			     "cannot allocate the kdump index");
-	img->kd = kd;
-	pthread_mutex_init(&kd->lock, NULL);
 	kd->block = block;
 	kd->nr = nr;
 	kd->pd_off = bm_off + bm_len;
@@ -605,6 +713,13 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 		if (!((bm2[pfn / 8] >> (pfn % 8)) & 1))
 			continue;
 		if (i < held) {
+			const unsigned char *pd = d + kd->pd_off + i * PD_SIZE;
+			uint64_t last = le64(pd) + le32(pd + 8) - 1;
+
+			if (le32(pd + 8) && last > img->want_last)
+				img->want_last = last;
+		}
+		if (i < held && desc_in_file(img, kd, i)) {
 			if (run_n && pfn == run_pfn + run_n) {
 				run_n++;
 			} else {
@@ -668,6 +783,8 @@ void ptk_image__kdump_free(struct ptk_image *img)
 		return;
 	if (kd->area)
 		munmap(kd->area, kd->area_len);
+	if (kd->flat)
+		munmap(kd->flat, kd->flat_len);
 	for (c = 0; c < NR_CODECS; c++)
 		if (kd->lib[c])
 			dlclose(kd->lib[c]);

@@ -82,6 +82,22 @@ int img_open(struct ptk_image **out, const struct img_opts *o)
 	return rc;
 }
 
+bool img_report_page_errors(const struct ptk_image *img, const char *path)
+{
+	size_t n = ptk_image_nr_page_errors(img), i;
+	struct ptk_image_page_error e;
+
+	for (i = 0; !ptk_image_page_error(&e, img, i); i++)
+		ptk_tool_err("%s: the page at PA 0x%" PRIx64 " (%" PRIu32
+			     " bytes at file offset 0x%" PRIx64
+			     ") does not decompress: %s; it is read as absent",
+			     path, e.pa, e.file_size, e.file_off, e.msg);
+	if (n > i)
+		ptk_tool_err("%s: %zu more pages do not decompress", path,
+			     n - i);
+	return n != 0;
+}
+
 enum img_family img_family_of(const struct ptk_fmt *f)
 {
 	const char *n = f->name ? f->name : "";
@@ -297,6 +313,7 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 	int rc, i;
 
 	memset(tg, 0, sizeof(*tg));
+	tg->path = o->path;
 	if (!o->format) {
 		ptk_tool_err("--format is required (see 'ptkit formats')");
 		return PTK_EXIT_USAGE;
@@ -340,6 +357,7 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 			ptk_tool_err("root table at 0x%" PRIx64
 				     " is not in the image (%s)",
 				     tg->root[i], ptk_strerror(rc));
+			img_report_page_errors(tg->img, o->path);
 			goto fail;
 		}
 	}
@@ -352,6 +370,8 @@ fail:
 
 void img_target_close(struct img_target *tg)
 {
+	if (tg->img)
+		img_report_page_errors(tg->img, tg->path);
 	ptk_table_destroy(&tg->t[0]);
 	ptk_table_destroy(&tg->t[1]);
 	ptk_image_close(tg->img);

@@ -53,6 +53,7 @@ struct img_opts {
 /* An opened image with up to two attached roots. */
 struct img_target {
 	struct ptk_image *img;
+	const char *path;
 	const struct ptk_fmt *fmt;
 	enum img_family fam;
 	struct ptk_table t[2];
@@ -81,6 +82,12 @@ struct img_target {
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
 
 int img_open(struct ptk_image **out, const struct img_opts *o);
+
+/*
+ * Name every page of a compressed image that did not decompress (its PA,
+ * where its data is in the file, why); true when there was one.
+ */
+bool img_report_page_errors(const struct ptk_image *img, const char *path);
 int img_target_open(struct img_target *tg, const struct img_opts *o);
 void img_target_close(struct img_target *tg);
 

@@ -272,6 +272,7 @@ int ptk_cmd_roots(int argc, char **argv)
 			     r.kept, r.looked, secs);
 	}
 	rc = r.nr_plausible && !out.err ? PTK_EXIT_OK : PTK_EXIT_FAIL;
+	img_report_page_errors(img, io.path);
 	roots_free(&r);
 	ptk_image_close(img);
 	return rc;

@@ -50,9 +50,10 @@ enum reg_rule {
 	REG_SATP64, /* MODE (63:60) = 8 + levels - 3, PPN in 43:0 */
 };
 
-/* x86 CR4 bits that select the paging mode. */
+/* x86 CR4 bits that select the paging mode; CR0.PG turns paging on. */
 #define CR4_PAE BIT(5)
 #define CR4_LA57 BIT(12)
+#define CR0_PG BIT(31)
 
 struct fmt_know {
 	const struct ptk_fmt *f;
@@ -62,7 +63,8 @@ struct fmt_know {
 	enum reg_rule reg;
 	/* CPU notes: the register holding the root, and the CR4 paging
 	 * bits (PAE, LA57) that select this format; NULL when no note
-	 * carries the root. */
+	 * carries the root. The root counts only when the notes' CR0 (if
+	 * any) has paging on. */
 	const char *note_reg;
 	uint64_t cr4_bits;
 };
@@ -168,10 +170,15 @@ static ptk_oa_t oa_of(const struct ptk_fmt *f, uint64_t reg)
 	}
 }
 
-/* Whether CPU notes with this CR4 (if @have_cr4) run format @f. */
-static bool note_selects(const struct fmt_know *k, bool have_cr4, uint64_t cr4)
+/* Whether a CPU's notes say it runs format @k->f with paging on. */
+static bool note_selects(const struct fmt_know *k,
+			 const struct ptk_image_cpu *cpu)
 {
-	if (!have_cr4)
+	uint64_t cr0, cr4;
+
+	if (!ptk_image_cpu_reg(&cr0, cpu, "cr0") && !(cr0 & CR0_PG))
+		return false;
+	if (ptk_image_cpu_reg(&cr4, cpu, "cr4"))
 		return true;
 	return (cr4 & (CR4_PAE | CR4_LA57)) == k->cr4_bits;
 }
@@ -806,8 +813,7 @@ static int from_notes(struct finder *fd)
 
 	for (ci = 0; ci < ptk_image_nr_cpus(fd->img); ci++) {
 		const struct ptk_image_cpu *cpu = ptk_image_cpu(fd->img, ci);
-		uint64_t reg, cr4 = 0;
-		bool have_cr4 = !ptk_image_cpu_reg(&cr4, cpu, "cr4");
+		uint64_t reg;
 
 		for (fi = 0; fi < fd->res->nr_fmts; fi++) {
 			const struct ptk_fmt *f = fd->res->fmts[fi];
@@ -819,7 +825,7 @@ static int from_notes(struct finder *fd)
 
 			if (!k || !k->note_reg ||
 			    ptk_image_cpu_reg(&reg, cpu, k->note_reg) ||
-			    !note_selects(k, have_cr4, cr4))
+			    !note_selects(k, cpu))
 				continue;
 			oa = oa_of(f, reg);
 			for (i = 0; i < fd->l.nr; i++)
