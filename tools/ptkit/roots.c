@@ -31,13 +31,14 @@ static void usage(FILE *f)
 		"\n"
 		"One root per line, best first:\n"
 		"  ROOT FORMAT SCORE LEAVES [tables=N] [shared=N] [bad=N] [kernel|user]\n"
-		"       [table=PA] [cpu=N] [inner] [implausible]\n"
+		"       [table=PA] [cpu=N] [inner] [coarser-pages] [implausible]\n"
 		"ROOT is the register value --root takes (CR3, TTBR, satp with its mode,\n"
 		"EPTP); table= gives the table's address when it differs. SCORE is 0..100;\n"
 		"LEAVES counts the pages the tree maps (a page mapped twice counts twice);\n"
 		"shared= counts top entries other roots share; kernel means no leaf grants\n"
 		"user access (on Arm, the TTBR1 root); cpu= names the first CPU whose notes\n"
-		"point to it.\n"
+		"point to it; inner: another tree reaches it; coarser-pages: every page it\n"
+		"maps is aligned to a coarser granule of the machine (read too finely).\n"
 		"\n"
 		"  --format FMT      read the image with this format only (default: the\n"
 		"                    stage-1 formats of the image's machine, all of them\n"
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 at least one plausible root; 1 usage error; 2 no plausible\n"
 		"root (said on stderr, with what was looked at) or an error.\n"
-		"`ptkit dump` and `translate` take --root auto: the best root found here.\n");
+		"The image commands take the best root found here as `ptkit dump --root auto`.\n");
 }
 
 static void print_line(struct out *o, const struct root_cand *c)
