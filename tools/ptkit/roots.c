@@ -27,13 +27,17 @@ static void usage(FILE *f)
 		"themselves), how many of its top entries other candidates hold at the same\n"
 		"index (the kernel half the roots of one machine share), and its size. A\n"
 		"table that another well-formed tree reaches is an inner table, not a root.\n"
-		"Roots that the image's notes name (QEMU's per-CPU CR3) are listed first.\n"
+		"Roots that the image's notes name (QEMU's per-CPU CR3) are listed first, and\n"
+		"the one that maps VMCOREINFO's SYMBOL(swapper_pg_dir) (or init_top_pgt) to\n"
+		"itself is the kernel's own (symbol=NAME).\n"
 		"\n"
 		"One root per line, best first:\n"
 		"  ROOT FORMAT SCORE LEAVES [tables=N] [shared=N] [bad=N] [kernel|user]\n"
-		"       [table=PA] [cpu=N] [inner] [coarser-pages] [implausible]\n"
-		"ROOT is the register value --root takes (CR3, TTBR, satp with its mode,\n"
-		"EPTP); table= gives the table's address when it differs. SCORE is 0..100;\n"
+		"       [table=PA] [cpu=N] [symbol=NAME] [inner] [coarser-pages]\n"
+		"       [implausible]\n"
+		"ROOT is the root register value the image commands take (CR3, TTBR,\n"
+		"satp with its mode, EPTP); table= gives the table's address when it\n"
+		"differs. SCORE is 0..100;\n"
 		"LEAVES counts the pages the tree maps (a page mapped twice counts twice);\n"
 		"shared= counts top entries other roots share; kernel means no leaf grants\n"
 		"user access (on Arm, the TTBR1 root); cpu= names the first CPU whose notes\n"
@@ -46,7 +50,7 @@ static void usage(FILE *f)
 		"  --all             list the implausible candidates too (inner tables,\n"
 		"                    malformed trees)\n"
 		"  --max N           list at most N roots (default 20; 0: all)\n"
-		"  --no-notes        ignore the registers in the image's notes: the scan alone\n"
+		"  --no-notes        ignore the image's notes and VMCOREINFO: the scan alone\n"
 		"  --base PA         physical address of a raw image's first byte (default 0)\n"
 		"  --json            one JSON document\n"
 		"  --help            this text\n"
@@ -76,6 +80,8 @@ static void print_line(struct out *o, const struct root_cand *c)
 	}
 	if (c->cpu >= 0)
 		out_fmt(o, " cpu=%d", c->cpu);
+	if (c->symbol)
+		out_fmt(o, " symbol=%s", c->symbol);
 	if (c->flags & ROOT_INNER)
 		out_str(o, " inner");
 	if (c->flags & ROOT_FINE)
@@ -124,6 +130,10 @@ static void print_json(struct out *o, const struct roots_result *r,
 			(c->flags & ROOT_FINE) ? "true" : "false",
 			(c->flags & ROOT_PLAUSIBLE) ? "true" : "false",
 			(c->flags & ROOT_NOTES) ? "true" : "false");
+		if (c->symbol) {
+			out_str(o, ", \"symbol\": ");
+			out_json_str(o, c->symbol);
+		}
 		if (c->cpu >= 0)
 			out_fmt(o, ", \"cpu\": %d", c->cpu);
 		else

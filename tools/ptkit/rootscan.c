@@ -856,6 +856,61 @@ static int from_notes(struct finder *fd)
 	return 0;
 }
 
+/*
+ * VMCOREINFO names the kernel's own top table by its VA. The candidate
+ * that maps that VA to itself is that table: the check needs no
+ * knowledge of how the kernel maps itself (phys_base, kimage_voffset,
+ * ...), only the tables.
+ */
+static const char *const vmci_symbols[] = {
+	"swapper_pg_dir", /* arm64, riscv, i386, older x86-64 */
+	"init_top_pgt", /* x86-64 */
+	"init_level4_pgt", /* x86-64 before 4.13 */
+};
+
+static void from_vmcoreinfo(struct finder *fd)
+{
+	const char *text = ptk_image_vmcoreinfo(fd->img, NULL);
+	size_t si, i;
+
+	if (!text)
+		return;
+	for (si = 0; si < sizeof(vmci_symbols) / sizeof(vmci_symbols[0]);
+	     si++) {
+		char key[64];
+		const char *p;
+		uint64_t va;
+
+		snprintf(key, sizeof(key), "SYMBOL(%s)=", vmci_symbols[si]);
+		p = strstr(text, key);
+		if (!p || sscanf(p + strlen(key), "%" SCNx64, &va) != 1)
+			continue;
+		for (i = 0; i < fd->l.nr; i++) {
+			struct root_cand *c = &fd->l.v[i];
+			const struct ptk_fmt *f = c->fmt;
+			struct ptk_table t;
+			struct ptk_xlate x;
+			ptk_va_t inner = va;
+
+			if (!good(c) || (c->flags & ROOT_INNER))
+				continue;
+			if (!ptk_fmt_va_valid(f, va)) {
+				if (!roots_two_roots(f))
+					continue;
+				inner = va & MASK(f->va_bits);
+			}
+			if (ptk_table_attach(&t, f, ptk_image_mem(fd->img),
+					     c->oa, 0))
+				continue;
+			if (!ptk_translate(&t, inner, &x) && x.oa == c->oa) {
+				c->flags |= ROOT_VMCOREINFO;
+				c->symbol = vmci_symbols[si];
+			}
+			ptk_table_destroy(&t);
+		}
+	}
+}
+
 static void score_all(struct finder *fd)
 {
 	unsigned int max_shared = 0;
@@ -902,8 +957,13 @@ static int cmp_rank(const void *a, const void *b)
 	const struct root_cand *x = a, *y = b;
 	unsigned int px = !!(x->flags & ROOT_PLAUSIBLE);
 	unsigned int py = !!(y->flags & ROOT_PLAUSIBLE);
-	unsigned int nx = !!(x->flags & (ROOT_NOTES | ROOT_VMCOREINFO));
-	unsigned int ny = !!(y->flags & (ROOT_NOTES | ROOT_VMCOREINFO));
+	/* The kernel's own root (VMCOREINFO) first, then the CPUs'. */
+	unsigned int nx = (x->flags & ROOT_VMCOREINFO) ? 2
+			  : (x->flags & ROOT_NOTES)    ? 1
+						       : 0;
+	unsigned int ny = (y->flags & ROOT_VMCOREINFO) ? 2
+			  : (y->flags & ROOT_NOTES)    ? 1
+						       : 0;
 
 	if (px != py)
 		return px > py ? -1 : 1;
@@ -965,8 +1025,10 @@ int roots_find(struct roots_result *out, struct ptk_image *img,
 		drop_covered(&fd);
 		find_fine(&fd);
 	}
-	if (!rc && !o->no_notes)
+	if (!rc && !o->no_notes) {
 		rc = from_notes(&fd);
+		from_vmcoreinfo(&fd);
+	}
 	for (i = 0; i < out->nr_fmts; i++)
 		free(fd.memo[i].v);
 	if (rc) {
