@@ -35,6 +35,7 @@ _Static_assert(PTK_EFILE == -28, "pinned");
 _Static_assert(PTK_EBADIMAGE == -29, "pinned");
 _Static_assert(PTK_ETRUNC == -30, "pinned");
 _Static_assert(PTK_ECOMPRESSED == -31, "pinned");
+_Static_assert(PTK_EDECOMPRESS == -34, "pinned");
 
 struct err_entry {
 	int code;
@@ -106,8 +107,8 @@ PTK_TEST(success)
 PTK_TEST(unknown_codes)
 {
 	/* codes past the end of the list (it may grow), and far out */
-	const int bad[] = { -(int)NR_ENTRIES - 1, -(int)NR_ENTRIES - 2, -1000,
-			    INT_MIN, INT_MIN + 1 };
+	int top = entries[NR_ENTRIES - 1].value;
+	const int bad[] = { -top - 1, -top - 2, -1000, INT_MIN, INT_MIN + 1 };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -54,7 +54,8 @@ extern "C" {
 	X(EFILE, 28, "cannot open or read the image file")                  \
 	X(EBADIMAGE, 29, "malformed image file")                            \
 	X(ETRUNC, 30, "image file is cut short")                            \
-	X(ECOMPRESSED, 31, "image file is compressed: decompress it first")
+	X(ECOMPRESSED, 31, "image file is compressed: decompress it first") \
+	X(EDECOMPRESS, 34, "a compressed page of the image does not decompress")
 
 /**
  * enum ptk_err - Negative error codes returned by ptkit functions.

@@ -63,6 +63,7 @@
 
 #include "types.h"
 #include "mem.h"
+#include "table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -75,11 +76,14 @@ struct ptk_image;
  * @PTK_IMAGE_RAW: Flat physical memory from a base address
  * @PTK_IMAGE_ELF: ELF core (QEMU dump-guest-memory, kdump)
  * @PTK_IMAGE_LIME: LiME dump
+ * @PTK_IMAGE_KDUMP: Compressed kdump (makedumpfile's "KDUMP" format,
+ *                   QEMU's dump-guest-memory -z)
  */
 enum ptk_image_kind {
 	PTK_IMAGE_RAW = 1,
 	PTK_IMAGE_ELF = 2,
 	PTK_IMAGE_LIME = 3,
+	PTK_IMAGE_KDUMP = 4,
 };
 
 /* struct ptk_image_opts.flags */
@@ -241,7 +245,7 @@ enum ptk_image_kind ptk_image_kind(const struct ptk_image *img);
  *
  * Context: Any context.
  *
- * Return: "raw", "elf", "lime", or "?"; never NULL.
+ * Return: "raw", "elf", "lime", "kdump", or "?"; never NULL.
  */
 const char *ptk_image_kind_name(enum ptk_image_kind kind);
 
@@ -347,6 +351,66 @@ int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
 		      const char *name);
 
 /**
+ * ptk_image_vmcoreinfo() - The image's VMCOREINFO text
+ * @img: The image
+ * @len: Its length, when found; may be NULL
+ *
+ * Linux's VMCOREINFO ("OSRELEASE=...", "SYMBOL(swapper_pg_dir)=...",
+ * one KEY=VALUE a line), from an ELF core's VMCOREINFO note or a
+ * compressed kdump's header.
+ *
+ * Context: Any context.
+ *
+ * Return: The NUL-terminated text, valid until ptk_image_close(), or
+ * NULL when the image carries none.
+ */
+const char *ptk_image_vmcoreinfo(const struct ptk_image *img, size_t *len);
+
+/**
+ * struct ptk_image_page_error - A page of a compressed image that does
+ * not decompress
+ * @pa: Its physical address
+ * @file_off: Where its compressed bytes are in the file
+ * @file_size: How many there are
+ * @msg: Why, for people: the compression and what went wrong, e.g.
+ *       "zlib: invalid distance too far back (inflate -3)"
+ */
+struct ptk_image_page_error {
+	ptk_oa_t pa;
+	uint64_t file_off;
+	uint32_t file_size;
+	char msg[160];
+};
+
+/**
+ * ptk_image_nr_page_errors() - Pages found not to decompress so far
+ * @img: The image
+ *
+ * A compressed kdump's pages are decompressed when first read (a table
+ * walk, ptk_image_read()): a page that does not is absent from then on,
+ * and recorded here (the first 1024 with their reason).
+ *
+ * Context: Any context.
+ *
+ * Return: The count (0 for images that are not compressed).
+ */
+size_t ptk_image_nr_page_errors(const struct ptk_image *img);
+
+/**
+ * ptk_image_page_error() - One page that did not decompress
+ * @out: The page and the reason
+ * @img: The image
+ * @i: 0..ptk_image_nr_page_errors()-1 (at most the first 1024 kept), in
+ *     the order they were found
+ *
+ * Context: Any context.
+ *
+ * Return: 0, or PTK_ERANGE when @i is out of range.
+ */
+int ptk_image_page_error(struct ptk_image_page_error *out,
+			 const struct ptk_image *img, size_t i);
+
+/**
  * ptk_image_ptr() - Bounds-checked pointer into an image
  * @img: The image
  * @pa: Physical address
@@ -376,6 +440,69 @@ const void *ptk_image_ptr(const struct ptk_image *img, ptk_oa_t pa,
  */
 int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
 		   size_t len);
+
+/**
+ * ptk_image_probe() - Whether an image can read a physical range
+ * @img: The image
+ * @pa: First physical address
+ * @len: Bytes
+ * @at: The first address it cannot read, when it cannot; may be NULL
+ *
+ * Context: Any context.
+ *
+ * Return: 0 when every byte can be read; PTK_ERANGE when @at is in no
+ * segment (or the range wraps); PTK_EDECOMPRESS when @at is in a page of
+ * a compressed image that does not decompress (ptk_image_page_error()
+ * says why); PTK_EINVAL for a NULL @img.
+ */
+int ptk_image_probe(const struct ptk_image *img, ptk_oa_t pa, uint64_t len,
+		    ptk_oa_t *at);
+
+/**
+ * struct ptk_image_va_stop - Where a read through a table stopped
+ * @done: Bytes read (and copied) before it
+ * @va: The first address not read
+ * @pa: Its physical address, when a leaf maps it (@code is PTK_ERANGE
+ *      or PTK_EDECOMPRESS), else 0
+ * @size_lg2: log2 of the size of the page that maps it, or 0
+ * @level: The level of that leaf
+ * @code: Why: PTK_ENOENT (nothing maps @va, or it is outside the
+ *        format's VA space), PTK_ECORRUPT (a malformed entry on its way),
+ *        PTK_ERANGE (it maps to physical memory the image does not
+ *        hold), PTK_EDECOMPRESS (it maps to a page of a compressed image
+ *        that does not decompress: ptk_image_page_error() says why)
+ */
+struct ptk_image_va_stop {
+	size_t done;
+	ptk_va_t va;
+	ptk_oa_t pa;
+	unsigned int size_lg2;
+	unsigned int level;
+	int code;
+};
+
+/**
+ * ptk_image_read_va() - Copy virtual memory out of an image
+ * @buf: Destination
+ * @img: The image holding the memory
+ * @t: A table whose memory is @img's (attached to ptk_image_mem())
+ * @va: First address, as @t translates it
+ * @len: Bytes
+ * @stop: Where the read stopped, when it did; may be NULL
+ *
+ * Translates page by page (any page size, as each leaf says) and copies
+ * from the physical memory each page maps, until @len bytes are read or
+ * an address cannot be: the bytes before it are in @buf.
+ *
+ * Context: Readers only on @t; host builds.
+ *
+ * Return: 0 when all @len bytes were read; else the code in @stop->code
+ * (PTK_ENOENT, PTK_ECORRUPT, PTK_ERANGE, PTK_EDECOMPRESS), or
+ * PTK_EINVAL for NULL arguments.
+ */
+int ptk_image_read_va(void *buf, const struct ptk_image *img,
+		      const struct ptk_table *t, ptk_va_t va, size_t len,
+		      struct ptk_image_va_stop *stop);
 
 /**
  * ptk_image_mem() - The image's table-memory provider

@@ -59,12 +59,19 @@ static void PTK_NS(ad_masks)(const struct ptk_fmt *f,
 	}
 }
 
-/* Hand the pending run of pages to the callback. */
-static PTK_ALWAYS_INLINE int PTK_NS(h_flush)(struct PTK_NS(harv_args) * ha)
+/*
+ * Hand the pending run of pages to the callback. A clearing harvest
+ * cleared them as they joined the run: gather them now, whatever the
+ * callback says.
+ */
+static PTK_NOINLINE int PTK_NS(h_flush)(struct PTK_NS(mut) * m,
+					struct PTK_NS(harv_args) * ha)
 {
 	int rc = 0;
 
 	if (ha->h_found) {
+		if (ha->flags & PTK_HARVEST_CLEAR)
+			PTK_NS(gather)(m, ha->h_va, ha->h_last);
 		rc = ha->fn(ha->h_va, ha->h_last - ha->h_va + 1, ha->h_found,
 			    ha->arg);
 		ha->h_found = 0;
@@ -73,7 +80,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(h_flush)(struct PTK_NS(harv_args) * ha)
 }
 
 /* Pages [@a, @b] have @found set: extend the run, or start a new one. */
-static PTK_ALWAYS_INLINE int PTK_NS(h_add)(struct PTK_NS(harv_args) * ha,
+static PTK_ALWAYS_INLINE int PTK_NS(h_add)(struct PTK_NS(mut) * m,
+					   struct PTK_NS(harv_args) * ha,
 					   ptk_va_t a, ptk_va_t b,
 					   unsigned int found)
 {
@@ -83,7 +91,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(h_add)(struct PTK_NS(harv_args) * ha,
 		ha->h_last = b;
 		return 0;
 	}
-	rc = PTK_NS(h_flush)(ha);
+	rc = PTK_NS(h_flush)(m, ha);
 	ha->h_va = a;
 	ha->h_last = b;
 	ha->h_found = found;
@@ -119,8 +127,8 @@ PTK_NS(harvest_group)(struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
 		found |= PTK_NS(h_found)(PTK_NS(ld)(f, c->tbl, g0 + k), ma, md);
 	c->b = glast < c->last ? glast : c->last;
 	if (!found)
-		return PTK_NS(h_flush)(ha);
-	rc = PTK_NS(h_add)(ha, c->a, c->b, found);
+		return PTK_NS(h_flush)(m, ha);
+	rc = PTK_NS(h_add)(m, ha, c->a, c->b, found);
 	if (rc || !clear)
 		return rc;
 	for (k = 0; k < ((uint64_t)1 << cl); k++)
@@ -133,7 +141,8 @@ PTK_NS(harvest_group)(struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
 /*
  * The run of entries from @c that are leaves (not in a contiguous group)
  * or empty, in this table, up to the range's end: report their state,
- * clear it if asked.
+ * clear it if asked. The pending run is kept in locals meanwhile (the
+ * stores may alias anything to the compiler).
  */
 static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 						 struct PTK_NS(harv_args) * ha,
@@ -146,52 +155,79 @@ static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 	ptk_pte_t ma = ha->admask[l][0], md = ha->admask[l][1];
 	ptk_pte_t clear = (ha->flags & PTK_HARVEST_CLEAR) ? (ma | md) : 0;
 	uint64_t max = PTK_NS(cur_room)(c, f, l), k;
-	int rc;
+	void *tbl = c->tbl;
+	uint64_t idx = c->idx;
+	ptk_va_t e_va = c->e_va;
+	ptk_va_t hv = ha->h_va, hl = ha->h_last;
+	unsigned int hf = ha->h_found;
+	int rc = 0;
 
 	for (k = 0; k < max; k++) {
-		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+		ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + k);
 		enum ptk_entry_type ty = ptkf_classify(f, l, e);
 		unsigned int found;
 		ptk_va_t p, pl;
 
 		/* (The first entry is a plain leaf: k > 0 on a break.) */
-		if (ty != PTK_ENTRY_LEAF && ty != PTK_ENTRY_EMPTY)
-			break; /* a table or a malformed entry */
-		if (cl && ty == PTK_ENTRY_LEAF && ptkf_is_contig(f, l, e))
+		if (ty != PTK_ENTRY_LEAF) {
+			if (ty != PTK_ENTRY_EMPTY)
+				break; /* a table or a malformed entry */
+			found = 0;
+		} else if (cl && ptkf_is_contig(f, l, e)) {
 			break; /* a group: see harvest_group() */
-		found = ty == PTK_ENTRY_LEAF ? PTK_NS(h_found)(e, ma, md) : 0;
+		} else if (PTK_LIKELY(!(e & (ma | md)))) {
+			found = 0;
+		} else {
+			found = PTK_NS(h_found)(e, ma, md);
+		}
 		if (!found) {
-			if (PTK_UNLIKELY(ha->h_found)) {
-				rc = PTK_NS(h_flush)(ha);
+			if (PTK_UNLIKELY(hf)) {
+				ha->h_va = hv;
+				ha->h_last = hl;
+				ha->h_found = hf;
+				hf = 0;
+				rc = PTK_NS(h_flush)(m, ha);
 				if (rc)
-					return rc;
+					break;
 			}
 			continue;
 		}
-		p = c->e_va + (k << shift);
+		p = e_va + (k << shift);
 		pl = p + ptk_lg2_mask(shift);
-		if (p < c->a)
-			p = c->a;
-		if (pl > c->last)
-			pl = c->last;
-		/* Reported (or about to be) before it is cleared: a callback
-		 * that stops the harvest leaves the rest as it was. */
-		if (ha->h_found == found && p == ha->h_last + 1) {
-			ha->h_last = pl;
+		if (l > 0) {
+			if (p < c->a)
+				p = c->a;
+			if (pl > c->last)
+				pl = c->last;
+		}
+		/* Part of the run (reported, or about to be) before it is
+		 * cleared: a callback that stops the harvest leaves the rest
+		 * as it was. */
+		if (hf == found && p == hl + 1) {
+			hl = pl;
 		} else {
-			rc = PTK_NS(h_add)(ha, p, pl, found);
-			if (rc)
-				return rc;
+			if (hf) {
+				ha->h_va = hv;
+				ha->h_last = hl;
+				ha->h_found = hf;
+				rc = PTK_NS(h_flush)(m, ha);
+				if (rc) {
+					hf = 0;
+					break;
+				}
+			}
+			hv = p;
+			hl = pl;
+			hf = found;
 		}
-		if (clear) {
-			PTK_NS(st)(f, c->tbl, c->idx + k, e & ~clear);
-			PTK_NS(gather)
-			(m, c->e_va + (k << shift),
-			 c->e_va + (k << shift) + ptk_lg2_mask(shift));
-		}
+		if (clear)
+			PTK_NS(st)(f, tbl, idx + k, e & ~clear);
 	}
+	ha->h_va = hv;
+	ha->h_last = hl;
+	ha->h_found = hf;
 	PTK_NS(cur_take)(c, f, l, k ? k : 1);
-	return 0;
+	return rc;
 }
 
 PTK_LEVELS_DECLARE(harv,
@@ -214,7 +250,7 @@ PTK_BODY PTK_NS(harv_body)(unsigned int l, struct PTK_NS(mut) * m,
 		case PTK_ENTRY_EMPTY:
 			if (m->check)
 				break;
-			rc = PTK_NS(h_flush)(ha);
+			rc = PTK_NS(h_flush)(m, ha);
 			if (rc)
 				return rc;
 			PTK_NS(cur_take)
@@ -268,7 +304,7 @@ static int PTK_NS(harv_pass)(struct PTK_NS(mut) * m, void *arg)
 	rc = PTK_NS(harv_at)(ptkf_levels(m->t->fmt) - 1, m, ha, m->t->root,
 			     ha->va, ha->last);
 	if (!rc && !m->check)
-		rc = PTK_NS(h_flush)(ha);
+		rc = PTK_NS(h_flush)(m, ha);
 	return rc;
 }
 

@@ -24,6 +24,22 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 
 	if (!g || last < va)
 		return;
+	if (g->nr && va > g->ranges[g->nr - 1].last &&
+	    g->ranges[g->nr - 1].last != ~(ptk_va_t)0) {
+		/* After every range: what operations in address order do. */
+		struct ptk_range *t = &g->ranges[g->nr - 1];
+
+		if (va == t->last + 1) {
+			t->last = last;
+			return;
+		}
+		if (g->nr < PTK_GATHER_RANGES) {
+			t[1].va = va;
+			t[1].last = last;
+			g->nr++;
+			return;
+		}
+	}
 	/* The ranges plus the new one, sorted by start. */
 	for (i = 0; i < g->nr && g->ranges[i].va <= va; i++)
 		in[k++] = g->ranges[i];

@@ -25,6 +25,8 @@
 #include <ptkit/errors.h>
 #include <ptkit/image.h>
 
+#include "image/image_int.h"
+
 #define LIME_MAGIC 0x4C694D45u
 #define LIME_HDR 32u
 
@@ -41,46 +43,6 @@
 
 /* Missing ranges named in a PTK_ETRUNC message before "and N more". */
 #define MSG_RANGES 6u
-
-/*
- * One run of memory. @idx numbers it as its header does (the PT_LOAD's
- * program header, the LiME range), for messages; @ptr is where its bytes
- * are: in the file, or in @copy when the file's were misaligned.
- */
-struct seg {
-	ptk_oa_t pa;
-	uint64_t size;
-	uint64_t file_off;
-	const unsigned char *ptr;
-	unsigned char *copy;
-	size_t idx;
-};
-
-struct seg_list {
-	struct seg *v;
-	size_t nr;
-	size_t cap;
-};
-
-struct ptk_image {
-	struct ptk_mem mem;
-	enum ptk_image_kind kind;
-	unsigned int machine;
-	unsigned int flags; /* PTK_IMAGE_* from the options */
-	const unsigned char *data;
-	uint64_t size;
-	void *map_addr; /* non-NULL when we mmap'ed the file */
-	size_t map_len;
-	struct seg_list segs;
-	struct seg_list missing; /* promised by headers, not in the file */
-	uint64_t want_last; /* the last file offset the headers promise */
-	size_t nr_runs; /* PT_LOADs or LiME ranges with memory */
-	struct ptk_image_cpu *cpus;
-	size_t nr_cpus;
-	size_t cpu_cap;
-	uintptr_t *cell_delta; /* the provider's cells, several segments */
-	struct ptk_image_error err;
-};
 
 static uint16_t le16(const unsigned char *p)
 {
@@ -139,6 +101,8 @@ more(struct ptk_image *img, const char *fmt, ...)
 /* "PT_LOAD segment" or "LiME range": what a struct seg's @idx counts. */
 static const char *seg_noun(const struct ptk_image *img)
 {
+	if (img->kind == PTK_IMAGE_KDUMP)
+		return "kdump page run";
 	return img->kind == PTK_IMAGE_LIME ? "LiME range" : "PT_LOAD segment";
 }
 
@@ -406,6 +370,8 @@ const void *ptk_image_ptr(const struct ptk_image *img, ptk_oa_t pa,
 	s = seg_find(img, pa);
 	if (!s || len > s->size - (pa - s->pa))
 		return NULL;
+	if (img->kd && ptk_image__kdump_fill(img, s, pa, len, NULL))
+		return NULL;
 	return s->ptr + (pa - s->pa);
 }
 
@@ -427,10 +393,51 @@ int ptk_image_read(void *buf, const struct ptk_image *img, ptk_oa_t pa,
 			return PTK_ERANGE;
 		room = s->size - (pa - s->pa);
 		n = room < len ? (size_t)room : len;
+		if (img->kd) {
+			int rc = ptk_image__kdump_fill(img, s, pa, n, NULL);
+
+			if (rc)
+				return rc;
+		}
 		memcpy(d, s->ptr + (pa - s->pa), n);
 		d += n;
 		pa += n;
 		len -= n;
+	}
+	return 0;
+}
+
+int ptk_image_probe(const struct ptk_image *img, ptk_oa_t pa, uint64_t len,
+		    ptk_oa_t *at)
+{
+	if (!img)
+		return PTK_EINVAL;
+	while (len) {
+		const struct seg *s = seg_find(img, pa);
+		uint64_t room;
+
+		if (!s) {
+			if (at)
+				*at = pa;
+			return PTK_ERANGE;
+		}
+		room = s->size - (pa - s->pa);
+		if (img->kd) {
+			int rc = ptk_image__kdump_fill(
+				img, s, pa, room < len ? room : len, at);
+
+			if (rc)
+				return rc;
+		}
+		if (room >= len)
+			break;
+		len -= room;
+		if (pa + room < pa) {
+			if (at)
+				*at = 0;
+			return PTK_ERANGE;
+		}
+		pa += room;
 	}
 	return 0;
 }
@@ -503,7 +510,9 @@ static int mem_setup(struct ptk_image *img)
 	img->mem.ops = &img_ops;
 	img->mem.arg = img;
 	img->mem.flags = PTK_MEM_READONLY;
-	if (!n)
+	/* A compressed kdump's pages are decompressed when first read: every
+	 * table goes through img_map, never a direct window. */
+	if (!n || img->kd)
 		return 0;
 	if (n == 1) {
 		img->mem.lin_delta = (uintptr_t)s->ptr - (uintptr_t)s->pa;
@@ -771,6 +780,11 @@ static int parse_notes(struct ptk_image *img, bool is64, size_t phidx,
 				return rc;
 			note_prstatus(c, img->machine, is64, p + desc_off,
 				      descsz);
+		} else if (namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) {
+			rc = ptk_image__set_vmcoreinfo(img, p + desc_off,
+						       descsz);
+			if (rc)
+				return rc;
 		} else if (namesz == 5 && !memcmp(name, "QEMU", 5) &&
 			   (img->machine == PTK_IMAGE_ARCH_X86_64 ||
 			    img->machine == PTK_IMAGE_ARCH_I386)) {
@@ -784,6 +798,47 @@ static int parse_notes(struct ptk_image *img, bool is64, size_t phidx,
 		i = next;
 	}
 	return 0;
+}
+
+int ptk_image__notes(struct ptk_image *img, bool is64, size_t idx, uint64_t off,
+		     uint64_t len)
+{
+	struct note_count nc = { 0, 0 };
+
+	return parse_notes(img, is64, idx, off, len, &nc);
+}
+
+int ptk_image__seg_push(struct ptk_image *img, struct seg_list *l,
+			const struct seg *s)
+{
+	return seg_push(img, l, s);
+}
+
+int ptk_image__set_vmcoreinfo(struct ptk_image *img, const unsigned char *p,
+			      uint64_t len)
+{
+	if (img->vmcoreinfo || !len)
+		return 0;
+	if (len > (64u << 10))
+		len = 64u << 10; /* VMCOREINFO is a few KiB of text */
+	img->vmcoreinfo = malloc((size_t)len + 1);
+	if (!img->vmcoreinfo)
+		return fail_sys(img, PTK_ENOMEM, ENOMEM,
+				"cannot keep the VMCOREINFO note");
+	memcpy(img->vmcoreinfo, p, (size_t)len);
+	img->vmcoreinfo[len] = 0;
+	/* The text ends at its first NUL (a descriptor may be padded). */
+	img->vmcoreinfo_len = strlen(img->vmcoreinfo);
+	return 0;
+}
+
+const char *ptk_image_vmcoreinfo(const struct ptk_image *img, size_t *len)
+{
+	if (!img || !img->vmcoreinfo)
+		return NULL;
+	if (len)
+		*len = img->vmcoreinfo_len;
+	return img->vmcoreinfo;
 }
 
 /* --- ELF */
@@ -954,6 +1009,14 @@ static int image_setup(struct ptk_image *img, const struct ptk_image_opts *o)
 		if (img->size >= 4 && le32(img->data) == LIME_MAGIC) {
 			img->kind = PTK_IMAGE_LIME;
 			rc = parse_lime(img);
+			goto done;
+		}
+		if (img->size >= 8 &&
+		    (!memcmp(img->data, "KDUMP   ", 8) ||
+		     !memcmp(img->data, "DISKDUMP", 8) ||
+		     !memcmp(img->data, "makedumpfile", 12))) {
+			img->kind = PTK_IMAGE_KDUMP;
+			rc = ptk_image__parse_kdump(img);
 			goto done;
 		}
 	}
@@ -1130,6 +1193,8 @@ void ptk_image_close(struct ptk_image *img)
 		return;
 	if (img->map_addr)
 		munmap(img->map_addr, img->map_len);
+	ptk_image__kdump_free(img);
+	free(img->vmcoreinfo);
 	seg_free(&img->segs);
 	free(img->missing.v);
 	free(img->cpus);
@@ -1151,6 +1216,8 @@ const char *ptk_image_kind_name(enum ptk_image_kind kind)
 		return "elf";
 	case PTK_IMAGE_LIME:
 		return "lime";
+	case PTK_IMAGE_KDUMP:
+		return "kdump";
 	}
 	return "?";
 }

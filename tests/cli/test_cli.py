@@ -218,6 +218,9 @@ def group_usage():
         "translate": ["tools/ptkit/translate.c"] + shared,
         "map": ["tools/ptkit/map.c", "tools/ptkit/scan.c"] + shared,
         "bench": ["bench/bench.c"],
+        "roots": ["tools/ptkit/roots.c"],
+        "read": ["tools/ptkit/read.c"] + shared,
+        "pa2va": ["tools/ptkit/pa2va.c", "tools/ptkit/scan.c"] + shared,
     }
     for cmd, files in sources.items():
         rc, in_help, text = help_options(cmd)

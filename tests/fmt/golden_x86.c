@@ -610,7 +610,7 @@ PTK_TEST(geometry)
 			PTK_EXPECT_EQ(f->table_oa_bits, 32);
 		}
 		PTK_EXPECT_EQ(f->leaf_levels, want[i].leaf_levels);
-		PTK_EXPECT_EQ(f->features, 0);
+		PTK_EXPECT_EQ(f->features, PTK_FMT_PROT_SEPARATE);
 		PTK_EXPECT_EQ(ptk_fmt_page_sizes(f), want[i].sizes);
 		for (l = 0; l < f->levels; l++) {
 			PTK_EXPECT_EQ(f->level_shift[l], want[i].shift[l]);

@@ -174,4 +174,37 @@ int ptk_cmd_translate(int argc, char **argv);
  */
 int ptk_cmd_map(int argc, char **argv);
 
+/**
+ * ptk_cmd_roots() - `ptkit roots IMAGE [--format FMT]`
+ * @argc: Argument count; @argv[0] is "roots"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_roots(int argc, char **argv);
+
+/**
+ * ptk_cmd_read() - `ptkit read IMAGE --format FMT --root VALUE VA LEN`
+ * @argc: Argument count; @argv[0] is "read"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_read(int argc, char **argv);
+
+/**
+ * ptk_cmd_pa2va() - `ptkit pa2va IMAGE --format FMT --root VALUE PA`
+ * @argc: Argument count; @argv[0] is "pa2va"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_pa2va(int argc, char **argv);
+
 #endif /* PTK_TOOL_CMD_H */

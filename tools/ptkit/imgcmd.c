@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "imgcmd.h"
+#include "rootscan.h"
 
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 {
@@ -21,9 +22,10 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	} else if (rc < 0) {
 		return rc;
 	} else if ((rc = tool_opt(argc, argv, i, "--root", &v)) > 0) {
-		if (tool_parse_addr(v, &o->root_val)) {
+		o->root_auto = !strcmp(v, "auto");
+		if (!o->root_auto && tool_parse_addr(v, &o->root_val)) {
 			ptk_tool_err(
-				"bad --root '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				"bad --root '%s': a register value is hexadecimal (0x optional), at most 16 digits, or 'auto'",
 				v);
 			return -1;
 		}
@@ -31,9 +33,10 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 	} else if (rc < 0) {
 		return rc;
 	} else if ((rc = tool_opt(argc, argv, i, "--root1", &v)) > 0) {
-		if (tool_parse_addr(v, &o->root1_val)) {
+		o->root1_auto = !strcmp(v, "auto");
+		if (!o->root1_auto && tool_parse_addr(v, &o->root1_val)) {
 			ptk_tool_err(
-				"bad --root1 '%s': a register value is hexadecimal (0x optional), at most 16 digits",
+				"bad --root1 '%s': a register value is hexadecimal (0x optional), at most 16 digits, or 'auto'",
 				v);
 			return -1;
 		}
@@ -74,6 +77,22 @@ int img_open(struct ptk_image **out, const struct img_opts *o)
 	if (rc) /* the library names the cause */
 		ptk_tool_err("%s: cannot open image: %s", o->path, err.msg);
 	return rc;
+}
+
+bool img_report_page_errors(const struct ptk_image *img, const char *path)
+{
+	size_t n = ptk_image_nr_page_errors(img), i;
+	struct ptk_image_page_error e;
+
+	for (i = 0; !ptk_image_page_error(&e, img, i); i++)
+		ptk_tool_err("%s: the page at PA 0x%" PRIx64 " (%" PRIu32
+			     " bytes at file offset 0x%" PRIx64
+			     ") does not decompress: %s; it is read as absent",
+			     path, e.pa, e.file_size, e.file_off, e.msg);
+	if (n > i)
+		ptk_tool_err("%s: %zu more pages do not decompress", path,
+			     n - i);
+	return n != 0;
 }
 
 int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner)
@@ -171,6 +190,8 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 	struct ctrl_arg ctrl;
 	char line[256], list[512];
 
+	if (o->root_auto)
+		return roots_auto(out, tg->img, tg->fmt, false, o->path);
 	if (o->root) {
 		*out = o->root_val;
 		return 0;
@@ -214,6 +235,7 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 	int rc, i;
 
 	memset(tg, 0, sizeof(*tg));
+	tg->path = o->path;
 	if (!o->format) {
 		ptk_tool_err("--format is required (see 'ptkit formats')");
 		return PTK_EXIT_USAGE;
@@ -254,7 +276,11 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 		goto fail;
 	tg->have[0] = true;
 	if (o->root1) {
-		if (decode_root(&tg->root[1], tg, 1, o->root1_val, "--root1"))
+		reg = o->root1_val;
+		if (o->root1_auto &&
+		    roots_auto(&reg, tg->img, tg->fmt, true, o->path))
+			goto fail;
+		if (decode_root(&tg->root[1], tg, 1, reg, "--root1"))
 			goto fail;
 		tg->have[1] = true;
 		nr = ptk_fmt_regions(r, 3, tg->fmt);
@@ -271,6 +297,7 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 			ptk_tool_err("root table at 0x%" PRIx64
 				     " is not in the image (%s)",
 				     tg->root[i], ptk_strerror(rc));
+			img_report_page_errors(tg->img, o->path);
 			goto fail;
 		}
 	}
@@ -283,6 +310,8 @@ fail:
 
 void img_target_close(struct img_target *tg)
 {
+	if (tg->img)
+		img_report_page_errors(tg->img, tg->path);
 	ptk_table_destroy(&tg->t[0]);
 	ptk_table_destroy(&tg->t[1]);
 	ptk_image_close(tg->img);

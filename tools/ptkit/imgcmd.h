@@ -24,6 +24,8 @@ struct img_opts {
 	const char *root1;
 	uint64_t root_val; /* parsed */
 	uint64_t root1_val;
+	bool root_auto; /* --root auto: the best root `ptkit roots` finds */
+	bool root1_auto;
 	int cpu; /* -1: none */
 	bool have_base;
 	uint64_t base;
@@ -32,6 +34,7 @@ struct img_opts {
 /* An opened image with up to two attached roots. */
 struct img_target {
 	struct ptk_image *img;
+	const char *path;
 	const struct ptk_fmt *fmt;
 	struct ptk_table t[2];
 	ptk_oa_t root[2];
@@ -47,9 +50,11 @@ struct img_target {
 	"                    and flag bits ignored), EPTP, TTBR0 or VTTBR (ASID,\n"      \
 	"                    CnP ignored), satp (ASID ignored); a value the format\n"    \
 	"                    cannot hold (reserved bits, another MODE or walk\n"         \
-	"                    length) is refused\n"                                       \
+	"                    length) is refused; 'auto': the best root 'ptkit\n"        \
+	"                    roots' finds (said on stderr)\n"                            \
 	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
-	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set)\n" \
+	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set);\n" \
+	"                    'auto': the best root without user pages\n"                 \
 	"  --base PA         physical address of a raw image's first byte (default 0)\n"
 
 /*
@@ -59,6 +64,12 @@ struct img_target {
 int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i);
 
 int img_open(struct ptk_image **out, const struct img_opts *o);
+
+/*
+ * Name every page of a compressed image that did not decompress (its PA,
+ * where its data is in the file, why); true when there was one.
+ */
+bool img_report_page_errors(const struct ptk_image *img, const char *path);
 int img_target_open(struct img_target *tg, const struct img_opts *o);
 void img_target_close(struct img_target *tg);
 

@@ -29,6 +29,12 @@ static const struct ptk_cmd cmds[] = {
 	  ptk_cmd_translate },
 	{ "map", "draw the address space of a table in an image (SVG)",
 	  ptk_cmd_map },
+	{ "roots", "find page-table roots in an image without symbols",
+	  ptk_cmd_roots },
+	{ "read", "print the bytes at a virtual address in an image",
+	  ptk_cmd_read },
+	{ "pa2va", "list the virtual addresses that map a physical address",
+	  ptk_cmd_pa2va },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

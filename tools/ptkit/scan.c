@@ -163,10 +163,42 @@ static int hook_leaf(const struct ptk_walk_leaf *l, void *arg)
 	return s->ops->leaf(&sl, s->arg);
 }
 
+static int hook_leaves(const struct ptk_walk_batch *b, void *arg)
+{
+	struct scan *s = arg;
+
+	s->leaves += b->count;
+	return s->ops->leaves(s, b, s->arg);
+}
+
+uint32_t scan_leaf_prot(const struct scan *s, unsigned int level, ptk_pte_t pte)
+{
+	struct ptk_attrs a;
+
+	if (ptk_leaf_attrs(&a, &s->tg->t[s->ti], level, pte))
+		return 0;
+	return ptk_fmt_limit_prot(a.prot, s->deny[level]);
+}
+
+ptk_va_t scan_va_or(const struct scan *s)
+{
+	return s->va_or;
+}
+
+int scan_root(const struct scan *s)
+{
+	return s->ti;
+}
+
 static int walk_root(struct scan *s, int ti, ptk_va_t vs, ptk_va_t ve)
 {
 	static const struct ptk_walk_ops walk_ops = {
 		.leaf = hook_leaf,
+		.pre_table = hook_pre,
+		.invalid = hook_invalid,
+	};
+	static const struct ptk_walk_ops batch_ops = {
+		.leaves = hook_leaves,
 		.pre_table = hook_pre,
 		.invalid = hook_invalid,
 	};
@@ -176,7 +208,9 @@ static int walk_root(struct scan *s, int ti, ptk_va_t vs, ptk_va_t ve)
 	};
 	const struct ptk_fmt *f = s->f;
 	const struct ptk_table *t = &s->tg->t[ti];
-	const struct ptk_walk_ops *ops = s->counting ? &count_ops : &walk_ops;
+	const struct ptk_walk_ops *ops = s->counting	  ? &count_ops
+					 : s->ops->leaves ? &batch_ops
+							  : &walk_ops;
 	unsigned int vb = f->va_bits, top = f->levels - 1;
 	ptk_va_t lo = 0, hi = vb >= 64 ? ~(ptk_va_t)0 : ((ptk_va_t)1 << vb) - 1;
 	int rc;

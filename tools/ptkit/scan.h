@@ -59,16 +59,25 @@ struct scan_table {
 	int ti;
 };
 
+struct scan;
+
 /**
- * struct scan_ops - What a consumer is told; either may be NULL
+ * struct scan_ops - What a consumer is told; any may be NULL
  * @leaf: A run of leaves, in VA order
  * @table: A table, before its entries
+ * @leaves: Instead of @leaf: the present leaves of a table, up to
+ *          PTK_WALK_BATCH at once whatever their OAs (ptk_walk()'s
+ *          batched hook), for scans that look at every page; VAs are
+ *          as the root's table sees them (add scan_va_or()), and
+ *          scan_leaf_prot() gives a page's effective protection
  *
  * Each returns 0 to go on, or SCAN_STOP_USER or above to stop.
  */
 struct scan_ops {
 	int (*leaf)(const struct scan_leaf *l, void *arg);
 	int (*table)(const struct scan_table *t, void *arg);
+	int (*leaves)(const struct scan *s, const struct ptk_walk_batch *b,
+		      void *arg);
 };
 
 /**
@@ -190,6 +199,39 @@ void scan_init(struct scan *s, const struct img_target *tg,
  * (already reported), a consumer's stop code, or a negative PTK_E* code.
  */
 int scan_run(struct scan *s, ptk_va_t vs, ptk_va_t ve);
+
+/**
+ * scan_leaf_prot() - A leaf's protection with the tables' limits applied
+ * @s: The walk, inside a @leaves hook
+ * @level: The leaf's level
+ * @pte: The leaf
+ *
+ * Context: The ptkit command.
+ *
+ * Return: PTK_PROT_* bits, as dump prints them.
+ */
+uint32_t scan_leaf_prot(const struct scan *s, unsigned int level,
+			ptk_pte_t pte);
+
+/**
+ * scan_va_or() - The bits to add to a VA the walk reports
+ * @s: The walk, inside a hook
+ *
+ * Context: The ptkit command.
+ *
+ * Return: The upper root's range base (Arm TTBR1), else 0.
+ */
+ptk_va_t scan_va_or(const struct scan *s);
+
+/**
+ * scan_root() - Which root the walk is in
+ * @s: The walk, inside a hook
+ *
+ * Context: The ptkit command.
+ *
+ * Return: 0, or 1 for the upper root (Arm TTBR1).
+ */
+int scan_root(const struct scan *s);
 
 /**
  * scan_summary() - Report malformed entries that were counted, not shown
