@@ -44,17 +44,17 @@ struct img_target {
 };
 
 /* What --help says about the options img_parse_opt() takes. */
-#define IMG_OPTS_HELP                                                                    \
-	"  --format FMT      table format (see 'ptkit formats')\n"                       \
-	"  --root VALUE      the root register, as the format reads it: CR3 (PCID\n"     \
-	"                    and flag bits ignored), EPTP, TTBR0 or VTTBR (ASID,\n"      \
-	"                    CnP ignored), satp (ASID ignored); a value the format\n"    \
-	"                    cannot hold (reserved bits, another MODE or walk\n"         \
-	"                    length) is refused; 'auto': the best root 'ptkit\n"        \
-	"                    roots' finds (said on stderr)\n"                            \
-	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"    \
+#define IMG_OPTS_HELP                                                                     \
+	"  --format FMT      table format (see 'ptkit formats')\n"                        \
+	"  --root VALUE      the root register, as the format reads it: CR3 (PCID\n"      \
+	"                    and flag bits ignored), EPTP, TTBR0 or VTTBR (ASID,\n"       \
+	"                    CnP ignored), satp (ASID ignored); a value the format\n"     \
+	"                    cannot hold (reserved bits, another MODE or walk\n"          \
+	"                    length) is refused; 'auto': the best root 'ptkit\n"          \
+	"                    roots' finds (said on stderr)\n"                             \
+	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"     \
 	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set);\n" \
-	"                    'auto': the best root without user pages\n"                 \
+	"                    'auto': the best root without user pages\n"                  \
 	"  --base PA         physical address of a raw image's first byte (default 0)\n"
 
 /*
