@@ -75,17 +75,30 @@ struct PTK_NS(vtable) {
  *         takes back new tables that stay empty)
  */
 struct PTK_NS(mut) {
-	struct ptk_table *t;
-	struct ptk_gather *g;
+	/* Zeroed at the start: */
 	struct ptk_gpend gp;
 	bool check;
 	bool wrote;
+	bool nv_ok[PTK_MAX_LEVELS];
 	uint64_t need[PTK_MAX_LEVELS];
+	/* Set before use: */
+	struct ptk_table *t;
+	struct ptk_gather *g;
 	struct ptk_pool pool[PTK_MAX_LEVELS];
 	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
 	ptk_va_t nv_va[PTK_MAX_LEVELS];
-	bool nv_ok[PTK_MAX_LEVELS];
 };
+
+/* Whether the format has contiguous groups at any level. */
+static PTK_ALWAYS_INLINE bool PTK_NS(has_groups)(const struct ptk_fmt *f)
+{
+	unsigned int l;
+
+	for (l = 0; l < ptkf_levels(f); l++)
+		if (ptkf_contig_lg2(f, l))
+			return true;
+	return false;
+}
 
 /* The table's entries were all written by ptkit: none is malformed. */
 static PTK_ALWAYS_INLINE bool PTK_NS(trusted)(const struct ptk_table *t)
@@ -252,10 +265,15 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 				       struct ptk_gather *g,
 				       PTK_NS(pass_fn) pass, void *arg)
 {
+	unsigned int l, levels = ptkf_levels(t->fmt);
 	struct PTK_NS(mut) m;
 	int rc;
 
-	PTK_MEMSET(&m, 0, sizeof(m));
+	/* (Not all of it: the pools' and the tables' state is set where it
+	 * is first used; this is on the path of every small operation.) */
+	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), t));
+	for (l = 0; l + 1 < levels; l++)
+		m.pool[l].nr = 0;
 	m.t = t;
 	m.g = g;
 	m.check = true;

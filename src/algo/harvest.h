@@ -220,8 +220,16 @@ static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 			hl = pl;
 			hf = found;
 		}
-		if (clear)
+		if (clear) {
 			PTK_NS(st)(f, tbl, idx + k, e & ~clear);
+			/* A huge page the range cuts is cleared whole: gather
+			 * it whole (the run gathers only what it reports). */
+			if (l > 0) {
+				ptk_va_t cv = e_va + (k << shift);
+
+				PTK_NS(gather)(m, cv, cv + ptk_lg2_mask(shift));
+			}
+		}
 	}
 	ha->h_va = hv;
 	ha->h_last = hl;

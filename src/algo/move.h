@@ -83,8 +83,9 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 	struct ptk_table *t = m->t;
 	const struct ptk_fmt *f = t->fmt;
 	ptk_va_t dva = c->e_va + mv->delta;
-	uint64_t didx = PTK_NS(idx)(f, l, dva), k, max;
-	void *dtbl;
+	uint64_t didx = PTK_NS(idx)(f, l, dva), k, max, idx;
+	bool check, look;
+	void *dtbl, *src, *dst;
 	int rc;
 
 	rc = PTK_NS(dst_table)(m, l, dva, &dtbl);
@@ -98,8 +99,33 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 	if (m->check && !dtbl && l == 0 && !ptkf_contig_lg2(f, l) &&
 	    PTK_NS(trusted)(t))
 		return (int64_t)max;
+	/* In locals: the stores below may alias anything to the compiler.
+	 * Level 0 holds no tables, and its slots in a new table are empty
+	 * or were checked: only above look at the destination again. */
+	check = m->check;
+	look = dtbl && (check || l > 0);
+	src = c->tbl;
+	dst = dtbl;
+	idx = c->idx;
+	if (!look && !check) {
+		/* The real pass below level 1: nothing to look at. */
+		for (k = 0; k < max; k++) {
+			ptk_pte_t se = PTK_NS(ld)(f, src, idx + k);
+			enum ptk_entry_type ty = ptkf_classify(f, l, se);
+
+			if (ty != PTK_ENTRY_LEAF) {
+				if (ty == PTK_ENTRY_EMPTY && k)
+					continue;
+				break;
+			}
+			if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, se))
+				break;
+			PTK_NS(st)(f, dst, didx + k, se);
+		}
+		return (int64_t)k;
+	}
 	for (k = 0; k < max; k++) {
-		ptk_pte_t se = PTK_NS(ld)(f, c->tbl, c->idx + k);
+		ptk_pte_t se = PTK_NS(ld)(f, src, idx + k);
 		enum ptk_entry_type ty = ptkf_classify(f, l, se);
 
 		if (ty != PTK_ENTRY_LEAF) {
@@ -109,9 +135,7 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 		}
 		if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, se))
 			break;
-		/* Level 0 holds no tables, and its slots in a new table are
-		 * empty or were checked: only above look again. */
-		if (dtbl && (m->check || l > 0)) {
+		if (look) {
 			enum ptk_entry_type dt = ptkf_classify(
 				f, l, PTK_NS(ld)(f, dtbl, didx + k));
 
@@ -122,7 +146,7 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 			if (dt != PTK_ENTRY_EMPTY)
 				return PTK_EEXIST;
 		}
-		if (!m->check)
+		if (!check)
 			PTK_NS(st)(f, dtbl, didx + k, se);
 	}
 	return (int64_t)k;
@@ -244,6 +268,12 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	rc = PTK_NS(move_at)(top, m, mv, m->t->root, mv->va, mv->last);
 	if (rc)
 		return rc;
+	/* Without PTK_MOVE_SPLIT and contiguous groups the unmap cannot
+	 * fail: the move checked the source's edges (a cut huge leaf, a
+	 * malformed entry). */
+	if (m->check && !(mv->flags & PTK_MOVE_SPLIT) &&
+	    !PTK_NS(has_groups)(m->t->fmt))
+		return 0;
 	return PTK_NS(unmap_at)(top, m, &mv->un, m->t->root, mv->va, mv->last);
 }
 

@@ -145,8 +145,9 @@ static inline ptk_pte_t ptkf_leaf_step(const struct ptk_fmt *f, unsigned int l)
 }
 #define ptkf_leaf_step ptkf_leaf_step
 
-static inline uint32_t ptkf_table_limit(const struct ptk_fmt *f, unsigned int l,
-					ptk_pte_t pte)
+static inline PTK_UNUSED uint32_t ptkf_table_limit(const struct ptk_fmt *f,
+						   unsigned int l,
+						   ptk_pte_t pte)
 {
 	return ptk_fmt_table_limit(f, l, pte);
 }
