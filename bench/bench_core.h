@@ -43,6 +43,7 @@ struct bench_cfg {
 	unsigned int shr_reps; /* samples of translate_shared_rw */
 	unsigned int shr_lookups; /* translations per sample, 64 | it */
 	unsigned int shr_wchunks; /* 2 MiB chunks the writer cycles over */
+	unsigned int dram_reps; /* samples of iter_dram_64g */
 };
 
 struct bench_row {

@@ -153,6 +153,7 @@ struct win {
 	uint64_t npages;
 	bool big; /* 1 GiB leaves fit */
 	uint64_t start_ns, stop_ns; /* when its writer runs, from t0 */
+	uint64_t min_k; /* ops it goes on for past @stop_ns (slow machines) */
 	/* Published: version, a hint where it works, the change log. */
 	uint64_t ver;
 	uint64_t hint;
@@ -1392,8 +1393,11 @@ static void *writer_main(void *arg)
 
 	while (now_ns() - r->t0_ns < w->start_ns && !aborted(r))
 		sleep_ms(5);
-	while (now_ns() - r->t0_ns < w->stop_ns && !aborted(r) &&
-	       (!r->max_ops || w->k < r->max_ops)) {
+	/* Past its time while it has done too little to prove anything
+	 * (a loaded machine), up to ten times the run's length. */
+	while ((now_ns() - r->t0_ns < w->stop_ns ||
+		(w->k < w->min_k && now_ns() - r->t0_ns < 10 * r->dur_ns)) &&
+	       !aborted(r) && (!r->max_ops || w->k < r->max_ops)) {
 		uint64_t x = ptk_rand_below(&w->rnd, 100);
 
 		if (!(nops % 512)) {
@@ -1565,6 +1569,8 @@ static void run_cfg(const struct cfg *cfg)
 	r->w[1].start_ns = r->dur_ns / 4;
 	r->w[1].stop_ns = r_solo ? 0 : r->dur_ns / 4 * 3;
 	r->solo = r_solo;
+	r->w[0].min_k = 101;
+	r->w[1].min_k = r_solo ? 0 : 21;
 	r->max_ops = ptk_test_env_u64("PTK_SHARED_OPS", 0);
 	r->nreaders = nr;
 

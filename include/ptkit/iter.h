@@ -96,6 +96,7 @@ struct ptk_iter {
 	bool done;
 	bool in_read;
 	bool have_item;
+	bool pf; /* prefetch the next leaf table at the next leaf */
 	unsigned long token;
 	ptk_va_t pos; /* next address to look at */
 	ptk_va_t last; /* last address of the range */
@@ -109,6 +110,14 @@ struct ptk_iter {
 	 * generation it was found in). */
 	ptk_va_t impl_va[PTK_MAX_LEVELS];
 	uint64_t impl_gen;
+	/* One item per leaf: leaves after the current one that continue
+	 * its run (same attributes, each entry @run_step above the last),
+	 * read already; ptk_iter_next() hands them out inline. @pos is
+	 * past the whole run meanwhile. */
+	uint64_t run_rem;
+	ptk_pte_t run_step;
+	ptk_va_t run_size;
+	size_t run_esize;
 };
 
 /**
@@ -143,6 +152,26 @@ int ptk_iter_init(struct ptk_iter *it, struct ptk_table *t, ptk_va_t va,
  * or another negative error.
  */
 int ptk_iter_next(struct ptk_iter *it);
+
+/*
+ * The step inside a run of alike leaves, inlined into the caller's loop
+ * (a call per leaf costs more than the leaf); ptk_iter_next() remains a
+ * function for FFI and for taking its address.
+ */
+static inline int ptk_iter__next_inline(struct ptk_iter *it)
+{
+	if (it && it->run_rem) {
+		it->run_rem--;
+		it->va += it->run_size;
+		it->oa += it->run_size;
+		it->pte += it->run_step;
+		it->entries =
+			(const unsigned char *)it->entries + it->run_esize;
+		return 1;
+	}
+	return (ptk_iter_next)(it);
+}
+#define ptk_iter_next(it) ptk_iter__next_inline(it)
 
 /**
  * ptk_iter_set() - Rewrite the current item

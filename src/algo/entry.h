@@ -107,6 +107,42 @@ static PTK_ALWAYS_INLINE void *PTK_NS(child)(const struct ptk_table *t,
 			    PTK_NS(tbl_lg2)(f, l - 1));
 }
 
+/*
+ * A scan reading the level-0 table of entry @idx of @tbl (level 1) can
+ * start fetching the next entry's table, which lies elsewhere in memory
+ * where the hardware's sequential prefetch does not reach: that table,
+ * or NULL. (Only in trusted linear memory: a hint must cost no bounds
+ * check.)
+ */
+static PTK_ALWAYS_INLINE const unsigned char *
+PTK_NS(next_leaf_table)(const struct ptk_table *t, const void *tbl,
+			uint64_t idx)
+{
+	const struct ptk_fmt *f = t->fmt;
+	ptk_pte_t pte;
+
+	if (t->linear != PTK_LIN_TRUSTED ||
+	    idx + 1 >= ((uint64_t)1 << ptkf_bits(f, 1)))
+		return NULL;
+	pte = PTK_NS(ld)(f, tbl, idx + 1);
+	if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
+		return NULL;
+	return (const unsigned char *)(uintptr_t)((uintptr_t)ptkf_table_oa(
+							  f, 1, pte) +
+						  t->lin_delta);
+}
+
+/* The first @lines cache lines of @p on their way (@p may be NULL). */
+static PTK_ALWAYS_INLINE void PTK_NS(prefetch_lines)(const unsigned char *p,
+						     unsigned int lines)
+{
+	unsigned int i;
+
+	if (p)
+		for (i = 0; i < lines; i++)
+			__builtin_prefetch(p + 64 * i);
+}
+
 /* The VA of entry @idx of the root table (sign-extended where needed). */
 static PTK_ALWAYS_INLINE ptk_va_t PTK_NS(top_va)(const struct ptk_fmt *f,
 						 uint64_t idx)

@@ -68,6 +68,87 @@ end:
 }
 
 /*
+ * Leaves from entry @idx of @tbl on (the first is one), at most @max:
+ * four classified at a time, without a branch between them.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(leaf_run)(const struct ptk_fmt *f,
+						   unsigned int l,
+						   const void *tbl,
+						   uint64_t idx, uint64_t max,
+						   const unsigned char *pf)
+{
+	uint64_t cnt = 1;
+
+#define PTK_IS_LEAF_(j) \
+	(ptkf_classify(f, l, PTK_NS(ld)(f, tbl, (j))) == PTK_ENTRY_LEAF)
+	while (cnt + 4 <= max &&
+	       (PTK_IS_LEAF_(idx + cnt) & PTK_IS_LEAF_(idx + cnt + 1) &
+		PTK_IS_LEAF_(idx + cnt + 2) & PTK_IS_LEAF_(idx + cnt + 3))) {
+		/* The next table, as far into it as this one is read. */
+		if (pf)
+			__builtin_prefetch(pf +
+					   ((idx + cnt) << ptkf_entry_lg2(f)));
+		cnt += 4;
+	}
+	while (cnt < max && PTK_IS_LEAF_(idx + cnt))
+		cnt++;
+#undef PTK_IS_LEAF_
+	return cnt;
+}
+
+/*
+ * One item per leaf: how many leaves after the one at @idx (entry @pte,
+ * VA @e_va) the caller's ptk_iter_next() may hand out without a step,
+ * each entry leaf_step above the one before (so the same attributes and
+ * the next output address). None is the table's last entry or the
+ * range's last, after which a step must pop a table or end; nor at the
+ * top level, where the non-canonical hole may split a run.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(iter_run)(
+	struct ptk_iter *it, unsigned int l, const void *tbl, uint64_t idx,
+	ptk_pte_t pte, ptk_va_t e_va, const unsigned char *pf)
+{
+	const struct ptk_fmt *f = it->t->fmt;
+	unsigned int shift = ptkf_shift(f, l);
+	ptk_pte_t step = ptkf_leaf_step(f, l);
+	uint64_t n = (uint64_t)1 << ptkf_bits(f, l);
+	uint64_t max, k;
+
+	if (!step || l == ptkf_levels(f) - 1)
+		return 0;
+	max = PTK_NS(span_entries)(shift, e_va, it->last);
+	if (max > n - idx)
+		max = n - idx;
+	if (max < 3)
+		return 0;
+	max -= 2;
+	/* Four entries a compare, then one by one to the run's end. */
+	for (k = 0; k + 4 <= max; k += 4) {
+		const uint64_t j = idx + 1 + k;
+
+		if (((PTK_NS(ld)(f, tbl, j) - pte) ^ step) |
+		    ((PTK_NS(ld)(f, tbl, j + 1) - pte) ^ (2 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 2) - pte) ^ (3 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 3) - pte) ^ (4 * step)))
+			break;
+		if (pf)
+			__builtin_prefetch(pf + (j << ptkf_entry_lg2(f)));
+		pte += 4 * step;
+	}
+	for (; k < max; k++) {
+		pte += step;
+		if (PTK_NS(ld)(f, tbl, idx + 1 + k) != pte)
+			break;
+	}
+	if (k) {
+		it->run_step = step;
+		it->run_size = (ptk_va_t)1 << shift;
+		it->run_esize = (size_t)1 << ptkf_entry_lg2(f);
+	}
+	return k;
+}
+
+/*
  * One look at the entry for it->pos in tbl[@l]: 1 with an item, 0 at the
  * end, an error, or PTK_ITER_MOVED_ when the path moved (a push, a pop
  * or an empty run skipped) and the caller should look again at
@@ -98,6 +179,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 				PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, l - 1));
 
 			if (PTK_LIKELY(child)) {
+				/* Its first item fetches the next one. */
+				it->pf = l == 1;
 				l--;
 				it->tbl[l] = child;
 				it->tbl_oa[l] = coa;
@@ -108,8 +191,17 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 			type = PTK_ENTRY_INVALID; /* points outside memory */
 		}
 		if (type == PTK_ENTRY_LEAF) {
+			const unsigned char *pf = NULL;
 			unsigned int glg2;
 			uint64_t cnt = 1;
+
+			if (l == 0 && it->pf) {
+				/* The table's first item: the loops below
+				 * fetch the next table as they read this. */
+				it->pf = false;
+				pf = PTK_NS(next_leaf_table)(
+					t, it->tbl[1], PTK_NS(idx)(f, 1, e_va));
+			}
 
 			if (it->flags & PTK_ITER_RUNS) {
 				/* Consecutive leaves of this table that start
@@ -130,12 +222,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 					if (idx < hole && max > hole - idx)
 						max = hole - idx;
 				}
-				while (cnt < max &&
-				       ptkf_classify(f, l,
-						     PTK_NS(ld)(f, tbl,
-								idx + cnt)) ==
-					       PTK_ENTRY_LEAF)
-					cnt++;
+				cnt = PTK_NS(leaf_run)(f, l, tbl, idx, max, pf);
 			}
 			it->va = e_va;
 			/* (e_va: the page's own base, inside a group too) */
@@ -149,6 +236,13 @@ static PTK_ALWAYS_INLINE int PTK_NS(iter_step)(struct ptk_iter *it,
 			if (!(it->flags & PTK_ITER_NO_ATTRS))
 				PTK_NS(iter_attrs)(it, l, pte);
 			it->have_item = true;
+			/* Handed out one by one, a run is still passed
+			 * over in one go (see ptk_iter_drop_run()). */
+			if (!(it->flags & PTK_ITER_RUNS)) {
+				cnt = PTK_NS(iter_run)(it, l, tbl, idx, pte,
+						       e_va, pf);
+				it->run_rem = cnt++;
+			}
 			PTK_NS(iter_advance)
 			(it, l, idx + cnt - 1, e_last + ((cnt - 1) << shift));
 			return 1;

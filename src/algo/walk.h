@@ -185,6 +185,13 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			}
 			if (rc != PTK_WALK_SKIP &&
 			    (l - 1 > 0 || w->scan_leaves)) {
+				if (l == 1) {
+					const unsigned char *nx = PTK_NS(
+						next_leaf_table)(t, c.tbl,
+								 c.idx);
+
+					PTK_NS(prefetch_lines)(nx, 8);
+				}
 				rc = PTK_NS(walk_at)(l - 1, w, child, c.a, c.b);
 				if (rc)
 					return rc;

@@ -21,6 +21,19 @@ static void iter_restart(struct ptk_iter *it)
 	it->stale = false;
 }
 
+/*
+ * Stop handing out the current run inline: the next step reads from the
+ * leaf after the current one again. (@pos was past the whole run, in
+ * the same table, so the path stays.)
+ */
+static void ptk_iter_drop_run(struct ptk_iter *it)
+{
+	if (it->run_rem) {
+		it->pos = it->va + ((ptk_va_t)1 << it->size_lg2);
+		it->run_rem = 0;
+	}
+}
+
 int ptk_iter_init(struct ptk_iter *it, struct ptk_table *t, ptk_va_t va,
 		  uint64_t len, unsigned int flags)
 {
@@ -61,10 +74,12 @@ int ptk_iter_init(struct ptk_iter *it, struct ptk_table *t, ptk_va_t va,
 	return 0;
 }
 
-int ptk_iter_next(struct ptk_iter *it)
+int(ptk_iter_next)(struct ptk_iter *it)
 {
 	if (!it || !it->t)
 		return 0;
+	if (it->run_rem)
+		return ptk_iter__next_inline(it);
 	if (it->done) {
 		it->have_item = false;
 		return 0;
@@ -92,6 +107,9 @@ int ptk_iter_set(struct ptk_iter *it, ptk_oa_t oa,
 		return PTK_EINVAL;
 	if (ptk_table__rdonly(it->t))
 		return PTK_EROFS;
+	/* The leaves after this one keep their entries, not its
+	 * attributes: the next step reads them again. */
+	ptk_iter_drop_run(it);
 	r.va = it->va;
 	r.last = it->va + ((it->count << it->size_lg2) - 1);
 	ptk_op__begin(&op, it->t, g, PTK_NOTIFY_REPLACE, &r, 1);
@@ -110,6 +128,7 @@ int ptk_iter_clear(struct ptk_iter *it, struct ptk_gather *g)
 		return PTK_EINVAL;
 	if (ptk_table__rdonly(it->t))
 		return PTK_EROFS;
+	ptk_iter_drop_run(it);
 	r.va = it->va;
 	r.last = it->va + ((it->count << it->size_lg2) - 1);
 	ptk_op__begin(&op, it->t, g, PTK_NOTIFY_UNMAP, &r, 1);
@@ -126,6 +145,7 @@ void ptk_iter_yield(struct ptk_iter *it)
 		ptk_read_end(it->t, it->token);
 		it->in_read = false;
 	}
+	ptk_iter_drop_run(it);
 	it->stale = true;
 	it->have_item = false;
 }
@@ -138,6 +158,7 @@ void ptk_iter_fini(struct ptk_iter *it)
 		ptk_read_end(it->t, it->token);
 	it->in_read = false;
 	it->have_item = false;
+	it->run_rem = 0;
 	it->done = true;
 }
 
