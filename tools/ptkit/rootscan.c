@@ -633,7 +633,9 @@ static void drop_covered(struct finder *fd)
 	struct cand_list *l = &fd->l;
 	size_t i, j, n = 0;
 
-	qsort(l->v, l->nr, sizeof(*l->v), cmp_oa);
+	if (l->nr >
+	    1) /* (no candidates: v is NULL, which qsort may not take) */
+		qsort(l->v, l->nr, sizeof(*l->v), cmp_oa);
 	for (i = 0; i < l->nr; i++) {
 		struct root_cand *c = &l->v[i];
 		uint64_t csz = table_bytes(c->fmt, c->fmt->levels - 1);
@@ -945,7 +947,8 @@ int roots_find(struct roots_result *out, struct ptk_image *img,
 		return rc;
 	}
 	score_all(&fd);
-	qsort(fd.l.v, fd.l.nr, sizeof(*fd.l.v), cmp_rank);
+	if (fd.l.nr > 1)
+		qsort(fd.l.v, fd.l.nr, sizeof(*fd.l.v), cmp_rank);
 	for (i = 0; i < fd.l.nr; i++)
 		n += !!(fd.l.v[i].flags & ROOT_PLAUSIBLE);
 	out->v = fd.l.v;
