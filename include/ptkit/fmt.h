@@ -41,7 +41,12 @@ struct ptk_xlate;
  */
 #define PTK_FMT_VERSION 2
 #define PTK_FMT_HOOKS_VERSION 1
-#define PTK_FMT_ARCH_VERSION 1
+/*
+ * Arch version 2 adds @reg_from_root, @ctrl_va_flags, @note_enable,
+ * @enable_bits and @flags. The library reads a struct ptk_fmt_arch of
+ * another version as absent (ptk_fmt_arch()); ptk_fmt_check() refuses it.
+ */
+#define PTK_FMT_ARCH_VERSION 2
 
 /* struct ptk_fmt.features */
 #define PTK_FMT_SIGN_EXTEND 0x1u /* VA bits above va_bits copy bit va_bits-1 */
@@ -134,6 +139,15 @@ struct ptk_fmt_region {
 /* ptk_fmt_va_root() flags */
 #define PTK_VA_TBI 0x1u /* the top byte is ignored (Arm TCR_ELx.TBIx) */
 
+/* struct ptk_fmt_arch.flags */
+/*
+ * Second-stage tables: a hypervisor's translation of its guests'
+ * physical addresses (Intel EPT, Arm stage 2). They sit in a host's
+ * memory beside its own tables and look alike, so a search for roots
+ * reads them only when asked to.
+ */
+#define PTK_ARCH_NESTED 0x1u
+
 /**
  * struct ptk_fmt_flag - One flag of a leaf as the architecture's own
  * listings show it
@@ -164,7 +178,10 @@ struct ptk_fmt_flag {
  * tables
  * @version: PTK_FMT_ARCH_VERSION
  * @machines: The ELF e_machine values (PTK_EM_*) of the machines whose
- *            memory holds such tables, 0-terminated; NULL: any machine
+ *            memory holds such tables, 0-terminated; NULL: any machine.
+ *            The first is the machine whose own paging this is (x86_32:
+ *            i386, though x86-64 memory may hold it too); a search for
+ *            roots reads an image with its machine's own formats
  * @root_reg: The name of the register that points to the root ("CR3",
  *            "EPTP", "TTBR", "VTTBR", "satp"); NULL: "root"
  * @ctrl_reg: The control register @check_ctrl reads ("CR4", "TCR_EL1",
@@ -195,6 +212,22 @@ struct ptk_fmt_flag {
  *              order, or NULL
  * @nr_leaf_flags: Entries in @leaf_flags, at most 32
  * @listings: PTK_FMT_LIST_* flags
+ * @reg_from_root: The value of @root_reg that points to the root table
+ *                 at @oa for root @root, every other field of the
+ *                 register at its plainest (x86 CR3: no PCID or flags;
+ *                 EPTP: write-back, the format's walk length; TTBR: ASID
+ *                 0; satp: the format's MODE, ASID 0): the inverse of
+ *                 @root_from_reg. PTK_EINVAL with *@why filled when the
+ *                 register cannot point to @oa. NULL: the address
+ *                 itself, under @root_from_reg's default rule
+ * @ctrl_va_flags: The PTK_VA_* flags a value of @ctrl_reg sets for the
+ *                 addresses root @root translates (Arm TCR_EL1.TBI0 and
+ *                 TBI1: PTK_VA_TBI). NULL: none
+ * @note_enable: The name an image's CPU notes give the register that
+ *               turns translation on ("cr0"), or NULL
+ * @enable_bits: The bits of @note_enable that must all be set for the
+ *               notes' @note_root to be in use (x86: CR0.PG)
+ * @flags: PTK_ARCH_* flags
  *
  * Everything here is optional: a format without it (struct ptk_fmt.arch
  * NULL, or a version 1 descriptor) fits any machine, has one root whose
@@ -221,6 +254,14 @@ struct ptk_fmt_arch {
 	const struct ptk_fmt_flag *leaf_flags;
 	unsigned int nr_leaf_flags;
 	unsigned int listings;
+	int (*reg_from_root)(const struct ptk_fmt *f, unsigned int root,
+			     ptk_oa_t oa, uint64_t *reg_out,
+			     struct ptk_fmt_diag *why);
+	unsigned int (*ctrl_va_flags)(const struct ptk_fmt *f,
+				      unsigned int root, uint64_t ctrl);
+	const char *note_enable;
+	uint64_t enable_bits;
+	unsigned int flags;
 };
 
 /**
@@ -386,7 +427,8 @@ size_t ptk_fmt_diag_str(char *buf, size_t size, const struct ptk_fmt_diag *d);
  * Context: Any context.
  *
  * Return: @f's struct ptk_fmt_arch, or, for a format without one (NULL,
- * or a version 1 descriptor), an empty one whose every field has its
+ * a version 1 descriptor, or an arch of another PTK_FMT_ARCH_VERSION),
+ * an empty one whose every field has its
  * default meaning. Never NULL.
  */
 const struct ptk_fmt_arch *ptk_fmt_arch(const struct ptk_fmt *f);
@@ -426,6 +468,46 @@ unsigned int ptk_fmt_nr_roots(const struct ptk_fmt *f);
 int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
 			  const struct ptk_fmt *f, unsigned int root,
 			  uint64_t reg);
+
+/**
+ * ptk_fmt_reg_from_root() - The root register value that points to a table
+ * @out: The register value
+ * @why: Filled in when the register cannot point to @oa; may be NULL
+ * @f: The descriptor
+ * @root: 0, or 1 for the upper root of a format with two
+ * @oa: The root table's address
+ *
+ * The inverse of ptk_fmt_root_from_reg(): CR3 is the address (PAE: the
+ * 32-byte aligned PDPT), EPTP adds write-back and the walk length,
+ * TTBRn / VTTBR carry the address with ASID/VMID 0 (a 52-bit OA puts
+ * bits 51:48 in 5:2), satp is the format's MODE and the PPN. Formats
+ * without a rule of their own take the address as the value.
+ * ptk_fmt_root_from_reg() of the result gives @oa back.
+ *
+ * Context: Any context; allocates nothing.
+ *
+ * Return: 0, or PTK_EINVAL with *@why filled when @oa is misaligned or
+ * too high for the register, or @root is not one of @f's roots.
+ */
+int ptk_fmt_reg_from_root(uint64_t *out, struct ptk_fmt_diag *why,
+			  const struct ptk_fmt *f, unsigned int root,
+			  ptk_oa_t oa);
+
+/**
+ * ptk_fmt_ctrl_va_flags() - How a control register value has a root's
+ * addresses read
+ * @f: The descriptor
+ * @root: 0, or 1 for the upper root of a format with two
+ * @ctrl: A value of struct ptk_fmt_arch.ctrl_reg (Arm: TCR_EL1)
+ *
+ * Context: Any context.
+ *
+ * Return: PTK_VA_* flags for ptk_fmt_va_root() (PTK_VA_TBI when Arm's
+ * TCR_EL1.TBI0, for root 0, or TBI1, for root 1, is set); 0 for a format
+ * whose control register sets none.
+ */
+unsigned int ptk_fmt_ctrl_va_flags(const struct ptk_fmt *f, unsigned int root,
+				   uint64_t ctrl);
 
 /**
  * ptk_fmt_check_ctrl() - Whether a control register selects a format

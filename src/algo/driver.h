@@ -274,6 +274,10 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), t));
 	for (l = 0; l + 1 < levels; l++)
 		m.pool[l].nr = 0;
+	/* vtype() reads every level's split flag, also where no check pass
+	 * set it (the argument is evaluated for real tables too). */
+	for (l = 0; l < levels; l++)
+		m.v[l].split = false;
 	m.t = t;
 	m.g = g;
 	m.check = true;

@@ -166,6 +166,30 @@ static int PTK_NS(hook_check_ctrl)(const struct ptk_fmt *f, unsigned int root,
 #define PTK_ARCH_CHECK_CTRL_ NULL
 #endif
 
+#ifdef ptkf_reg_from_root
+static int PTK_NS(hook_reg_from_root)(const struct ptk_fmt *f,
+				      unsigned int root, ptk_oa_t oa,
+				      uint64_t *reg_out,
+				      struct ptk_fmt_diag *why)
+{
+	return ptkf_reg_from_root(f, root, oa, reg_out, why);
+}
+#define PTK_ARCH_REG_FROM_ROOT_ PTK_NS(hook_reg_from_root)
+#else
+#define PTK_ARCH_REG_FROM_ROOT_ NULL
+#endif
+
+#ifdef ptkf_ctrl_va_flags
+static unsigned int PTK_NS(hook_ctrl_va_flags)(const struct ptk_fmt *f,
+					       unsigned int root, uint64_t ctrl)
+{
+	return ptkf_ctrl_va_flags(f, root, ctrl);
+}
+#define PTK_ARCH_CTRL_VA_FLAGS_ PTK_NS(hook_ctrl_va_flags)
+#else
+#define PTK_ARCH_CTRL_VA_FLAGS_ NULL
+#endif
+
 #ifndef PTKF_DEFAULT_TABLE_LIMIT
 static uint32_t PTK_NS(hook_table_limit)(const struct ptk_fmt *f,
 					 unsigned int l, ptk_pte_t pte)
@@ -193,6 +217,11 @@ static const struct ptk_fmt_arch PTK_NS(arch) = {
 	.leaf_flags = PTK_ARCH_LEAF_FLAGS_,
 	.nr_leaf_flags = PTK_ARCH_NR_LEAF_FLAGS_,
 	.listings = PTKF_LISTINGS,
+	.reg_from_root = PTK_ARCH_REG_FROM_ROOT_,
+	.ctrl_va_flags = PTK_ARCH_CTRL_VA_FLAGS_,
+	.note_enable = PTKF_NOTE_ENABLE,
+	.enable_bits = PTKF_ENABLE_BITS,
+	.flags = PTKF_ARCH_FLAGS,
 };
 
 #define PTK_GEO_(l, fn) ((l) < PTKF_LEVELS ? (fn(l)) : 0)

@@ -128,6 +128,21 @@ static int check_arch(const struct ptk_fmt *f, struct ptk_fmt_diag *why)
 		return bad(why, PTK_EINVAL, "arch->listings", -1,
 			   "PTK_FMT_LIST_* flags only", HEX_FOUND, 0,
 			   a->listings);
+	if (a->flags & ~PTK_ARCH_NESTED)
+		return bad(why, PTK_EINVAL, "arch->flags", -1,
+			   "PTK_ARCH_* flags only", HEX_FOUND, 0, a->flags);
+	if (!a->note_enable != !a->enable_bits)
+		return bad(why, PTK_EINVAL, "arch->enable_bits", -1,
+			   "bits of note_enable, set exactly when it is",
+			   HEX_FOUND, 0, a->enable_bits);
+	if (!a->root_from_reg != !a->reg_from_root)
+		return bad(why, PTK_EINVAL,
+			   a->root_from_reg ? "arch->reg_from_root"
+					    : "arch->root_from_reg",
+			   -1,
+			   "both register rules or neither (each is the "
+			   "other's inverse)",
+			   0, 0, 0);
 	return 0;
 }
 
@@ -347,7 +362,8 @@ static const struct ptk_fmt_arch arch_none = {
 
 const struct ptk_fmt_arch *ptk_fmt_arch(const struct ptk_fmt *f)
 {
-	if (!f || f->version < 2 || !f->arch)
+	if (!f || f->version < 2 || !f->arch ||
+	    f->arch->version != PTK_FMT_ARCH_VERSION)
 		return &arch_none;
 	return f->arch;
 }
@@ -393,6 +409,49 @@ int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
 				0, reg);
 	*out = reg;
 	return 0;
+}
+
+int ptk_fmt_reg_from_root(uint64_t *out, struct ptk_fmt_diag *why,
+			  const struct ptk_fmt *f, unsigned int root,
+			  ptk_oa_t oa)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+	unsigned int bits, lg2;
+
+	if (!out || !f || !f->levels || f->levels > PTK_MAX_LEVELS)
+		return ptk_diag(why, "arguments", "a format and an output", 0,
+				0, 0);
+	if (root >= ptk_fmt_nr_roots(f))
+		return ptk_diag(why, "root",
+				"a root the format has (0; 1 for the upper "
+				"range of a format with two)",
+				FOUND, 0, root);
+	if (a->reg_from_root)
+		return a->reg_from_root(f, root, oa, out, why);
+	/* The default rule of ptk_fmt_root_from_reg(), the other way. */
+	lg2 = root_table_lg2(f);
+	if (oa & ptk_lg2_mask(lg2))
+		return ptk_diag(why, "root table address",
+				"aligned to the root table's size",
+				PTK_DIAG_WANT | HEX_FOUND, 0,
+				oa & ptk_lg2_mask(lg2));
+	bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
+	if (bits < 64 && (oa >> bits))
+		return ptk_diag(why, "root table address",
+				"an address below 2^table_oa_bits", HEX_FOUND,
+				0, oa);
+	*out = oa;
+	return 0;
+}
+
+unsigned int ptk_fmt_ctrl_va_flags(const struct ptk_fmt *f, unsigned int root,
+				   uint64_t ctrl)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+
+	if (!f || root >= ptk_fmt_nr_roots(f) || !a->ctrl_va_flags)
+		return 0;
+	return a->ctrl_va_flags(f, root, ctrl);
 }
 
 int ptk_fmt_check_ctrl(struct ptk_fmt_diag *why, const struct ptk_fmt *f,

@@ -501,6 +501,42 @@ static PTK_ALWAYS_INLINE int armv8_root_from_reg(struct armv8_p p,
 	return 0;
 }
 
+/* The TTBR / VTTBR value for the initial table at @oa (ASID/VMID 0). */
+static PTK_ALWAYS_INLINE int armv8_reg_from_root(struct armv8_p p,
+						 unsigned int root_lg2,
+						 ptk_oa_t oa, uint64_t *reg_out,
+						 struct ptk_fmt_diag *why)
+{
+	unsigned int x = root_lg2, cap = armv8_oa_cap(p);
+	unsigned int bits = p.oa_bits < cap ? p.oa_bits : cap;
+
+	if (cap > 48 && x < 6)
+		x = 6;
+	if ((oa & PTK_GENMASK(x - 1, 0)) || (oa >> bits))
+		return ptk_diag(why,
+				p.stage == 1 ? "root table address for TTBR"
+					     : "root table address for VTTBR",
+				"aligned to the initial table's size, below "
+				"2^oa_bits",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, oa);
+	*reg_out = cap > 48
+			   ? (oa & PTK_GENMASK(47, x)) | ((oa >> 48) & 0xf) << 2
+			   : oa;
+	return 0;
+}
+
+/*
+ * TCR_EL1.TBI0 (bit 37) and TBI1 (bit 38): the top byte of addresses in
+ * the TTBR0 / TTBR1 range is ignored. Stage 2 has no such bit.
+ */
+static PTK_ALWAYS_INLINE unsigned int
+armv8_ctrl_va_flags(struct armv8_p p, unsigned int root, uint64_t ctrl)
+{
+	if (p.stage != 1)
+		return 0;
+	return ((ctrl >> (root ? 38 : 37)) & 1) ? PTK_VA_TBI : 0;
+}
+
 /* TCR / VTCR against a format's variant and geometry (armv8_rt.c). */
 int ptk_armv8__check_ctrl(struct armv8_p p, const struct ptk_fmt *f,
 			  unsigned int root, uint64_t ctrl,
@@ -510,6 +546,7 @@ int ptk_armv8__check_ctrl(struct armv8_p p, const struct ptk_fmt *f,
 #define ARMV8_REGION_NAMES_S1 \
 	"TTBR0 range", "hole between the TTBR0 and TTBR1 ranges", "TTBR1 range"
 #define ARMV8_REGION_NAMES_S2 "IPA space", "beyond the IPA size", NULL
+#define ARMV8_ARCH_FLAGS(stage) ((stage) == 1 ? 0 : PTK_ARCH_NESTED)
 
 #endif /* PTK_FMT_ARMV8_H */
 
@@ -714,6 +751,27 @@ static inline int armv8_s_root_from_reg(const struct ptk_fmt *f,
 				   reg, oa_out, why);
 }
 #define ptkf_root_from_reg armv8_s_root_from_reg
+
+static inline int armv8_s_reg_from_root(const struct ptk_fmt *f,
+					unsigned int root, ptk_oa_t oa,
+					uint64_t *reg_out,
+					struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return armv8_reg_from_root(ARMV8_P_, PTKF_BITS(PTKF_LEVELS - 1) + 3, oa,
+				   reg_out, why);
+}
+#define ptkf_reg_from_root armv8_s_reg_from_root
+
+static inline unsigned int
+armv8_s_ctrl_va_flags(const struct ptk_fmt *f, unsigned int root, uint64_t ctrl)
+{
+	(void)f;
+	return armv8_ctrl_va_flags(ARMV8_P_, root, ctrl);
+}
+#define ptkf_ctrl_va_flags armv8_s_ctrl_va_flags
+#define PTKF_ARCH_FLAGS ARMV8_ARCH_FLAGS(ARMV8_STAGE)
 
 static inline int armv8_s_check_ctrl(const struct ptk_fmt *f, unsigned int root,
 				     uint64_t ctrl, struct ptk_fmt_diag *why)

@@ -129,6 +129,22 @@ static int armv8_rt_root_from_reg(const struct ptk_fmt *f, unsigned int root,
 				   oa_out, why);
 }
 
+static int armv8_rt_reg_from_root(const struct ptk_fmt *f, unsigned int root,
+				  ptk_oa_t oa, uint64_t *reg_out,
+				  struct ptk_fmt_diag *why)
+{
+	(void)root;
+	return armv8_reg_from_root(armv8_rt_p(f),
+				   f->level_bits[f->levels - 1] + 3u, oa,
+				   reg_out, why);
+}
+
+static unsigned int armv8_rt_ctrl_va_flags(const struct ptk_fmt *f,
+					   unsigned int root, uint64_t ctrl)
+{
+	return armv8_ctrl_va_flags(armv8_rt_p(f), root, ctrl);
+}
+
 static int armv8_rt_check_ctrl(const struct ptk_fmt *f, unsigned int root,
 			       uint64_t ctrl, struct ptk_fmt_diag *why)
 {
@@ -221,6 +237,9 @@ static const struct ptk_fmt_arch armv8_rt_arch[2] = {
 		.root_from_reg = armv8_rt_root_from_reg,
 		.check_ctrl = armv8_rt_check_ctrl,
 		.table_limit = armv8_rt_table_limit,
+		.reg_from_root = armv8_rt_reg_from_root,
+		.ctrl_va_flags = armv8_rt_ctrl_va_flags,
+		.flags = ARMV8_ARCH_FLAGS(1),
 	},
 	{
 		.version = PTK_FMT_ARCH_VERSION,
@@ -231,6 +250,9 @@ static const struct ptk_fmt_arch armv8_rt_arch[2] = {
 		.region_names = { ARMV8_REGION_NAMES_S2 },
 		.root_from_reg = armv8_rt_root_from_reg,
 		.check_ctrl = armv8_rt_check_ctrl,
+		.reg_from_root = armv8_rt_reg_from_root,
+		.ctrl_va_flags = armv8_rt_ctrl_va_flags,
+		.flags = ARMV8_ARCH_FLAGS(2),
 	},
 };
 

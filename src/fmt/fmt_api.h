@@ -148,6 +148,19 @@
  *   ptkf_check_ctrl(f, root, ctrl, why) -> int
  *       0 when the control register value @ctrl selects the format for
  *       root @root, else PTK_EINVAL and *@why. Default: nothing checked.
+ *   ptkf_reg_from_root(f, root, oa, reg_out, why) -> int
+ *       The root register value pointing to the table at @oa: the
+ *       inverse of ptkf_root_from_reg, required with it. Default: the
+ *       address.
+ *   ptkf_ctrl_va_flags(f, root, ctrl) -> unsigned int
+ *       PTK_VA_* flags the control register value sets for root @root's
+ *       addresses (Arm TBI). Default: 0.
+ *   PTKF_NOTE_ENABLE, PTKF_ENABLE_BITS  the CPU notes' name of the
+ *                               register that turns translation on and
+ *                               the bits that must be set ("cr0", PG).
+ *                               Default: NULL and 0.
+ *   PTKF_ARCH_FLAGS             PTK_ARCH_* flags (PTK_ARCH_NESTED: EPT,
+ *                               Arm stage 2). Default: 0.
  */
 #ifndef PTK_FMT_API_H
 #define PTK_FMT_API_H
@@ -334,6 +347,15 @@ ptkf_default_table_limit(const struct ptk_fmt *f, unsigned int l, ptk_pte_t pte)
 #ifndef PTKF_LISTINGS
 #define PTKF_LISTINGS 0
 #endif
+#ifndef PTKF_NOTE_ENABLE
+#define PTKF_NOTE_ENABLE NULL
+#endif
+#ifndef PTKF_ENABLE_BITS
+#define PTKF_ENABLE_BITS 0
+#endif
+#ifndef PTKF_ARCH_FLAGS
+#define PTKF_ARCH_FLAGS 0
+#endif
 
 /*
  * The hooks' signatures, as declarations: a format whose hook differs
@@ -372,6 +394,15 @@ static inline int ptkf_root_from_reg(const struct ptk_fmt *f, unsigned int root,
 #ifdef ptkf_check_ctrl
 static inline int ptkf_check_ctrl(const struct ptk_fmt *f, unsigned int root,
 				  uint64_t ctrl, struct ptk_fmt_diag *why);
+#endif
+#ifdef ptkf_reg_from_root
+static inline int ptkf_reg_from_root(const struct ptk_fmt *f, unsigned int root,
+				     ptk_oa_t oa, uint64_t *reg_out,
+				     struct ptk_fmt_diag *why);
+#endif
+#ifdef ptkf_ctrl_va_flags
+static inline unsigned int ptkf_ctrl_va_flags(const struct ptk_fmt *f,
+					      unsigned int root, uint64_t ctrl);
 #endif
 
 #endif /* PTK_FMT_API_H */

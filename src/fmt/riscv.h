@@ -362,6 +362,31 @@ static inline int riscv_root_from_reg(const struct ptk_fmt *f,
 }
 #define ptkf_root_from_reg riscv_root_from_reg
 
+/* satp for the table at @oa: the format's MODE, ASID 0, the PPN. */
+static inline int riscv_reg_from_root(const struct ptk_fmt *f,
+				      unsigned int root, ptk_oa_t oa,
+				      uint64_t *reg_out,
+				      struct ptk_fmt_diag *why)
+{
+#if RISCV_SV == 32
+	const unsigned int ppn_bits = 22;
+	const uint64_t mode = PTK_BIT(31);
+#else
+	const unsigned int ppn_bits = 44;
+	const uint64_t mode = (uint64_t)(8 + (PTKF_LEVELS - 3)) << 60;
+#endif
+
+	(void)f;
+	(void)root;
+	if (oa & ~PTK_GENMASK(ppn_bits + 11, 12))
+		return ptk_diag(why, "root table address for satp",
+				"a 4 KiB aligned table the PPN field holds",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, oa);
+	*reg_out = mode | oa >> 12;
+	return 0;
+}
+#define ptkf_reg_from_root riscv_reg_from_root
+
 #if RISCV_SV == 32
 #define PTKF_NAME "riscv_sv32"
 #define PTKF_DESC "RISC-V Sv32, 2 levels, 32-bit VA, 34-bit PA"

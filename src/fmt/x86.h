@@ -160,6 +160,7 @@ enum x86_mode {
 
 #define X86_CR4_PAE PTK_BIT(5)
 #define X86_CR4_LA57 PTK_BIT(12)
+#define X86_CR0_PG PTK_BIT(31) /* paging on (CR0 bit 31) */
 
 #define X86_MACHINES_32 PTK_EM_386, PTK_EM_X86_64
 #define X86_LEAF_FLAGS(xd)                                             \
@@ -176,6 +177,8 @@ enum x86_mode {
 #define PTKF_CTRL_REG "CR4"
 #define PTKF_NOTE_ROOT "cr3"
 #define PTKF_NOTE_CTRL "cr4"
+#define PTKF_NOTE_ENABLE "cr0"
+#define PTKF_ENABLE_BITS X86_CR0_PG
 #define PTKF_LISTINGS (PTK_FMT_LIST_TLB | PTK_FMT_LIST_MEM_PROT)
 
 static PTK_ALWAYS_INLINE uint32_t x86_table_limit(struct x86_p p, ptk_pte_t pte)
@@ -214,6 +217,27 @@ static PTK_ALWAYS_INLINE int x86_root_from_cr3(enum x86_mode mode, uint64_t reg,
 				"0 (reserved above a 52-bit physical address)",
 				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, reg & rsvd);
 	*oa_out = reg & PTK_GENMASK(51, 12);
+	return 0;
+}
+
+/* The CR3 value pointing to the top table at @oa: the address itself. */
+static PTK_ALWAYS_INLINE int x86_cr3_from_root(enum x86_mode mode, ptk_oa_t oa,
+					       uint64_t *reg_out,
+					       struct ptk_fmt_diag *why)
+{
+	const bool narrow = mode == X86_MODE_32 || mode == X86_MODE_PAE;
+	const uint64_t keep = mode == X86_MODE_PAE ? PTK_GENMASK(31, 5)
+			      : narrow		   ? PTK_GENMASK(31, 12)
+						   : PTK_GENMASK(51, 12);
+
+	if (oa & ~keep)
+		return ptk_diag(why, "root table address for CR3",
+				mode == X86_MODE_PAE
+					? "a 32-byte aligned PDPT below 4 GiB"
+				: narrow ? "a 4 KiB aligned table below 4 GiB"
+					 : "a 4 KiB aligned table below 2^52",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, oa);
+	*reg_out = oa;
 	return 0;
 }
 

@@ -154,6 +154,19 @@ static inline int x86_64_root_from_reg(const struct ptk_fmt *f,
 }
 #define ptkf_root_from_reg x86_64_root_from_reg
 
+static inline int x86_64_reg_from_root(const struct ptk_fmt *f,
+				       unsigned int root, ptk_oa_t oa,
+				       uint64_t *reg_out,
+				       struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	return x86_cr3_from_root((X86_64_LEVELS == 5 ? X86_MODE_5L
+						     : X86_MODE_4L),
+				 oa, reg_out, why);
+}
+#define ptkf_reg_from_root x86_64_reg_from_root
+
 static inline int x86_64_check_ctrl(const struct ptk_fmt *f, unsigned int root,
 				    uint64_t ctrl, struct ptk_fmt_diag *why)
 {

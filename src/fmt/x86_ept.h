@@ -289,6 +289,7 @@ static inline void x86_ept_decode(const struct ptk_fmt *f, unsigned int level,
  */
 #define PTKF_MACHINES PTK_EM_X86_64, PTK_EM_386
 #define PTKF_ROOT_REG "EPTP"
+#define PTKF_ARCH_FLAGS PTK_ARCH_NESTED
 #define PTKF_REGION_NAMES \
 	"guest-physical space", "beyond the guest-physical size", NULL
 
@@ -341,6 +342,23 @@ static inline int x86_ept_root_from_reg(const struct ptk_fmt *f,
 	return 0;
 }
 #define ptkf_root_from_reg x86_ept_root_from_reg
+
+/* EPTP for the table at @oa: write-back walks, the format's length. */
+static inline int x86_ept_reg_from_root(const struct ptk_fmt *f,
+					unsigned int root, ptk_oa_t oa,
+					uint64_t *reg_out,
+					struct ptk_fmt_diag *why)
+{
+	(void)f;
+	(void)root;
+	if (oa & ~X86_EPT_ADDR)
+		return ptk_diag(why, "root table address for EPTP",
+				"a 4 KiB aligned table below 2^52",
+				PTK_DIAG_FOUND | PTK_DIAG_HEX, 0, oa);
+	*reg_out = oa | (uint64_t)(X86_EPT_LEVELS - 1) << 3 | 6;
+	return 0;
+}
+#define ptkf_reg_from_root x86_ept_reg_from_root
 
 #if X86_EPT_LEVELS == 5
 #define PTKF_NAME "x86_ept_5"

@@ -433,6 +433,33 @@ static bool block_ok(uint32_t b)
 	return b >= 1024 && b <= (1u << 20) && !(b & (b - 1));
 }
 
+/* Whether utsname.machine names a 32-bit machine (i686, riscv32, armv7l). */
+static bool machine_is32(const char *m)
+{
+	return (m[0] == 'i' && m[1] >= '3' && m[1] <= '6' &&
+		!strcmp(m + 2, "86")) ||
+	       !strcmp(m, "riscv32") ||
+	       (!strncmp(m, "arm", 3) && strcmp(m, "arm64"));
+}
+
+/*
+ * Whether the header read with layout @h is self-consistent: a block
+ * size, a sub-header and an even number of bitmap blocks that fit the
+ * file. A 32-bit header read as a 64-bit one takes max_mapnr for the
+ * block size and the (zero) block counts after it for the rest.
+ */
+static bool layout_ok(const unsigned char *d, uint64_t size,
+		      const struct hdr_layout *h)
+{
+	uint32_t block = le32(d + h->block), sub = le32(d + h->sub_hdr);
+	uint32_t bm = le32(d + h->bitmap_blocks);
+
+	if (!block_ok(block) || !sub || !bm || (bm & 1) || sub > (1u << 20) ||
+	    bm > (1u << 30) / (block / 1024))
+		return false;
+	return (1 + (uint64_t)sub + bm) * block <= size;
+}
+
 /* The ELF machine of a utsname.machine string, or 0. */
 static unsigned int machine_of(const char *m)
 {
@@ -576,7 +603,7 @@ static int rearrange(struct ptk_image *img, struct kdump *kd)
 int ptk_image__parse_kdump(struct ptk_image *img)
 {
 	const unsigned char *d = img->data;
-	const struct hdr_layout *h;
+	const struct hdr_layout *h, *other;
 	struct kdump *kd;
 	uint64_t sub, max_mapnr, bm_off, bm_len, held, i, pfn, nr = 0;
 	uint32_t version, block, sub_blocks, bm_blocks;
@@ -622,10 +649,17 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 	memcpy(machine, d + UTS_MACHINE, 65);
 	machine[65] = 0;
 	img->machine = machine_of(machine);
-	/* 32-bit writers pad the timestamp to 4 bytes, 64-bit ones to 8. */
-	h = img->machine == PTK_IMAGE_ARCH_I386 ? &hdr32 : &hdr64;
-	if (!block_ok(le32(d + h->block)))
-		h = h == &hdr64 ? &hdr32 : &hdr64;
+	/*
+	 * 32-bit writers pad the timestamp to 4 bytes, 64-bit ones to 8.
+	 * The machine says which to try first; a layout that does not hold
+	 * together gives way to one that does (an unknown machine's dump).
+	 */
+	h = machine_is32(machine) ? &hdr32 : &hdr64;
+	other = h == &hdr64 ? &hdr32 : &hdr64;
+	if (!layout_ok(d, img->size, h) && (layout_ok(d, img->size, other) ||
+					    (!block_ok(le32(d + h->block)) &&
+					     block_ok(le32(d + other->block)))))
+		h = other;
 	block = le32(d + h->block);
 	sub_blocks = le32(d + h->sub_hdr);
 	bm_blocks = le32(d + h->bitmap_blocks);

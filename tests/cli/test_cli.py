@@ -120,6 +120,19 @@ def root_args(cpu):
     return a
 
 
+def elf_bytes_at(data, pa, n):
+    """@n bytes at physical address @pa of an ELF64 core, or None."""
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for i in range(phnum):
+        o = phoff + i * phentsize
+        ptype, = struct.unpack_from("<I", data, o)
+        off, _, paddr, filesz = struct.unpack_from("<QQQQ", data, o + 8)
+        if ptype == 1 and paddr <= pa and pa + n <= paddr + filesz:
+            return data[off + pa - paddr:off + pa - paddr + n]
+    return None
+
+
 def elf_to_raw(elf):
     data = open(elf, "rb").read()
     phoff, = struct.unpack_from("<Q", data, 32)
@@ -775,6 +788,135 @@ def group_listing():
                f"2 MiB window){'' if not first_bad else f', first difference: ptkit {first_bad[0]}, qemu {first_bad[1]}'}")
 
 
+# --- control registers (--ctrl)
+
+def xlate_lines(out):
+    """translate's default output as {VA: PA or None}."""
+    got = {}
+    for line in out.splitlines():
+        w = line.split()
+        if len(w) >= 2:
+            got[int(w[0], 16)] = None if w[1] == "-" else int(w[1], 16)
+    return got
+
+
+def group_ctrl():
+    elf, fx, d = fixture("aarch64-nokpti")
+    cpu = fx["cpus"][0]
+    tcr = int(cpu["tcr"], 16)
+    # QEMU's own answers for one user and one kernel address.
+    probes = dict((int(a, 16), int(b, 16)) for a, b in
+                  (l.split() for l in open(os.path.join(d, cpu["xlate"])))
+                  if b != "-")
+    user = min(v for v in probes if v < 1 << 48)
+    kern = min(v for v in probes if v >= 0xffff000000000000)
+    # The same addresses with a tag in the top byte (bits 63:56).
+    tag_user = user | 0x5a << 56
+    tag_kern = (kern & ~(0xff << 56)) | 0x3c << 56
+    va_in = f"{tag_user:#x}\n{tag_kern:#x}\n{user:#x}\n".encode()
+    base = ["translate", elf, "--format", fx["format"]] + root_args(cpu)
+    tbi0, tbi1 = 1 << 37, 1 << 38   # TCR_EL1.TBI0 / TBI1 (Arm ARM D19.2)
+
+    # The fixture's TCR sets both: a tagged address is the untagged one.
+    rc, out, err = run(base + ["--ctrl", hex(tcr | tbi0 | tbi1)], va_in)
+    result(rc == 0, f"ctrl: translate with TBI0 and TBI1 exits 0 "
+           f"(got {rc}; {err.strip()[:200]})")
+    got = xlate_lines(out)
+    result(got.get(tag_user) == probes[user] and
+           got.get(tag_kern) == probes[kern] and
+           got.get(user) == probes[user],
+           f"ctrl: TBI: tagged {tag_user:#x} and {tag_kern:#x} translate "
+           f"as QEMU translates the untagged ones: {got}")
+    # Without the TCR the top byte counts: both are outside every root.
+    rc, out, err = run(base, va_in)
+    got = xlate_lines(out)
+    result(rc == 0 and got.get(tag_user, 1) is None and
+           got.get(tag_kern, 1) is None and got.get(user) == probes[user],
+           f"ctrl: without --ctrl the tagged addresses are not mapped "
+           f"(exit {rc}): {got}")
+    # TBI0 only: the TTBR1 range keeps its top byte.
+    rc, out, err = run(base + ["--ctrl", hex((tcr | tbi0) & ~tbi1)], va_in)
+    got = xlate_lines(out)
+    result(rc == 0 and got.get(tag_user) == probes[user] and
+           got.get(tag_kern, 1) is None,
+           f"ctrl: TBI0 alone ignores the top byte below, not above "
+           f"(exit {rc}): {got}")
+    # read: the bytes at a tagged address are those at the untagged one.
+    # The core holds the table pages only: read the TTBR0 table through
+    # a kernel address pa2va names for it, tagged (TBI1).
+    table = int(cpu["root"], 16) & ((1 << 48) - 1) & ~1
+    rc, out, _ = run(["pa2va", elf, "--format", fx["format"]] +
+                     root_args(cpu) + [hex(table)])
+    kvas = [int(l.split()[0], 16) for l in out.splitlines()
+            if l.startswith("0xffff")]
+    result(rc == 0 and kvas, f"ctrl: pa2va names a kernel VA of the "
+           f"TTBR0 table {table:#x} (exit {rc})")
+    tagged = ((kvas[0] if kvas else 0) & ~(0xff << 56)) | 0xa5 << 56
+    want = elf_bytes_at(open(elf, "rb").read(), table, 32)
+    rd = ["read", elf, "--format", fx["format"]] + root_args(cpu)
+    p = subprocess.run([PTKIT] + rd + ["--ctrl", hex(tcr | tbi1),
+                                       hex(tagged), "32", "--raw"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result(p.returncode == 0, f"ctrl: read at tagged {tagged:#x} with "
+           f"TBI1 exits 0 (got {p.returncode}; "
+           f"{p.stderr.decode().strip()[:200]})")
+    result(want is not None and p.stdout == want,
+           f"ctrl: read at the tagged address gives the 32 bytes the core "
+           f"holds at PA {table:#x}")
+    p = subprocess.run([PTKIT] + rd + [hex(tagged), "32", "--raw"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result(p.returncode == 2 and not p.stdout,
+           f"ctrl: without --ctrl the read at {tagged:#x} stops, status 2 "
+           f"(got {p.returncode}, {len(p.stdout)} bytes)")
+
+    # A TCR for another granule (TG0 = 16 KiB, bits 15:14 = 0b10).
+    bad = (tcr & ~(3 << 14)) | 2 << 14
+    expect(base + ["--ctrl", hex(bad), hex(user)], 2,
+           ["TCR_EL1.TG0 (granule)", "lower root", "expected 4096",
+            "found 16384"], "ctrl: a 16K TCR for a 4K format")
+    out, _ = expect(["dump", elf, "--format", fx["format"], "--ctrl",
+                     "zz"] + root_args(cpu), 1, "bad --ctrl 'zz'",
+                    "ctrl: a value that is not hexadecimal")
+    result(out == "", "ctrl: nothing on stdout for a bad --ctrl")
+
+    # roots: only the formats the TCR selects (4K granule, 48-bit VA).
+    rc, out, err = run(["roots", elf, "--ctrl", hex(tcr), "--json"])
+    j = json.loads(out) if rc == 0 else {}
+    ttbr1_table = int(cpu["root1"], 16) & ((1 << 48) - 1) & ~1
+    result(rc == 0 and j.get("formats") == ["armv8_4k_48"] and
+           any(int(r["table"], 16) == ttbr1_table for r in j["roots"]),
+           f"ctrl: roots --ctrl reads armv8_4k_48 alone and finds the "
+           f"TTBR1 table {ttbr1_table:#x} (exit {rc}, formats "
+           f"{j.get('formats')})")
+    expect(["roots", elf, "--ctrl", "0x20"], 2, "selects none",
+           "ctrl: roots with a value no AArch64 format takes")
+    expect(["roots", elf, "--ctrl", hex(bad), "--format", "armv8_4k_48"],
+           2, "TCR_EL1.TG0 (granule)",
+           "ctrl: roots --format with a TCR for another granule")
+
+    # x86: CR4. PAE (bit 5) and LA57 (bit 12) select 5-level paging (or
+    # PAE outside long mode), not 4-level (SDM vol. 3A, 4.1.1).
+    x64, fx64, d64 = fixture("x86_64")
+    c0 = fx64["cpus"][0]
+    expect(["dump", x64, "--format", "x86_64", "--ctrl", "0x1020"] +
+           root_args(c0), 2,
+           ["CR4.LA57 (bit 12)", "formats that fit: x86_pae, x86_64_la57"],
+           "ctrl: an LA57 CR4 for x86_64")
+    xp = [l.split() for l in open(os.path.join(d64, c0["xlate"]))]
+    va, pa = next((a, b) for a, b in xp if b != "-")
+    rc, out, err = run(["translate", x64, "--format", "x86_64", "--ctrl",
+                        "0x6f0", va] + root_args(c0))
+    result(rc == 0 and xlate_lines(out).get(int(va, 16)) == int(pa, 16),
+           f"ctrl: a 4-level CR4 is taken; {va} -> {pa} as QEMU says "
+           f"(exit {rc}: {out.strip()})")
+    rv, fxr, _ = fixture("riscv64")
+    expect(["dump", rv, "--format", fxr["format"], "--ctrl", "0"] +
+           root_args(fxr["cpus"][0]), 1, "has no control register",
+           "ctrl: a format without a control register")
+    expect(["info", x64, "--ctrl", "0x20"], 1, "only --base and --json",
+           "ctrl: info takes no --ctrl")
+
+
 # --- messages
 
 def group_messages():
@@ -796,6 +938,7 @@ GROUPS = [("usage", group_usage), ("empty", group_empty),
           ("json", group_json), ("progress", group_progress),
           ("budget", group_budget), ("linux", group_linux),
           ("svg", group_svg), ("listing", group_listing),
+          ("ctrl", group_ctrl),
           ("messages", group_messages)]
 
 

@@ -664,6 +664,111 @@ static void b_arch_version(struct ptk_fmt *f, struct ptk_fmt_hooks *h,
 	a->version = 0;
 }
 
+static void b_one_rule(struct ptk_fmt *f, struct ptk_fmt_hooks *h,
+		       struct ptk_fmt_arch *a)
+{
+	(void)f;
+	(void)h;
+	a->root_from_reg = ptk_fmt_arch(&ptk_fmt_x86_64)->root_from_reg;
+}
+
+static void b_enable(struct ptk_fmt *f, struct ptk_fmt_hooks *h,
+		     struct ptk_fmt_arch *a)
+{
+	(void)f;
+	(void)h;
+	a->enable_bits = 1u << 31;
+}
+
+static void b_flags(struct ptk_fmt *f, struct ptk_fmt_hooks *h,
+		    struct ptk_fmt_arch *a)
+{
+	(void)f;
+	(void)h;
+	a->flags = 0x100;
+}
+
+/*
+ * The register value for a table (the inverse of root_from_reg), bit
+ * by bit from the manuals; the round trip itself is conformance.c's.
+ */
+PTK_TEST(reg_from_root)
+{
+	struct ptk_fmt_diag why;
+	uint64_t reg = 0;
+
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_x86_64, 0,
+					    0x29bc000));
+	PTK_EXPECT_EQ(reg, 0x29bc000);
+	PTK_EXPECT_OK(
+		ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_x86_pae, 0, 0x3fe0));
+	PTK_EXPECT_EQ(reg, 0x3fe0);
+	PTK_EXPECT_RC(ptk_fmt_reg_from_root(&reg, &why, &ptk_fmt_x86_32, 0,
+					    0x100000000ull),
+		      PTK_EINVAL);
+	PTK_EXPECT_STREQ(why.field, "root table address for CR3");
+	/* EPTP: write-back (6), walk length - 1 in 5:3. */
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_x86_ept, 0,
+					    0x29bc000));
+	PTK_EXPECT_EQ(reg, 0x29bc01e);
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_x86_ept_5, 0,
+					    0x29bc000));
+	PTK_EXPECT_EQ(reg, 0x29bc026);
+	/* satp: MODE 8 (Sv39) in 63:60, PPN; Sv32: MODE bit 31. */
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_riscv_sv39, 0,
+					    0x80200000));
+	PTK_EXPECT_EQ(reg, 0x8000000000080200ull);
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_riscv_sv57, 0,
+					    0x80200000));
+	PTK_EXPECT_EQ(reg, 0xa000000000080200ull);
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_riscv_sv32, 0,
+					    0x80200000));
+	PTK_EXPECT_EQ(reg, 0x80080200ull);
+	/* TTBR with a 52-bit OA: BADDR[51:48] in bits 5:2. */
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_armv8_64k_52,
+					    1, 0xa000123450000ull));
+	PTK_EXPECT_EQ(reg, 0x0000123450000ull | 0xa << 2);
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &ptk_fmt_armv8_4k_48, 1,
+					    0x40123000));
+	PTK_EXPECT_EQ(reg, 0x40123000);
+	PTK_EXPECT_RC(ptk_fmt_reg_from_root(&reg, &why, &ptk_fmt_armv8_4k_48, 2,
+					    0x40123000),
+		      PTK_EINVAL);
+	PTK_EXPECT_RC(ptk_fmt_reg_from_root(&reg, &why, &ptk_fmt_x86_64, 1,
+					    0x1000),
+		      PTK_EINVAL);
+	/* No rule of its own: the address, aligned to the table. */
+	PTK_EXPECT_OK(ptk_fmt_reg_from_root(&reg, NULL, &toy_fmt, 0, 0x4000));
+	PTK_EXPECT_EQ(reg, 0x4000);
+}
+
+/* TCR_EL1.TBI0 (bit 37) / TBI1 (bit 38), per root; none elsewhere. */
+PTK_TEST(ctrl_va_flags)
+{
+	const uint64_t tbi0 = 1ull << 37, tbi1 = 1ull << 38;
+	const struct ptk_fmt *a = &ptk_fmt_armv8_4k_48;
+
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(a, 0, tbi0), PTK_VA_TBI);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(a, 1, tbi0), 0);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(a, 1, tbi1), PTK_VA_TBI);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(a, 0, tbi1), 0);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(a, 2, ~0ull), 0);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(&ptk_fmt_armv8_s2_4k_48, 0, ~0ull),
+		      0);
+	PTK_EXPECT_EQ(ptk_fmt_ctrl_va_flags(&ptk_fmt_x86_64, 0, ~0ull), 0);
+	/* Second stages are flagged, first stages are not. */
+	PTK_EXPECT(ptk_fmt_arch(&ptk_fmt_x86_ept)->flags & PTK_ARCH_NESTED);
+	PTK_EXPECT(ptk_fmt_arch(&ptk_fmt_armv8_s2_64k_48)->flags &
+		   PTK_ARCH_NESTED);
+	PTK_EXPECT(!(ptk_fmt_arch(&ptk_fmt_armv8_64k_48)->flags &
+		     PTK_ARCH_NESTED));
+	PTK_EXPECT(
+		!(ptk_fmt_arch(&ptk_fmt_riscv_sv48)->flags & PTK_ARCH_NESTED));
+	/* x86: CR0.PG in the notes' cr0 turns paging on. */
+	PTK_EXPECT_STREQ(ptk_fmt_arch(&ptk_fmt_x86_pae)->note_enable, "cr0");
+	PTK_EXPECT_EQ(ptk_fmt_arch(&ptk_fmt_x86_pae)->enable_bits, 1ull << 31);
+}
+
 PTK_TEST(check_explain)
 {
 	size_t i;
@@ -702,10 +807,19 @@ PTK_TEST(check_explain)
 							"from va_bits to "
 							"63, found 30");
 	PTK_EXPECT_STREQ(explain(b_arch_version, PTK_EVERSION), "arch->version:"
-								" expected 1 "
+								" expected 2 "
 								"(PTK_FMT_ARCH_"
 								"VERSION), "
 								"found 0");
+	PTK_EXPECT_STREQ(explain(b_one_rule, PTK_EINVAL),
+			 "arch->reg_from_root: expected both register rules "
+			 "or neither (each is the other's inverse)");
+	PTK_EXPECT_STREQ(explain(b_enable, PTK_EINVAL),
+			 "arch->enable_bits: expected bits of note_enable, "
+			 "set exactly when it is, found 0x80000000");
+	PTK_EXPECT_STREQ(explain(b_flags, PTK_EINVAL),
+			 "arch->flags: expected PTK_ARCH_* flags only, found "
+			 "0x100");
 	PTK_EXPECT_RC(ptk_fmt_check_explain(NULL, NULL), PTK_EINVAL);
 	/* Every built-in format passes, with its machine description. */
 	for (i = 0; i < ptk_fmt_count(); i++) {
@@ -805,6 +919,8 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(va_root),
 	PTK_TEST_ENTRY(machines),
 	PTK_TEST_ENTRY(leaf_flags),
+	PTK_TEST_ENTRY(reg_from_root),
+	PTK_TEST_ENTRY(ctrl_va_flags),
 	PTK_TEST_ENTRY(check_explain),
 	PTK_TEST_ENTRY(diag_str_bounds),
 	PTK_TEST_ENTRY(provider_errors),

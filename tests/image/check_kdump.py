@@ -26,10 +26,22 @@ parsed independently, in Python):
   - the page's descriptor claims the lzo flag on zlib data: named as
     an lzo failure.
 
+Then a kdump with the 32-bit header layout (makedumpfile's struct
+disk_dump_header and kdump_sub_header as an i386 writer lays them out:
+the timestamp padded to 4 bytes, 64-bit file offsets 4-byte aligned),
+built here with known pages: a non-flattened version 6 dump of x86_32
+tables, pages zlib-compressed and stored, one page left out, VMCOREINFO
+and an i386 NT_PRSTATUS. `ptkit read` gives the bytes, `translate` the
+PAs, `info` the registers, `roots` the VMCOREINFO symbol; the same file
+with utsname.machine blank (a writer ptkit does not know) still opens
+with the 32-bit layout, as its fields only fit that one.
+
 Prints "N passed, N failed".
 """
 import json
 import lzma
+import random
+import zlib
 import os
 import struct
 import subprocess
@@ -68,6 +80,139 @@ def page_desc_offset(data, pa):
     idx += bin(bm2[want // 8] & ((1 << (want % 8)) - 1)).count("1")
     assert bm2[want // 8] >> (want % 8) & 1, "page not dumped"
     return bm_off + bm_len + idx * 24
+
+
+BLOCK = 4096
+P, RW = 1, 2
+
+
+def kdump32(machine, pages, dumped, vmcoreinfo, note, max_mapnr=4096):
+    """A version 6 KDUMP file with the 32-bit header layout.
+
+    @pages: {pfn: (bytes, "zlib" | "raw")}; @dumped: the PFNs whose bit
+    the second bitmap sets (a PFN in @dumped not in @pages is left out of
+    the bitmap too: it is simply not in the dump).
+    """
+    hdr = bytearray(BLOCK)
+    hdr[0:8] = b"KDUMP   "
+    struct.pack_into("<i", hdr, 8, 6)                  # header_version
+    uts = [b"Linux", b"test", b"6.1.0", b"#1", machine, b""]
+    for k, f in enumerate(uts):                        # new_utsname
+        hdr[12 + 65 * k:12 + 65 * k + len(f)] = f
+    struct.pack_into("<ii", hdr, 404, 1700000000, 0)   # timeval, 4-aligned
+    # status, block_size, sub_hdr_size, bitmap_blocks, max_mapnr,
+    # total_ram_blocks, device_blocks, written_blocks, current_cpu,
+    # nr_cpus
+    struct.pack_into("<IiiIIIIIIi", hdr, 412, 0, BLOCK, 1, 2, max_mapnr,
+                     0, 0, 0, 0, 1)
+    bm_off = 2 * BLOCK
+    bm_len = 2 * BLOCK
+    bitmap = bytearray(bm_len)
+    present = sorted(p for p in dumped if p in pages)
+    for pfn in range(max_mapnr):
+        bitmap[pfn // 8] |= 1 << (pfn % 8)             # first: all RAM
+    for pfn in present:
+        bitmap[bm_len // 2 + pfn // 8] |= 1 << (pfn % 8)
+    pd_off = bm_off + bm_len
+    data_off = pd_off + 24 * len(present)
+    descs, blobs = bytearray(), bytearray()
+    for pfn in present:
+        content, how = pages[pfn]
+        blob = zlib.compress(content) if how == "zlib" else content
+        descs += struct.pack("<QIIQ", data_off + len(blobs), len(blob),
+                             1 if how == "zlib" else 0, 0)
+        blobs += blob
+    vmci_off = data_off + len(blobs)
+    note_off = vmci_off + len(vmcoreinfo)
+    sub = bytearray(BLOCK)
+    # phys_base, dump_level, split, start_pfn, end_pfn (4 bytes each),
+    # then offset_vmcoreinfo (8, 4-aligned), size_vmcoreinfo (4),
+    # offset_note (8), size_note (4), offset_eraseinfo (8),
+    # size_eraseinfo (4), start_pfn_64, end_pfn_64, max_mapnr_64.
+    struct.pack_into("<IiiII", sub, 0, 0, 1, 0, 0, max_mapnr)
+    struct.pack_into("<QIQIQI", sub, 20, vmci_off, len(vmcoreinfo),
+                     note_off, len(note), 0, 0)
+    struct.pack_into("<QQQ", sub, 56, 0, max_mapnr, max_mapnr)
+    return bytes(hdr + sub + bitmap + descs + blobs + vmcoreinfo + note)
+
+
+def prstatus_i386(pid, eip, esp):
+    """An ELF note NT_PRSTATUS with i386's struct elf_prstatus (144
+    bytes: pr_pid at 24, pr_reg (17 registers: ..., eip 12th, esp 15th,
+    from 0) at 72)."""
+    desc = bytearray(144)
+    struct.pack_into("<I", desc, 24, pid)
+    struct.pack_into("<I", desc, 72 + 12 * 4, eip)
+    struct.pack_into("<I", desc, 72 + 15 * 4, esp)
+    return struct.pack("<III", 5, len(desc), 1) + b"CORE\0\0\0\0" + desc
+
+
+def check_kdump32(ptkit, tmp):
+    rnd = random.Random(32)
+    pt, ps = 0x2000, 0x80
+    pages = {}
+    dirp, tbl = bytearray(BLOCK), bytearray(BLOCK)
+    # VA 0x08048000..0x0804bfff -> PFN 4..7; VA 0xc0000000: a 4 MiB page
+    # at PA 0, so 0xc0001000 (what SYMBOL(swapper_pg_dir) names) is the
+    # PD at PA 0x1000 itself.
+    struct.pack_into("<I", dirp, 4 * (0x08048000 >> 22), pt | P | RW)
+    struct.pack_into("<I", dirp, 4 * (0xc0000000 >> 22), P | RW | ps)
+    for k in range(4):
+        struct.pack_into("<I", tbl, 4 * (0x48 + k), (4 + k) * BLOCK | P | RW)
+    pages[1] = (bytes(dirp), "zlib")
+    pages[2] = (bytes(tbl), "raw")
+    for k, how in zip(range(4, 7), ("zlib", "raw", "zlib")):
+        pages[k] = (bytes(rnd.getrandbits(8) for _ in range(BLOCK)), how)
+    vmci = b"OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=c0001000\n"
+    note = prstatus_i386(4321, 0xc1234567, 0xc7654320)
+    want = pages[4][0] + pages[5][0] + pages[6][0]
+    for machine, label in ((b"i686", "i686"), (b"", "blank machine")):
+        path = os.path.join(tmp, "k32-%s.kdump" % label.replace(" ", "-"))
+        open(path, "wb").write(kdump32(machine, pages, range(1, 8), vmci,
+                                       note))
+        base = ["--format", "x86_32", "--root", "0x1000"]
+        p = run([ptkit, "info", path])
+        lines = p.stdout.splitlines()
+        # The registers' layout is the machine's: named only for i686.
+        regs = ("eip=0xc1234567", "esp=0xc7654320") if machine else ()
+        result(p.returncode == 0 and "kind      kdump" in p.stdout and
+               any("pid 4321" in l and all(r in l for r in regs)
+                   for l in lines),
+               "32-bit header (%s): info: kdump, cpu 0 pid 4321 %s"
+               "from the 32-bit note (exit %d%s)" % (
+                   label, " ".join(regs) + " ", p.returncode,
+                   ": " + p.stderr.strip()
+                   if p.returncode else ""))
+        p = subprocess.run([ptkit, "read", path] + base +
+                           ["0x08048000", str(3 * BLOCK), "--raw"],
+                           capture_output=True)
+        result(p.returncode == 0 and p.stdout == want,
+               "32-bit header (%s): read of 3 pages (zlib, stored, zlib) "
+               "gives their bytes (exit %d, %d bytes%s)" % (
+                   label, p.returncode, len(p.stdout),
+                   ", equal" if p.stdout == want else ", differ"))
+        p = subprocess.run([ptkit, "read", path] + base +
+                           ["0x0804bff0", "32"], capture_output=True,
+                           text=True)
+        result(p.returncode == 2 and "to PA 0x7ff0" in p.stderr and
+               "does not hold" in p.stderr,
+               "32-bit header (%s): read into the page left out (PFN 7) "
+               "stops, naming PA 0x7ff0: %s" % (label, p.stderr.strip()))
+        p = run([ptkit, "translate", path] + base +
+                ["0x08048010", "0x0804a123", "0x0804c000", "0xc0001000"])
+        got = [l.split() for l in p.stdout.splitlines()]
+        result(p.returncode == 0 and got == [
+            ["0x8048010", "0x4010"], ["0x804a123", "0x6123"],
+            ["0x804c000", "-"], ["0xc0001000", "0x1000"]],
+               "32-bit header (%s): translate: %s" % (label, got))
+        p = run([ptkit, "roots", path, "--format", "x86_32", "--json"])
+        doc = json.loads(p.stdout) if p.returncode == 0 else {"roots": []}
+        sym = [r.get("symbol") for r in doc["roots"]
+               if int(r["root"], 16) == 0x1000]
+        result(sym == ["swapper_pg_dir"],
+               "32-bit header (%s): roots: VMCOREINFO at the 32-bit "
+               "sub-header's offset names root 0x1000 swapper_pg_dir "
+               "(%s)" % (label, sym or p.stderr.strip()))
 
 
 def main():
@@ -165,6 +310,7 @@ def main():
            "0x29bc000" in p.stderr,
            "a dump cut inside its page data is refused, naming what is "
            "missing: %s" % p.stderr.strip())
+    check_kdump32(ptkit, tmp)
     print("%d passed, %d failed" % (PASSED, FAILED))
     return 1 if FAILED else 0
 

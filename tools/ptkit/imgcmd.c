@@ -43,6 +43,16 @@ int img_parse_opt(struct img_opts *o, int argc, char **argv, int *i)
 		o->root1 = v;
 	} else if (rc < 0) {
 		return rc;
+	} else if ((rc = tool_opt(argc, argv, i, "--ctrl", &v)) > 0) {
+		if (tool_parse_addr(v, &o->ctrl_val)) {
+			ptk_tool_err(
+				"bad --ctrl '%s': a control register value is hexadecimal (0x optional), at most 16 digits",
+				v);
+			return -1;
+		}
+		o->ctrl = v;
+	} else if (rc < 0) {
+		return rc;
 	} else if ((rc = tool_opt(argc, argv, i, "--cpu", &v)) > 0) {
 		if (tool_parse_count(v, &n) || n > 1u << 20) {
 			ptk_tool_err(
@@ -99,6 +109,13 @@ int img_select(const struct img_target *tg, ptk_va_t va, ptk_va_t *inner)
 {
 	int root = ptk_fmt_va_root(inner, tg->fmt, va, 0);
 
+	/* Top byte ignored: only for the range whose control bit says so. */
+	if (root < 0 && ((tg->va_flags[0] | tg->va_flags[1]) & PTK_VA_TBI)) {
+		root = ptk_fmt_va_root(inner, tg->fmt, va, PTK_VA_TBI);
+		if (root >= 0 && root <= 1 &&
+		    !(tg->va_flags[root] & PTK_VA_TBI))
+			root = -1;
+	}
 	if (root < 0 || root > 1 || !tg->have[root])
 		return -1;
 	return root;
@@ -135,9 +152,10 @@ static bool fits_machine(const struct ptk_fmt *f, const void *arg)
 }
 
 struct ctrl_arg {
-	const char *reg; /* the notes' name for the control register */
+	const char *reg; /* the control register's name (ctrl_reg) */
 	uint64_t value;
 	unsigned int machine;
+	unsigned int root;
 };
 
 static bool fits_ctrl(const struct ptk_fmt *f, const void *arg)
@@ -145,9 +163,49 @@ static bool fits_ctrl(const struct ptk_fmt *f, const void *arg)
 	const struct ctrl_arg *c = arg;
 	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
 
-	return ptk_fmt_fits_machine(f, c->machine) && a->note_ctrl &&
-	       !strcmp(a->note_ctrl, c->reg) &&
-	       !ptk_fmt_check_ctrl(NULL, f, 0, c->value);
+	return ptk_fmt_fits_machine(f, c->machine) && a->ctrl_reg &&
+	       !strcmp(a->ctrl_reg, c->reg) && c->root < ptk_fmt_nr_roots(f) &&
+	       !ptk_fmt_check_ctrl(NULL, f, c->root, c->value);
+}
+
+/*
+ * The control register value @ctrl (from @what: "--ctrl", a CPU's notes)
+ * must select the format for every root in use; it sets how their
+ * addresses are read (tg->va_flags).
+ */
+static int apply_ctrl(struct img_target *tg, uint64_t ctrl, const char *what)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(tg->fmt);
+	struct ptk_fmt_diag why;
+	struct ctrl_arg arg;
+	char line[256], list[512];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!tg->have[i])
+			continue;
+		if (ptk_fmt_check_ctrl(&why, tg->fmt, i, ctrl)) {
+			ptk_fmt_diag_str(line, sizeof(line), &why);
+			arg.reg = a->ctrl_reg;
+			arg.value = ctrl;
+			arg.machine = ptk_image_machine(tg->img);
+			arg.root = i;
+			fitting_formats(list, sizeof(list), fits_ctrl, &arg);
+			ptk_tool_err(
+				"%s: %s %s=0x%" PRIx64
+				" does not fit format %s%s: %s; formats that fit: %s",
+				tg->path, what, a->ctrl_reg, ctrl,
+				tg->fmt->name,
+				ptk_fmt_nr_roots(tg->fmt) > 1
+					? (i ? " (upper root)"
+					     : " (lower root)")
+					: "",
+				line, list);
+			return -1;
+		}
+		tg->va_flags[i] = ptk_fmt_ctrl_va_flags(tg->fmt, i, ctrl);
+	}
+	return 0;
 }
 
 /* The image's machine must be one the format's tables live in. */
@@ -186,9 +244,6 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 {
 	const struct ptk_fmt_arch *a = ptk_fmt_arch(tg->fmt);
 	const struct ptk_image_cpu *c;
-	struct ptk_fmt_diag why;
-	struct ctrl_arg ctrl;
-	char line[256], list[512];
 
 	if (o->root_auto)
 		return roots_auto(out, tg->img, tg->fmt, false, o->path);
@@ -208,21 +263,24 @@ static int root_value(uint64_t *out, const struct img_target *tg,
 			o->path, o->cpu);
 		return -1;
 	}
-	/* The control register beside it must select the format. */
-	ctrl.reg = a->note_ctrl;
-	ctrl.machine = ptk_image_machine(tg->img);
-	if (a->note_ctrl && !ptk_image_cpu_reg(&ctrl.value, c, a->note_ctrl) &&
-	    ptk_fmt_check_ctrl(&why, tg->fmt, 0, ctrl.value)) {
-		ptk_fmt_diag_str(line, sizeof(line), &why);
-		fitting_formats(list, sizeof(list), fits_ctrl, &ctrl);
-		ptk_tool_err(
-			"%s: CPU %d's %s=0x%" PRIx64
-			" does not fit format %s: %s; formats that fit: %s",
-			o->path, o->cpu, a->ctrl_reg ? a->ctrl_reg : "",
-			ctrl.value, tg->fmt->name, line, list);
-		return -1;
-	}
 	return 0;
+}
+
+/* The control register value: --ctrl, else the one CPU --cpu's notes. */
+static int ctrl_value(struct img_target *tg, const struct img_opts *o)
+{
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(tg->fmt);
+	const struct ptk_image_cpu *c;
+	char what[64];
+	uint64_t v;
+
+	if (o->ctrl)
+		return apply_ctrl(tg, o->ctrl_val, "--ctrl");
+	c = o->cpu >= 0 ? ptk_image_cpu(tg->img, (size_t)o->cpu) : NULL;
+	if (!c || !a->note_ctrl || ptk_image_cpu_reg(&v, c, a->note_ctrl))
+		return 0;
+	snprintf(what, sizeof(what), "CPU %d's", o->cpu);
+	return apply_ctrl(tg, v, what);
 }
 
 int img_target_open(struct img_target *tg, const struct img_opts *o)
@@ -253,6 +311,12 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 	}
 	if (!o->root == (o->cpu < 0)) {
 		ptk_tool_err("give exactly one of --root and --cpu");
+		return PTK_EXIT_USAGE;
+	}
+	if (o->ctrl && !ptk_fmt_arch(tg->fmt)->ctrl_reg) {
+		ptk_tool_err(
+			"--ctrl: format %s has no control register (its root register says all it reads)",
+			tg->fmt->name);
 		return PTK_EXIT_USAGE;
 	}
 	if (o->root1 && ptk_fmt_nr_roots(tg->fmt) < 2) {
@@ -288,6 +352,8 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 			if (r[j].root == 1)
 				tg->hi_base = r[j].base;
 	}
+	if (ctrl_value(tg, o))
+		goto fail;
 	for (i = 0; i < 2; i++) {
 		if (!tg->have[i])
 			continue;

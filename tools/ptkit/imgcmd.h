@@ -29,6 +29,8 @@ struct img_opts {
 	int cpu; /* -1: none */
 	bool have_base;
 	uint64_t base;
+	const char *ctrl; /* --ctrl as given, or NULL */
+	uint64_t ctrl_val;
 };
 
 /* An opened image with up to two attached roots. */
@@ -41,6 +43,8 @@ struct img_target {
 	bool have[2];
 	/* First VA of the second root's range (Arm TTBR1), else 0. */
 	ptk_va_t hi_base;
+	/* Per root, PTK_VA_* flags the control register sets (Arm TBI). */
+	unsigned int va_flags[2];
 };
 
 /* What --help says about the options img_parse_opt() takes. */
@@ -55,6 +59,11 @@ struct img_target {
 	"  --cpu N           take the root from CPU N's notes (x86 ELF cores: CR3)\n"     \
 	"  --root1 VALUE     Arm: TTBR1, for the upper VA range (VAs with bit 55 set);\n" \
 	"                    'auto': the best root without user pages\n"                  \
+	"  --ctrl VALUE      the control register beside the root (CR4, TCR_EL1,\n"       \
+	"                    VTCR_EL2): a value that does not select the format is\n"     \
+	"                    refused; TCR_EL1.TBI0/TBI1 set: addresses of that range\n"   \
+	"                    are read with their top byte ignored; replaces the\n"        \
+	"                    value --cpu's notes carry\n"                                 \
 	"  --base PA         physical address of a raw image's first byte (default 0)\n"
 
 /*

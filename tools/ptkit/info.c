@@ -28,21 +28,12 @@ static void usage(FILE *f)
 		   "  --help     this text\n");
 }
 
-static const char *arch_name(unsigned int m)
+/* The formats' name for an ELF machine (ptk_fmt_machine_name()). */
+static const char *machine_name(unsigned int m)
 {
-	switch (m) {
-	case PTK_IMAGE_ARCH_I386:
-		return "i386";
-	case PTK_IMAGE_ARCH_X86_64:
-		return "x86_64";
-	case PTK_IMAGE_ARCH_AARCH64:
-		return "aarch64";
-	case PTK_IMAGE_ARCH_RISCV:
-		return "riscv";
-	case 0:
-		return "none";
-	}
-	return "other";
+	const char *name = ptk_fmt_machine_name(m);
+
+	return name ? name : m ? "other" : "none";
 }
 
 static void print_text(const struct ptk_image *img)
@@ -60,7 +51,8 @@ static void print_text(const struct ptk_image *img)
 	img_bytes_str(b, sizeof(b), total);
 	printf("kind      %s\n", ptk_image_kind_name(ptk_image_kind(img)));
 	if (ptk_image_kind(img) == PTK_IMAGE_ELF)
-		printf("machine   %s (%u)\n", arch_name(ptk_image_machine(img)),
+		printf("machine   %s (%u)\n",
+		       machine_name(ptk_image_machine(img)),
 		       ptk_image_machine(img));
 	printf("memory    %s bytes in %zu segment%s\n", b, n,
 	       n == 1 ? "" : "s");
@@ -141,7 +133,8 @@ int ptk_cmd_info(int argc, char **argv)
 		rc = img_parse_opt(&o, argc, argv, &i);
 		if (rc < 0)
 			return PTK_EXIT_USAGE;
-		if (rc > 0 && (o.format || o.root || o.root1 || o.cpu >= 0)) {
+		if (rc > 0 &&
+		    (o.format || o.root || o.root1 || o.cpu >= 0 || o.ctrl)) {
 			ptk_tool_err(
 				"info: only --base and --json apply to info ('%s' does not)",
 				argv[i]);

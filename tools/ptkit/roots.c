@@ -51,6 +51,9 @@ static void usage(FILE *f)
 		"                    malformed trees)\n"
 		"  --max N           list at most N roots (default 20; 0: all)\n"
 		"  --no-notes        ignore the image's notes and VMCOREINFO: the scan alone\n"
+		"  --ctrl VALUE      a control register value (CR4, TCR_EL1, VTCR_EL2): read\n"
+		"                    only the formats it selects (EPT and Arm stage 2\n"
+		"                    included); with --format, that format must take it\n"
 		"  --base PA         physical address of a raw image's first byte (default 0)\n"
 		"  --json            one JSON document\n"
 		"  --help            this text\n"
@@ -151,6 +154,48 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * --ctrl: the named format must take the value; without --format, some
+ * format must. Says why not on stderr.
+ */
+static int ctrl_check(const struct ptk_image *img, const struct roots_opts *ro,
+		      const char *path)
+{
+	unsigned int m = ptk_image_machine(img), r;
+	const struct ptk_fmt_arch *a;
+	struct ptk_fmt_diag why;
+	char line[256];
+	size_t i;
+
+	if (!ro->fmt) {
+		for (i = 0; i < ptk_fmt_count(); i++)
+			if (roots_ctrl_fits(ptk_fmt_get(i), m, ro->ctrl))
+				return 0;
+		ptk_tool_err(
+			"%s: --ctrl 0x%" PRIx64
+			" selects none of the formats of this image's machine (no control register of theirs takes it; see 'ptkit formats')",
+			path, ro->ctrl);
+		return -1;
+	}
+	a = ptk_fmt_arch(ro->fmt);
+	if (!a->ctrl_reg) {
+		ptk_tool_err(
+			"--ctrl: format %s has no control register (its root register says all it reads)",
+			ro->fmt->name);
+		return -1;
+	}
+	for (r = 0; r < ptk_fmt_nr_roots(ro->fmt); r++) {
+		if (!ptk_fmt_check_ctrl(&why, ro->fmt, r, ro->ctrl))
+			continue;
+		ptk_fmt_diag_str(line, sizeof(line), &why);
+		ptk_tool_err("%s: --ctrl %s=0x%" PRIx64
+			     " does not fit format %s: %s",
+			     path, a->ctrl_reg, ro->ctrl, ro->fmt->name, line);
+		return -1;
+	}
+	return 0;
+}
+
 int ptk_cmd_roots(int argc, char **argv)
 {
 	static struct out out;
@@ -186,6 +231,16 @@ int ptk_cmd_roots(int argc, char **argv)
 					v);
 				return PTK_EXIT_USAGE;
 			}
+		} else if (rc < 0) {
+			return PTK_EXIT_USAGE;
+		} else if ((rc = tool_opt(argc, argv, &ii, "--ctrl", &v)) > 0) {
+			if (tool_parse_addr(v, &ro.ctrl)) {
+				ptk_tool_err(
+					"roots: bad --ctrl '%s': a control register value is hexadecimal (0x optional), at most 16 digits",
+					v);
+				return PTK_EXIT_USAGE;
+			}
+			ro.have_ctrl = true;
 		} else if (rc < 0) {
 			return PTK_EXIT_USAGE;
 		} else if ((rc = tool_opt(argc, argv, &ii, "--base", &v)) > 0) {
@@ -235,6 +290,10 @@ int ptk_cmd_roots(int argc, char **argv)
 	}
 	if (img_open(&img, &io))
 		return PTK_EXIT_FAIL;
+	if (ro.have_ctrl && ctrl_check(img, &ro, io.path)) {
+		ptk_image_close(img);
+		return PTK_EXIT_FAIL;
+	}
 	t0 = now();
 	rc = roots_find(&r, img, &ro);
 	secs = now() - t0;

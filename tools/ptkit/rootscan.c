@@ -26,161 +26,48 @@
 
 /* ------------------------------------------------------------------ */
 /*
- * Format knowledge: what the tables alone do not say. The one place the
- * roots search knows an architecture; keyed by descriptor, never by name.
- * (struct ptk_fmt_arch on the format side is where this belongs once it
- * carries a root register encoder and the machines a format fits.)
+ * What the tables alone do not say (how a root register encodes the
+ * table address, which machines a format fits, whether its tables are a
+ * hypervisor's second stage, which notes name the root) is the formats'
+ * to say: struct ptk_fmt_arch, through the ptk_fmt_* functions. Nothing
+ * here names an architecture.
  */
 
-/* ELF e_machine values (as PTK_IMAGE_ARCH_*). */
-#define EM_386 3u
-#define EM_X86_64 62u
-#define EM_AARCH64 183u
-#define EM_RISCV 243u
-
-/* How a root register holds the table address. */
-enum reg_rule {
-	REG_CR3, /* bits 51:12; PCID, PWT/PCD below, LAM/no-flush above */
-	REG_CR3_PAE, /* bits 31:5: the 32-byte PDPT */
-	REG_CR3_32, /* bits 31:12 */
-	REG_EPTP, /* bits 51:12; write-back (6), walk length levels - 1 */
-	REG_TTBR, /* BADDR 47:1 (ASID in 63:48, CnP in 0) */
-	REG_TTBR52, /* as REG_TTBR, with BADDR[51:48] in bits 5:2 */
-	REG_SATP32, /* MODE (bit 31) = 1, PPN in 21:0 */
-	REG_SATP64, /* MODE (63:60) = 8 + levels - 3, PPN in 43:0 */
-};
-
-/* x86 CR4 bits that select the paging mode; CR0.PG turns paging on. */
-#define CR4_PAE BIT(5)
-#define CR4_LA57 BIT(12)
-#define CR0_PG BIT(31)
-
-struct fmt_know {
-	const struct ptk_fmt *f;
-	unsigned int machine;
-	bool by_default; /* read when no --format names a format */
-	bool two_roots;
-	enum reg_rule reg;
-	/* CPU notes: the register holding the root, and the CR4 paging
-	 * bits (PAE, LA57) that select this format; NULL when no note
-	 * carries the root. The root counts only when the notes' CR0 (if
-	 * any) has paging on. */
-	const char *note_reg;
-	uint64_t cr4_bits;
-};
-
-static const struct fmt_know know[] = {
-	{ &ptk_fmt_x86_32, EM_386, true, false, REG_CR3_32, "cr3", 0 },
-	{ &ptk_fmt_x86_pae, EM_386, true, false, REG_CR3_PAE, "cr3", CR4_PAE },
-	{ &ptk_fmt_x86_64, EM_X86_64, true, false, REG_CR3, "cr3", CR4_PAE },
-	{ &ptk_fmt_x86_64_la57, EM_X86_64, true, false, REG_CR3, "cr3",
-	  CR4_PAE | CR4_LA57 },
-	/* A hypervisor's memory holds both EPT and its own tables, alike
-	 * enough to be mistaken for each other: only when named. */
-	{ &ptk_fmt_x86_ept, EM_X86_64, false, false, REG_EPTP, NULL, 0 },
-	{ &ptk_fmt_x86_ept_5, EM_X86_64, false, false, REG_EPTP, NULL, 0 },
-	{ &ptk_fmt_armv8_4k_39, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_4k_48, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_4k_52, EM_AARCH64, true, true, REG_TTBR52, NULL, 0 },
-	{ &ptk_fmt_armv8_16k_47, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_16k_48, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_16k_52, EM_AARCH64, true, true, REG_TTBR52, NULL, 0 },
-	{ &ptk_fmt_armv8_64k_42, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_64k_48, EM_AARCH64, true, true, REG_TTBR, NULL, 0 },
-	{ &ptk_fmt_armv8_64k_52, EM_AARCH64, true, true, REG_TTBR52, NULL, 0 },
-	{ &ptk_fmt_armv8_s2_4k_48, EM_AARCH64, false, false, REG_TTBR, NULL,
-	  0 },
-	{ &ptk_fmt_armv8_s2_16k_47, EM_AARCH64, false, false, REG_TTBR, NULL,
-	  0 },
-	{ &ptk_fmt_armv8_s2_64k_48, EM_AARCH64, false, false, REG_TTBR, NULL,
-	  0 },
-	{ &ptk_fmt_riscv_sv32, EM_RISCV, true, false, REG_SATP32, NULL, 0 },
-	{ &ptk_fmt_riscv_sv39, EM_RISCV, true, false, REG_SATP64, NULL, 0 },
-	{ &ptk_fmt_riscv_sv48, EM_RISCV, true, false, REG_SATP64, NULL, 0 },
-	{ &ptk_fmt_riscv_sv57, EM_RISCV, true, false, REG_SATP64, NULL, 0 },
-};
-
-#define NR_KNOW (sizeof(know) / sizeof(know[0]))
-
-static const struct fmt_know *know_of(const struct ptk_fmt *f)
+/*
+ * The machine a format belongs to first (0: any): formats of one machine
+ * are compared with each other (covers(), find_fine()).
+ */
+static unsigned int machine_of(const struct ptk_fmt *f)
 {
-	size_t i;
+	const uint16_t *m = ptk_fmt_arch(f)->machines;
 
-	for (i = 0; i < NR_KNOW; i++)
-		if (know[i].f == f)
-			return &know[i];
-	return NULL;
+	return m ? m[0] : 0;
 }
 
-bool roots_two_roots(const struct ptk_fmt *f)
+/* Whether a format is read when no --format names one. */
+static bool by_default(const struct ptk_fmt *f)
 {
-	const struct fmt_know *k = know_of(f);
-
-	return k && k->two_roots;
+	return !(ptk_fmt_arch(f)->flags & PTK_ARCH_NESTED);
 }
 
-static unsigned int root_lg2(const struct ptk_fmt *f)
-{
-	return f->level_bits[f->levels - 1] + f->entry_lg2;
-}
-
-/* The root register value that points to the table at @oa. */
-static uint64_t reg_of(const struct ptk_fmt *f, ptk_oa_t oa)
-{
-	const struct fmt_know *k = know_of(f);
-
-	switch (k ? k->reg : REG_CR3) {
-	case REG_EPTP:
-		return oa | (uint64_t)(f->levels - 1) << 3 | 6;
-	case REG_TTBR52:
-		return (oa & MASK(48)) | ((oa >> 48) & 0xf) << 2;
-	case REG_SATP32:
-		return BIT(31) | oa >> 12;
-	case REG_SATP64:
-		return (uint64_t)(8 + f->levels - 3) << 60 | oa >> 12;
-	default:
-		return oa;
-	}
-}
-
-/* The table address a root register value points to. */
-static ptk_oa_t oa_of(const struct ptk_fmt *f, uint64_t reg)
-{
-	const struct fmt_know *k = know_of(f);
-	unsigned int lg2 = root_lg2(f);
-
-	switch (k ? k->reg : REG_CR3) {
-	case REG_CR3_PAE:
-		return reg & 0xffffffe0u;
-	case REG_CR3_32:
-		return reg & 0xfffff000u;
-	case REG_TTBR:
-	case REG_TTBR52:
-		if (k->reg == REG_TTBR52)
-			reg = (reg & MASK(48)) | ((reg >> 2) & 0xf) << 48;
-		else
-			reg &= MASK(48);
-		return reg & ~MASK(lg2);
-	case REG_SATP32:
-		return (reg & MASK(22)) << 12;
-	case REG_SATP64:
-		return (reg & MASK(44)) << 12;
-	default:
-		return reg & MASK(52) & ~MASK(12);
-	}
-}
-
-/* Whether a CPU's notes say it runs format @k->f with paging on. */
-static bool note_selects(const struct fmt_know *k,
+/*
+ * Whether a CPU's notes say it runs format @f: translation on (when the
+ * notes carry the register that turns it on) and the control register
+ * (when they carry it) selecting @f.
+ */
+static bool note_selects(const struct ptk_fmt *f,
 			 const struct ptk_image_cpu *cpu)
 {
-	uint64_t cr0, cr4;
+	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
+	uint64_t v;
 
-	if (!ptk_image_cpu_reg(&cr0, cpu, "cr0") && !(cr0 & CR0_PG))
+	if (a->note_enable && !ptk_image_cpu_reg(&v, cpu, a->note_enable) &&
+	    (v & a->enable_bits) != a->enable_bits)
 		return false;
-	if (ptk_image_cpu_reg(&cr4, cpu, "cr4"))
-		return true;
-	return (cr4 & (CR4_PAE | CR4_LA57)) == k->cr4_bits;
+	if (a->note_ctrl && !ptk_image_cpu_reg(&v, cpu, a->note_ctrl) &&
+	    ptk_fmt_check_ctrl(NULL, f, 0, v))
+		return false;
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,13 +323,14 @@ static int cand_push(struct cand_list *l, const struct root_cand *c)
 	return 0;
 }
 
+/* @reg: the root register value pointing to @oa (ptk_fmt_reg_from_root) */
 static void cand_from_stats(struct root_cand *rc, const struct ptk_fmt *f,
-			    ptk_oa_t oa, const struct stats *st)
+			    ptk_oa_t oa, uint64_t reg, const struct stats *st)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->fmt = f;
 	rc->oa = oa;
-	rc->reg = reg_of(f, oa);
+	rc->reg = reg;
 	rc->leaves = st->leaves;
 	rc->tables = st->tables;
 	rc->bad = st->bad;
@@ -484,15 +372,18 @@ static int scan_format(struct cand_list *out, struct roots_result *res,
 			const unsigned char *e = ptk_image_ptr(c->img, pa, rsz);
 			struct root_cand rcand;
 			struct stats st;
+			uint64_t reg;
 
 			res->looked++;
-			if (!e || !worth_reading(c, e))
+			/* No root register can point there: not a root. */
+			if (!e || ptk_fmt_reg_from_root(&reg, NULL, f, 0, pa) ||
+			    !worth_reading(c, e))
 				continue;
 			res->kept++;
 			rc = eval(c, pa, top, &st);
 			if (rc)
 				return rc;
-			cand_from_stats(&rcand, f, pa, &st);
+			cand_from_stats(&rcand, f, pa, reg, &st);
 			rc = cand_push(out, &rcand);
 			if (rc)
 				return rc;
@@ -704,14 +595,6 @@ static int find_inner(struct finder *fd)
 	return rc;
 }
 
-/* The machine a format belongs to (0: unknown). */
-static unsigned int machine_of(const struct ptk_fmt *f)
-{
-	const struct fmt_know *k = know_of(f);
-
-	return k ? k->machine : 0;
-}
-
 /*
  * Whether @g reads tables as @f does with a larger VA space on top (more
  * levels, or a wider top table): a root of @g read with @f then looks
@@ -750,7 +633,9 @@ static void drop_covered(struct finder *fd)
 	struct cand_list *l = &fd->l;
 	size_t i, j, n = 0;
 
-	qsort(l->v, l->nr, sizeof(*l->v), cmp_oa);
+	if (l->nr >
+	    1) /* (no candidates: v is NULL, which qsort may not take) */
+		qsort(l->v, l->nr, sizeof(*l->v), cmp_oa);
 	for (i = 0; i < l->nr; i++) {
 		struct root_cand *c = &l->v[i];
 		uint64_t csz = table_bytes(c->fmt, c->fmt->levels - 1);
@@ -817,24 +702,26 @@ static int from_notes(struct finder *fd)
 
 		for (fi = 0; fi < fd->res->nr_fmts; fi++) {
 			const struct ptk_fmt *f = fd->res->fmts[fi];
-			const struct fmt_know *k = know_of(f);
-			struct ptk_image_seg dummy;
+			const char *note = ptk_fmt_arch(f)->note_root;
 			struct root_cand c;
 			struct stats st;
 			ptk_oa_t oa;
 
-			if (!k || !k->note_reg ||
-			    ptk_image_cpu_reg(&reg, cpu, k->note_reg) ||
-			    !note_selects(k, cpu))
+			/* A value the format cannot read names no root of it. */
+			if (!note || ptk_image_cpu_reg(&reg, cpu, note) ||
+			    !note_selects(f, cpu) ||
+			    ptk_fmt_root_from_reg(&oa, NULL, f, 0, reg))
 				continue;
-			oa = oa_of(f, reg);
 			for (i = 0; i < fd->l.nr; i++)
 				if (fd->l.v[i].fmt == f && fd->l.v[i].oa == oa)
 					break;
 			if (i == fd->l.nr) {
 				struct ctx cx = { fd->img, f, fd->memo[fi] };
+				uint64_t creg;
 
-				(void)dummy;
+				if (ptk_fmt_reg_from_root(&creg, NULL, f, 0,
+							  oa))
+					continue;
 				if (!ptk_image_ptr(fd->img, oa,
 						   table_bytes(f,
 							       f->levels - 1)))
@@ -843,7 +730,7 @@ static int from_notes(struct finder *fd)
 				fd->memo[fi] = cx.memo;
 				if (rc)
 					return rc;
-				cand_from_stats(&c, f, oa, &st);
+				cand_from_stats(&c, f, oa, creg, &st);
 				rc = cand_push(&fd->l, &c);
 				if (rc)
 					return rc;
@@ -890,15 +777,13 @@ static void from_vmcoreinfo(struct finder *fd)
 			const struct ptk_fmt *f = c->fmt;
 			struct ptk_table t;
 			struct ptk_xlate x;
-			ptk_va_t inner = va;
+			ptk_va_t inner;
 
 			if (!good(c) || (c->flags & ROOT_INNER))
 				continue;
-			if (!ptk_fmt_va_valid(f, va)) {
-				if (!roots_two_roots(f))
-					continue;
-				inner = va & MASK(f->va_bits);
-			}
+			/* Either root's table may be the one mapping @va. */
+			if (ptk_fmt_va_root(&inner, f, va, 0) < 0)
+				continue;
 			if (ptk_table_attach(&t, f, ptk_image_mem(fd->img),
 					     c->oa, 0))
 				continue;
@@ -978,6 +863,21 @@ static int cmp_rank(const void *a, const void *b)
 	return x->oa < y->oa ? -1 : x->oa > y->oa;
 }
 
+bool roots_ctrl_fits(const struct ptk_fmt *f, unsigned int machine,
+		     uint64_t ctrl)
+{
+	unsigned int r;
+
+	if (!ptk_fmt_arch(f)->ctrl_reg || !ptk_fmt_fits_machine(f, machine))
+		return false;
+	for (r = 0; r < ptk_fmt_nr_roots(f); r++)
+		if (ptk_fmt_check_ctrl(NULL, f, r, ctrl))
+			return false;
+	return true;
+}
+
+#define NR_FMTS (sizeof(((struct roots_result *)0)->fmts) / sizeof(void *))
+
 /* The formats to read: @o->fmt, or those the image's machine may use. */
 static void pick_formats(struct roots_result *r, const struct ptk_image *img,
 			 const struct roots_opts *o)
@@ -989,14 +889,25 @@ static void pick_formats(struct roots_result *r, const struct ptk_image *img,
 		r->fmts[r->nr_fmts++] = o->fmt;
 		return;
 	}
-	for (i = 0; i < NR_KNOW; i++)
-		if (know[i].by_default && (!m || know[i].machine == m))
-			r->fmts[r->nr_fmts++] = know[i].f;
+	/* A control register value: the formats it selects, nested too. */
+	if (o->have_ctrl) {
+		for (i = 0; i < ptk_fmt_count() && r->nr_fmts < NR_FMTS; i++)
+			if (roots_ctrl_fits(ptk_fmt_get(i), m, o->ctrl))
+				r->fmts[r->nr_fmts++] = ptk_fmt_get(i);
+		return;
+	}
+	for (i = 0; i < ptk_fmt_count() && r->nr_fmts < NR_FMTS; i++) {
+		const struct ptk_fmt *f = ptk_fmt_get(i);
+
+		if (by_default(f) && machine_of(f) &&
+		    (!m || machine_of(f) == m))
+			r->fmts[r->nr_fmts++] = f;
+	}
 	/* An ELF machine no format belongs to: read them all. */
 	if (!r->nr_fmts)
-		for (i = 0; i < NR_KNOW; i++)
-			if (know[i].by_default)
-				r->fmts[r->nr_fmts++] = know[i].f;
+		for (i = 0; i < ptk_fmt_count() && r->nr_fmts < NR_FMTS; i++)
+			if (by_default(ptk_fmt_get(i)))
+				r->fmts[r->nr_fmts++] = ptk_fmt_get(i);
 }
 
 int roots_find(struct roots_result *out, struct ptk_image *img,
@@ -1036,7 +947,8 @@ int roots_find(struct roots_result *out, struct ptk_image *img,
 		return rc;
 	}
 	score_all(&fd);
-	qsort(fd.l.v, fd.l.nr, sizeof(*fd.l.v), cmp_rank);
+	if (fd.l.nr > 1)
+		qsort(fd.l.v, fd.l.nr, sizeof(*fd.l.v), cmp_rank);
 	for (i = 0; i < fd.l.nr; i++)
 		n += !!(fd.l.v[i].flags & ROOT_PLAUSIBLE);
 	out->v = fd.l.v;
@@ -1057,7 +969,7 @@ int roots_auto(uint64_t *reg, struct ptk_image *img, const struct ptk_fmt *f,
 	struct roots_opts o = { .fmt = f };
 	struct roots_result r;
 	const struct root_cand *best = NULL;
-	bool two = roots_two_roots(f);
+	bool two = ptk_fmt_nr_roots(f) == 2;
 	size_t i;
 	int rc;
 

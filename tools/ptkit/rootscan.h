@@ -23,8 +23,9 @@
  * read with 4K or 16K pages) is read too finely, and is not plausible.
  *
  * What the scan cannot see from the tables alone (how a root register
- * encodes the table address, which formats a machine uses) is in one
- * place, rootscan.c's "format knowledge" section, keyed by descriptor.
+ * encodes the table address, which formats a machine uses, which are a
+ * hypervisor's second stage, which CPU notes name a root) the formats
+ * say (struct ptk_fmt_arch): a new format needs no edit here.
  */
 #ifndef PTK_TOOL_ROOTSCAN_H
 #define PTK_TOOL_ROOTSCAN_H
@@ -89,10 +90,15 @@ struct root_cand {
  *       not say; EPT and Arm stage 2 only when named)
  * @no_notes: Ignore the registers in the image's notes and VMCOREINFO
  *            (the scan alone)
+ * @have_ctrl: Without @fmt: read only the formats @ctrl selects
+ *             (roots_ctrl_fits()), second-stage ones included
+ * @ctrl: A control register value (CR4, TCR_EL1, VTCR_EL2)
  */
 struct roots_opts {
 	const struct ptk_fmt *fmt;
 	bool no_notes;
+	bool have_ctrl;
+	uint64_t ctrl;
 };
 
 /**
@@ -141,15 +147,18 @@ int roots_find(struct roots_result *out, struct ptk_image *img,
 void roots_free(struct roots_result *r);
 
 /**
- * roots_two_roots() - Whether a format's VA space has two roots
+ * roots_ctrl_fits() - Whether a control register value selects a format
  * @f: The format
+ * @machine: The image's ELF machine (0: any)
+ * @ctrl: The value
  *
  * Context: Any context.
  *
- * Return: true for Arm stage 1 (TTBR0 for the lower range, TTBR1 for the
- * upper one).
+ * Return: true when @f has a control register, fits @machine, and
+ * ptk_fmt_check_ctrl() takes @ctrl for every root of @f.
  */
-bool roots_two_roots(const struct ptk_fmt *f);
+bool roots_ctrl_fits(const struct ptk_fmt *f, unsigned int machine,
+		     uint64_t ctrl);
 
 /**
  * roots_auto() - The register value of the best root for `--root auto`

@@ -155,7 +155,7 @@ static void one(struct xl *x, ptk_va_t va)
 	struct ptk_attrs a;
 	struct ptk_xlate r;
 	struct scan s;
-	ptk_va_t inner;
+	ptk_va_t inner, cva;
 	int ti, rc;
 
 	x->seen++;
@@ -165,9 +165,11 @@ static void one(struct xl *x, ptk_va_t va)
 		print_result(x, va, NULL, NULL, NULL); /* outside every root */
 		return;
 	}
+	/* The address without an ignored top byte, as dump lists it. */
+	cva = (ti ? tg->hi_base : 0) + inner;
 	/* The same checks as dump, on this VA's path only. */
 	scan_init(&s, tg, &ops, &found);
-	rc = scan_run(&s, va, va);
+	rc = scan_run(&s, cva, cva);
 	if (s.bad) {
 		x->bad++;
 		print_result(x, va, NULL, NULL, "malformed entry on the way");
@@ -182,7 +184,7 @@ static void one(struct xl *x, ptk_va_t va)
 	}
 	rc = ptk_translate_effective(&tg->t[ti], inner, &r, &a);
 	if (found.found != !rc ||
-	    (!rc && (r.oa != found.l.oa + (va - found.l.va) ||
+	    (!rc && (r.oa != found.l.oa + (cva - found.l.va) ||
 		     a.prot != found.l.prot))) {
 		ptk_tool_err(
 			"translate: 0x%" PRIx64
