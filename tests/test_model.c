@@ -25,7 +25,9 @@
  *    leaves (and groups) in the model too;
  *  - after a mutation: ptk_table_check() passes on both tables, the
  *    per-level table and leaf counts equal ptk_table_count() and the
- *    model's, the arena's live block count is 2 + the tables, the gather
+ *    model's (with PTK_CHECK_EVERY=N, the long runs' setting: after
+ *    every Nth mutation and at every full check below; the default is
+ *    every one), the arena's live block count is 2 + the tables, the gather
  *    covers every range whose translation or attributes the model says
  *    changed (and is untouched on failure), flushing it frees exactly
  *    nr_free blocks; a quarter of the operations pass no gather;
@@ -43,7 +45,9 @@
  * With >= 20000 operations the edge pages (0, both sides of the
  * non-canonical hole, the top) must each have been mapped at least once.
  *
- * Reproduce a failure with PTK_SEED=<seed printed> test_model -s <test>;
+ * Reproduce a failure with PTK_SEED=<seed printed> test_model -s <test>
+ * (with PTK_CHECK_EVERY=1 a broken invariant stops at the step that
+ * broke it);
  * PTK_TRACE=1 prints every operation (2: and the model's leaves in its
  * range); PTK_WL_NO_COPY=1 leaves ptk_copy() out (triage).
  */
@@ -103,6 +107,7 @@ struct ctx {
 	bool child_dirty; /* check the copy target too */
 	uint64_t check_every; /* PTK_CHECK_EVERY: full invariant every N */
 	uint64_t nmut; /* mutations so far (check_counts() calls) */
+	uint64_t nfull; /* full checks so far */
 	bool hash; /* hashed tables (PTK_TABLE_HASH): no tables, own blocks */
 };
 
@@ -723,7 +728,7 @@ static void check_iter_all(struct ctx *c, struct ptk_table *t,
 
 		if (!(f->features & PTK_FMT_SIGN_EXTEND)) {
 			ic_check(t, m, 0, space_last(f) + 1, flags);
-		} else if (c->step / FULL_CHECK_EVERY % 2) {
+		} else if (c->nfull % 2) {
 			ic_check(t, m, 1, UINT64_MAX, flags);
 		} else {
 			ic_check(t, m, 0, UINT64_C(1) << 63, flags);
@@ -737,6 +742,7 @@ static void full_check(struct ctx *c)
 {
 	int rc;
 
+	c->nfull++;
 	c->child_dirty = true;
 	check_counts_full(c, true);
 	rc = wr_walk(&c->wr, &c->t, 0, 0, true, WR_ALL);
