@@ -25,7 +25,9 @@
  *    leaves (and groups) in the model too;
  *  - after a mutation: ptk_table_check() passes on both tables, the
  *    per-level table and leaf counts equal ptk_table_count() and the
- *    model's, the arena's live block count is 2 + the tables, the gather
+ *    model's (with PTK_CHECK_EVERY=N, the long runs' setting: after
+ *    every Nth mutation and at every full check below; the default is
+ *    every one), the arena's live block count is 2 + the tables, the gather
  *    covers every range whose translation or attributes the model says
  *    changed (and is untouched on failure), flushing it frees exactly
  *    nr_free blocks; a quarter of the operations pass no gather;
@@ -43,7 +45,9 @@
  * With >= 20000 operations the edge pages (0, both sides of the
  * non-canonical hole, the top) must each have been mapped at least once.
  *
- * Reproduce a failure with PTK_SEED=<seed printed> test_model -s <test>;
+ * Reproduce a failure with PTK_SEED=<seed printed> test_model -s <test>
+ * (with PTK_CHECK_EVERY=1 a broken invariant stops at the step that
+ * broke it);
  * PTK_TRACE=1 prints every operation (2: and the model's leaves in its
  * range); PTK_WL_NO_COPY=1 leaves ptk_copy() out (triage).
  */
@@ -101,6 +105,9 @@ struct ctx {
 			     * 2: and the model's leaves in its range */
 	struct rec_mem rmem;
 	bool child_dirty; /* check the copy target too */
+	uint64_t check_every; /* PTK_CHECK_EVERY: full invariant every N */
+	uint64_t nmut; /* mutations so far (check_counts() calls) */
+	uint64_t nfull; /* full checks so far */
 	bool hash; /* hashed tables (PTK_TABLE_HASH): no tables, own blocks */
 };
 
@@ -458,7 +465,14 @@ static uint64_t want_live(const struct ctx *c, uint64_t tables)
 	return a.blocks + b.blocks;
 }
 
-static void check_counts(struct ctx *c)
+/*
+ * After a mutation: ptk_table_check() on both tables and the per-level
+ * counts against the model (the full invariant), every c->check_every
+ * mutations and whenever @full; in between only what costs nothing: the
+ * arena's live blocks against the tables' own counts (a leaked or lost
+ * table shows there at once, the rest at the next full check).
+ */
+static void check_counts_full(struct ctx *c, bool full)
 {
 	uint64_t want[PTK_MAX_LEVELS], sum = 0;
 	struct ptk_check chk;
@@ -467,6 +481,15 @@ static void check_counts(struct ctx *c)
 
 	int ti;
 
+	if (!full && ++c->nmut % c->check_every) {
+		for (l = 0; l < c->f->levels; l++)
+			sum += ptk_table_count(&c->t, l) +
+			       ptk_table_count(&c->child, l);
+		if (c->arena.stats.live != want_live(c, sum))
+			PTK_FAIL("arena live blocks %" PRIu64 ", want %" PRIu64,
+				 c->arena.stats.live, want_live(c, sum));
+		return;
+	}
 	/* the copy target only changes in copies (and its clean-ups) */
 	for (ti = 0; ti < 1 + c->child_dirty; ti++) {
 		const struct ptk_table *t = ti ? &c->child : &c->t;
@@ -506,6 +529,11 @@ static void check_counts(struct ctx *c)
 	if (c->arena.stats.live != want_live(c, sum))
 		PTK_FAIL("arena live blocks %" PRIu64 ", want %" PRIu64,
 			 c->arena.stats.live, want_live(c, sum));
+}
+
+static void check_counts(struct ctx *c)
+{
+	check_counts_full(c, false);
 }
 
 /*
@@ -700,7 +728,7 @@ static void check_iter_all(struct ctx *c, struct ptk_table *t,
 
 		if (!(f->features & PTK_FMT_SIGN_EXTEND)) {
 			ic_check(t, m, 0, space_last(f) + 1, flags);
-		} else if (c->step / FULL_CHECK_EVERY % 2) {
+		} else if (c->nfull % 2) {
 			ic_check(t, m, 1, UINT64_MAX, flags);
 		} else {
 			ic_check(t, m, 0, UINT64_C(1) << 63, flags);
@@ -712,8 +740,12 @@ static void check_iter_all(struct ctx *c, struct ptk_table *t,
 
 static void full_check(struct ctx *c)
 {
-	int rc = wr_walk(&c->wr, &c->t, 0, 0, true, WR_ALL);
+	int rc;
 
+	c->nfull++;
+	c->child_dirty = true;
+	check_counts_full(c, true);
+	rc = wr_walk(&c->wr, &c->t, 0, 0, true, WR_ALL);
 	if (rc) {
 		PTK_FAIL("ptk_walk_all: %s", ptk_errname(rc));
 		return;
@@ -967,6 +999,43 @@ static void check_runs(struct ctx *c)
 		}
 }
 
+/*
+ * Where a successful @op can have changed the model: its range widened
+ * by the largest page on each side (whole leaves and groups a harvest
+ * clears, huge leaves cut), or for split and collapse the span of the
+ * one entry at their level; the whole space when that is most of it.
+ */
+static void diff_window(const struct ctx *c, const struct wl_op *op,
+			uint64_t *lo, uint64_t *hi)
+{
+	const struct ptk_fmt *f = c->f;
+	uint64_t last = op->va + op->len - 1, sl;
+	unsigned int tl = 0, sh;
+
+	while (tl + 1 < f->levels && (f->leaf_levels & (1u << (tl + 1))))
+		tl++;
+	sh = f->level_shift[tl] + f->contig_lg2[tl];
+	if (op->kind == WL_SPLIT || op->kind == WL_COLLAPSE) {
+		if (op->arg >= f->levels)
+			sh = 64;
+		else if (f->level_shift[op->arg] + f->contig_lg2[op->arg] > sh)
+			sh = f->level_shift[op->arg] + f->contig_lg2[op->arg];
+		last = op->va;
+	} else if (!op->len) {
+		sh = 64;
+	}
+	if (sh >= 62) {
+		*lo = 0;
+		*hi = space_last(f);
+		return;
+	}
+	sl = UINT64_C(1) << sh;
+	*lo = op->va > sl ? (op->va & ~(sl - 1)) - sl : 0;
+	*hi = last > UINT64_MAX - 2 * sl || last < op->va
+		      ? UINT64_MAX
+		      : (last | (sl - 1)) + sl;
+}
+
 /* protect, harvest, copy, move, split, collapse. */
 static void range_op(struct ctx *c, const struct wl_op *op)
 {
@@ -1149,25 +1218,20 @@ static void range_op(struct ctx *c, const struct wl_op *op)
 
 	/*
 	 * What changed, compared where it can have: the range(s), widened by
-	 * the largest page (whole leaves and groups a harvest clears, split
-	 * and collapse spans).
+	 * the largest page (whole leaves and groups a harvest clears; split
+	 * and collapse change the span of one entry at their level). After a
+	 * failure the model was put back: it must equal the copy exactly.
 	 */
-	if (op->kind == WL_SPLIT || op->kind == WL_COLLAPSE || !op->len) {
-		rm_diff(&c->om, &c->m, 0, space_last(c->f), &c->diff);
+	if (rc) {
+		c->diff.n = 0;
+		if (c->m.n != c->om.n ||
+		    (c->m.n &&
+		     memcmp(c->m.v, c->om.v, c->m.n * sizeof(*c->m.v))))
+			rm_ranges_add(&c->diff, op->va, op->va);
 	} else {
-		unsigned int tl = 0;
-		uint64_t sl;
+		uint64_t lo, hi;
 
-		while (tl + 1 < c->f->levels &&
-		       (c->f->leaf_levels & (1u << (tl + 1))))
-			tl++;
-		sl = UINT64_C(1)
-		     << (c->f->level_shift[tl] + c->f->contig_lg2[tl]);
-		uint64_t lo = op->va > sl ? (op->va & ~(sl - 1)) - sl : 0;
-		uint64_t hi = last > UINT64_MAX - 2 * sl || last < op->va
-				      ? UINT64_MAX
-				      : (last | (sl - 1)) + sl;
-
+		diff_window(c, op, &lo, &hi);
 		rm_diff(&c->om, &c->m, lo, hi, &c->diff);
 		if (op->kind == WL_MOVE) {
 			struct rm_ranges d2 = { 0 };
@@ -1364,6 +1428,9 @@ static void ctx_init(struct ctx *c, const struct wl_profile *p,
 	wl_init(&c->w, p, &c->m, ptk_rand_next(&c->r));
 	c->w.range_ops = true;
 	c->trace = (unsigned int)ptk_test_env_u64("PTK_TRACE", 0);
+	c->check_every = ptk_test_env_u64("PTK_CHECK_EVERY", 1);
+	if (!c->check_every)
+		c->check_every = 1;
 	c->nr = calloc(2, sizeof(*c->nr));
 	PTK_ASSERT(c->nr);
 	c->ncr = c->nr + 1;

@@ -529,6 +529,65 @@ PTK_TEST(sv39_napot_harvest)
 	ctx_fini(&c);
 }
 
+/*
+ * A NAPOT PTE's output address, from ch. 11 alone: the PTE holds
+ * ppn[0][3:0] = 1000 (64 KiB) and N = bit 63; the group's PA is the PPN
+ * with those four bits cleared, times 4 KiB, and the walk puts
+ * VA[15:12] there (ch. 11: "pte.ppn[0][3:0] = va.vpn[0][3:0]"). So for
+ * the group at PA P (64 KiB aligned): PTE = N | ((P >> 12) | 8) << 10 |
+ * bits, the format's leaf_oa hook must answer P itself (the page the
+ * entry maps is the group: every alias is the same PTE), and translate
+ * of P's VA + k * 4 KiB + off must give P + k * 4 KiB + off. On every
+ * 64-bit mode, at a low and a high PA (Sv57's PA is 56 bits).
+ */
+PTK_TEST(napot_leaf_oa)
+{
+	static const struct ptk_attrs rw = { P_R | P_W, F_A | F_D, 0, 0 };
+	const struct ptk_fmt *fmts[3] = { &ptk_fmt_riscv_sv39,
+					  &ptk_fmt_riscv_sv48,
+					  &ptk_fmt_riscv_sv57 };
+	static const uint64_t pas[3] = { 0x87650000ull, 0x3fedcba90000ull,
+					 0xfedcba9870000ull };
+	unsigned int i, j, k;
+
+	for (i = 0; i < 3; i++) {
+		const struct ptk_fmt *f = fmts[i];
+
+		for (j = 0; j < 3; j++) {
+			uint64_t pa = pas[j], va = 0x40410000ull;
+			uint64_t want = (1ull << 63) |
+					(((pa >> 12) | 8) << 10) | D | A | W |
+					R | V;
+			uint64_t l0 = BASE + 0x1000;
+			struct ptk_xlate x;
+			struct ctx c;
+
+			if (pa >> f->oa_bits)
+				continue;
+			/* The hook on a PTE made by hand. */
+			PTK_EXPECT_EQ(f->hooks->classify(f, 0, want),
+				      PTK_ENTRY_LEAF);
+			PTK_EXPECT_EQ(f->hooks->leaf_oa(f, 0, want), pa);
+			/* The same PTE made by the engine, and translate. */
+			ctx_init(&c, f);
+			PTK_ASSERT_OK(
+				ptk_map(&c.t, va, 0x10000, pa, &rw, 0, NULL));
+			for (k = 0; k < 16; k++) {
+				uint64_t e = rd(&c.a, f, l0, 0x10 + k);
+				uint64_t off = (k << 12) | (0x10 * k + 4);
+
+				PTK_EXPECT_EQ(e, want);
+				PTK_EXPECT_EQ(f->hooks->leaf_oa(f, 0, e), pa);
+				PTK_ASSERT_OK(
+					ptk_translate(&c.t, va + off, &x));
+				PTK_EXPECT_EQ(x.oa, pa + off);
+				PTK_EXPECT_EQ(x.level, 0);
+			}
+			ctx_fini(&c);
+		}
+	}
+}
+
 /* --- requests a format cannot express */
 
 PTK_TEST(encode_errors)
@@ -881,6 +940,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(sv39_napot_capped),
 	PTK_TEST_ENTRY(sv39_napot_broken_group),
 	PTK_TEST_ENTRY(sv39_napot_harvest),
+	PTK_TEST_ENTRY(napot_leaf_oa),
 	PTK_TEST_ENTRY(encode_errors),
 	PTK_TEST_ENTRY(sv39_invalid),
 	PTK_TEST_ENTRY(sv48_sv57_invalid),

@@ -815,15 +815,28 @@ int rm_collapse(struct ref_model *m, uint64_t va, unsigned int level,
 	return 0;
 }
 
+/* The first leaf of @m from *@i on that ends at or after @x (rm_lower()
+ * of @x, for @x increasing from where *@i was set), and that leaf if it
+ * holds @x. */
+static const struct rm_leaf *rm_at(const struct ref_model *m, size_t *i,
+				   uint64_t x)
+{
+	while (*i < m->n && rm_leaf_last(&m->v[*i]) < x)
+		(*i)++;
+	return *i < m->n && m->v[*i].va <= x ? &m->v[*i] : NULL;
+}
+
+/* One pass over both arrays: each leaf in the window is looked at once. */
 void rm_diff(const struct ref_model *a, const struct ref_model *b, uint64_t va,
 	     uint64_t last, struct rm_ranges *out)
 {
+	size_t ia = rm_lower(a, va), ib = rm_lower(b, va);
 	uint64_t x = va;
 
 	out->n = 0;
 	for (;;) {
-		const struct rm_leaf *la = rm_lookup(a, x),
-				     *lb = rm_lookup(b, x);
+		const struct rm_leaf *la = rm_at(a, &ia, x),
+				     *lb = rm_at(b, &ib, x);
 		uint64_t end = last;
 		bool same;
 
@@ -832,18 +845,10 @@ void rm_diff(const struct ref_model *a, const struct ref_model *b, uint64_t va,
 			end = rm_leaf_last(la);
 		if (lb && rm_leaf_last(lb) < end)
 			end = rm_leaf_last(lb);
-		if (!la) {
-			size_t i = rm_lower(a, x);
-
-			if (i < a->n && a->v[i].va - 1 < end)
-				end = a->v[i].va - 1;
-		}
-		if (!lb) {
-			size_t i = rm_lower(b, x);
-
-			if (i < b->n && b->v[i].va - 1 < end)
-				end = b->v[i].va - 1;
-		}
+		if (!la && ia < a->n && a->v[ia].va - 1 < end)
+			end = a->v[ia].va - 1;
+		if (!lb && ib < b->n && b->v[ib].va - 1 < end)
+			end = b->v[ib].va - 1;
 		same = !la || (la && lb && la->oa - la->va == lb->oa - lb->va &&
 			       attrs_same(&la->attrs, &lb->attrs));
 		if (!same) {
@@ -856,8 +861,7 @@ void rm_diff(const struct ref_model *a, const struct ref_model *b, uint64_t va,
 			break;
 		x = end + 1;
 		/* skip long empty stretches quickly */
-		if (!rm_lookup(a, x) && !rm_lookup(b, x)) {
-			size_t ia = rm_lower(a, x), ib = rm_lower(b, x);
+		if (!rm_at(a, &ia, x) && !rm_at(b, &ib, x)) {
 			uint64_t na = ia < a->n ? a->v[ia].va : UINT64_MAX;
 			uint64_t nb = ib < b->n ? b->v[ib].va : UINT64_MAX;
 			uint64_t nx = na < nb ? na : nb;
