@@ -1629,6 +1629,158 @@ static int harvest_map(struct bench *b, struct pair *p, const struct hseg *s,
 	return 0;
 }
 
+/* --- the BUILD iterator against ptk_map() */
+
+struct build_bench {
+	ptk_pte_t bits;
+	bool per_slot;
+	bool bad;
+};
+
+/* Each slot a 4K leaf at DENSE_OA + (va - DENSE_VA). */
+static int build_bench_cb(struct ptk_build_run *r, void *arg)
+{
+	struct build_bench *bb = arg;
+	ptk_oa_t oa = DENSE_OA + (r->va - DENSE_VA);
+	uint64_t k;
+
+	if (!bb->per_slot)
+		return ptk_build_fill(r, 0, r->count, oa, bb->bits);
+	/* One leaf made by the format, the rest by adding the page size
+	 * (x86-64 keeps the OA in place: bits 12 up). */
+	{
+		ptk_pte_t e = ptk_build_leaf(r, oa, bb->bits);
+
+		for (k = 0; k < r->count; k++)
+			ptk_build_set(r, k, e + (k << 12));
+	}
+	return 0;
+}
+
+static int build_bench_run(struct bench *b, struct pair *p,
+			   struct build_bench *bb)
+{
+	int err;
+
+	(void)b;
+	err = ptk_build(&p->t, DENSE_VA, SZ_1G, 0, 0, build_bench_cb, bb, NULL);
+	if (err) {
+		bench_err("ptk_build: %s", ptk_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * build_1g_4k, build_1g_4k_set: ptk_build() of 1 GiB at level 0, the
+ * callback setting every slot to a 4K leaf (ptk_build_fill(), or
+ * ptk_build_set() per slot), against ptk_map() of the same range with
+ * PTK_MAP_MAX_PAGE(12), both on the same table in the same run.
+ */
+static int rows_build(struct bench *b)
+{
+	const struct bench_cfg *c = &b->cfg;
+	const uint64_t npages = SZ_1G / SZ_4K;
+	struct bench_row *rows[2];
+	struct build_bench bb;
+	struct ptk_gather g;
+	struct pair p;
+	uint64_t heap_live, t0, i;
+	unsigned int r, side, k;
+	int err, ret = -1;
+
+	rows[0] = row_add(b, "build_1g_4k", "page", TARGET_RANGE, c->range_reps,
+			  npages);
+	snprintf(rows[0]->desc, sizeof(rows[0]->desc),
+		 "ptk_build() of 1 GiB at level 0, callback ptk_build_fill() "
+		 "of each run with 4K leaves; baseline ptk_map() of it "
+		 "(PTK_MAP_MAX_PAGE(12)), same run");
+	rows[1] = row_add(b, "build_1g_4k_set", "page", TARGET_RANGE,
+			  c->range_reps, npages);
+	snprintf(rows[1]->desc, sizeof(rows[1]->desc),
+		 "same, callback ptk_build_set() per slot; baseline "
+		 "ptk_map()");
+	if (pair_init(&p))
+		goto out;
+	heap_live = p.heap.stats.live;
+	memset(&bb, 0, sizeof(bb));
+	bb.bits = 0;
+	{
+		/* The bits ptk_map() uses for these attributes at level 0. */
+		const struct ptk_fmt *f = ptk_table_fmt(&p.t);
+
+		err = f->hooks->encode(f, 0, &b->attrs, 0, &bb.bits);
+		if (err) {
+			bench_err("encode: %s", ptk_strerror(err));
+			goto out;
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		bb.per_slot = k;
+		for (r = 0; r < c->range_reps; r++) {
+			for (side = 0; side < 2; side++) {
+				t0 = now_ns();
+				if ((side ^ r) & 1) {
+					if (ptk_map_checked(b, &p, DENSE_VA,
+							    SZ_1G, DENSE_OA,
+							    12))
+						goto out;
+					keep_min(&rows[k]->base_ns,
+						 now_ns() - t0, npages);
+				} else {
+					if (build_bench_run(b, &p, &bb))
+						goto out;
+					keep_min(&rows[k]->ptk_ns,
+						 now_ns() - t0, npages);
+					if (ptk_table_count(&p.t, 0) != 512) {
+						bench_err(
+							"build_1g_4k: %" PRIu64
+							" PTE tables",
+							ptk_table_count(&p.t,
+									0));
+						goto out;
+					}
+					for (i = 0; i < 16; i++) {
+						uint64_t off = rnd(b) &
+							       (SZ_1G - 1);
+						struct ptk_xlate x;
+
+						if (ptk_translate(&p.t,
+								  DENSE_VA +
+									  off,
+								  &x) ||
+						    x.oa != DENSE_OA + off ||
+						    x.level) {
+							bench_err(
+								"ptk_build: "
+								"wrong "
+								"translation");
+							goto out;
+						}
+					}
+				}
+				ptk_gather_init(&g);
+				err = ptk_unmap(&p.t, DENSE_VA, SZ_1G, 0, &g);
+				ptk_table_flush(&p.t, &g);
+				if (err) {
+					bench_err("ptk_unmap: %s",
+						  ptk_strerror(err));
+					goto out;
+				}
+				if (ptk_table_count(&p.t, 0) ||
+				    p.heap.stats.live != heap_live) {
+					bench_err("build_1g_4k: not empty");
+					goto out;
+				}
+			}
+		}
+	}
+	ret = 0;
+out:
+	pair_fini(&p);
+	return ret;
+}
+
 static int row_harvest(struct bench *b)
 {
 	const struct bench_cfg *c = &b->cfg;
@@ -2781,6 +2933,7 @@ static const struct bench_group {
 	{ "move_unaligned_1g", row_move_unaligned },
 	{ "move_unaligned_1g_scattered", row_move_unaligned_scat },
 	{ "harvest_1g_4k", row_harvest },
+	{ "build_1g_4k build_1g_4k_set", rows_build },
 	{ "kernel_mprotect kernel_fork kernel_mremap_aligned "
 	  "kernel_mremap_unaligned kernel_munmap",
 	  rows_kernel },

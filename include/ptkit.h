@@ -18,6 +18,7 @@
 #include "ptkit/notify.h"
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
+#include "ptkit/build.h"
 #include "ptkit/image.h"
 #include "ptkit/hash.h"
 #include "ptkit/space.h"

@@ -34,7 +34,7 @@ extern "C" {
  * @PTK_NOTIFY_COPY_WP: ptk_copy() write-protecting its source
  * @PTK_NOTIFY_SPLIT: ptk_split()
  * @PTK_NOTIFY_COLLAPSE: ptk_collapse()
- * @PTK_NOTIFY_REPLACE: ptk_map() with PTK_MAP_REPLACE
+ * @PTK_NOTIFY_REPLACE: ptk_map() with PTK_MAP_REPLACE, and ptk_build()
  */
 enum ptk_notify_reason {
 	PTK_NOTIFY_UNMAP = 1,
@@ -55,7 +55,9 @@ enum ptk_notify_reason {
  * @nr: Entries in @ranges (0 in @after when nothing changed)
  * @ranges: Sorted, disjoint VA ranges; may cover more than changed
  * @result: In @after, the operation's return value (on an error nothing
- *          changed and @nr is 0); 0 in @before
+ *          changed and @nr is 0, except when a callback stopped
+ *          ptk_harvest() or ptk_build(): then @ranges holds what changed
+ *          before the stop); 0 in @before
  */
 struct ptk_notify_event {
 	const struct ptk_table *table;

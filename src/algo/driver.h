@@ -258,8 +258,9 @@ typedef int (*PTK_NS(pass_fn))(struct PTK_NS(mut) * m, void *arg);
  * @arg: Its argument struct
  *
  * Return: 0, the check pass's error (nothing changed), PTK_ENOMEM
- * (nothing changed), or what the real pass returned: only harvest's pass
- * may return something else, when its callback stops it.
+ * (nothing changed), or what the real pass returned: only harvest's and
+ * build's passes may return something else, when their callback stops
+ * them.
  */
 static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 				       struct ptk_gather *g,

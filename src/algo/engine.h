@@ -20,6 +20,7 @@
 #include "algo/driver.h"
 #include "algo/check.h"
 #include "algo/map.h"
+#include "algo/build.h"
 #include "algo/unmap.h"
 #include "algo/protect.h"
 #include "algo/harvest.h"

@@ -35,15 +35,12 @@ static PTK_ALWAYS_INLINE ptk_pte_t PTK_NS(ld)(const struct ptk_fmt *f,
 }
 
 /* Release: whatever was written to a table before its pointer is stored
- * is visible to a reader that loads the pointer. */
+ * is visible to a reader that loads the pointer (one home for this:
+ * ptk_entry_store() of ptkit/build.h, which ptk_build()'s callers use). */
 static PTK_ALWAYS_INLINE void PTK_NS(st)(const struct ptk_fmt *f, void *tbl,
 					 uint64_t i, ptk_pte_t v)
 {
-	if (ptkf_entry_lg2(f) == 3)
-		__atomic_store_n((uint64_t *)tbl + i, v, __ATOMIC_RELEASE);
-	else
-		__atomic_store_n((uint32_t *)tbl + i, (uint32_t)v,
-				 __ATOMIC_RELEASE);
+	ptk_entry_store(tbl, i, ptkf_entry_lg2(f), v);
 }
 
 /* Replace @old by @v at entry @i; false (and nothing written) if the

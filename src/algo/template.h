@@ -46,6 +46,7 @@ static const struct ptk_impl_ops PTK_NS(ops) = {
 	.iter_next = PTK_NS(iter_next),
 	.iter_set = PTK_NS(iter_set),
 	.iter_clear = PTK_NS(iter_clear),
+	.build = PTK_NS(build),
 };
 
 static enum ptk_entry_type PTK_NS(hook_classify)(const struct ptk_fmt *f,

@@ -176,4 +176,5 @@ const struct ptk_impl_ops ptk_generic_ops = {
 	.iter_next = ptk_generic_iter_next,
 	.iter_set = ptk_generic_iter_set,
 	.iter_clear = ptk_generic_iter_clear,
+	.build = ptk_generic_build,
 };

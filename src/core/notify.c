@@ -107,8 +107,11 @@ void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 int ptk_op__end(struct ptk_op *op, int rc)
 {
 	if (op->notify) {
+		/* A callback's stop (harvest, build) leaves what changed
+		 * before it: report that too. */
+		bool kept = !rc || rc == PTK_EUSER || rc > 0;
 		struct ptk_notify_event ev = { op->t, op->reason,
-					       rc ? 0 : op->g->nr,
+					       kept ? op->g->nr : 0,
 					       op->g->ranges, rc };
 
 		call_all(op->t, true, &ev);

@@ -179,7 +179,10 @@ int ptk_table_create_impl(struct ptk_table *t, const struct ptk_fmt *fmt,
 		return ptk_table_create(t, fmt, mem, flags & ~PTK_TABLE_HASH);
 	if (!t || (flags & ~(PTK_TABLE_GENERIC | PTK_TABLE_SHARED)))
 		return PTK_EINVAL;
-	if (impl->version != PTK_IMPL_OPS_VERSION || !impl->create)
+	/* Version 3 (no @build) is still accepted: ptk_build() says
+	 * PTK_EIMPL to it. */
+	if (impl->version < 3 || impl->version > PTK_IMPL_OPS_VERSION ||
+	    !impl->create)
 		return PTK_EVERSION;
 	PTK_TRY(ptk_fmt_check(fmt));
 	PTK_TRY(check_mem(mem));

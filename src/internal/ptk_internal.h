@@ -22,6 +22,7 @@
 #include <ptkit/notify.h>
 #include <ptkit/shared.h>
 #include <ptkit/iter.h>
+#include <ptkit/build.h>
 #include <ptkit/sys/impl.h>
 
 #ifndef PTK_DEBUG

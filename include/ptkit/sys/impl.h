@@ -18,12 +18,13 @@
 #include "../table.h"
 #include "../range.h"
 #include "../iter.h"
+#include "../build.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define PTK_IMPL_OPS_VERSION 3
+#define PTK_IMPL_OPS_VERSION 4
 
 /**
  * struct ptk_impl_ops - An engine instance
@@ -56,6 +57,9 @@ extern "C" {
  *          It decides about PTK_TABLE_SHARED in @t->flags (PTK_EIMPL
  *          when it has no shared readers). Return 0 or an error, with
  *          nothing allocated.
+ * @build: (version 4) ptk_build() on [va, last], arguments checked;
+ *         NULL (or a version-3 table) when the implementation has no
+ *         tables to hand out: ptk_build() then fails with PTK_EIMPL
  *
  * The mutating operations may be given a gather; it is never NULL here,
  * except in @map without PTK_MAP_REPLACE (nothing can have cached what
@@ -100,6 +104,9 @@ struct ptk_impl_ops {
 			struct ptk_gather *g);
 	int (*iter_clear)(struct ptk_iter *it, struct ptk_gather *g);
 	int (*create)(struct ptk_table *t, const void *impl_arg);
+	int (*build)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+		     unsigned int level, unsigned int flags, ptk_build_fn fn,
+		     void *arg, struct ptk_gather *g);
 };
 
 /* The run-time instance, for descriptors whose ops is NULL. */
