@@ -16,6 +16,7 @@
 #include "ptkit/table.h"
 #include "ptkit/range.h"
 #include "ptkit/notify.h"
+#include "ptkit/interval.h"
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
