@@ -17,6 +17,7 @@
 #include "ptkit/range.h"
 #include "ptkit/notify.h"
 #include "ptkit/interval.h"
+#include "ptkit/mirror.h"
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
