@@ -18,6 +18,7 @@
 #include "ptkit/notify.h"
 #include "ptkit/interval.h"
 #include "ptkit/mirror.h"
+#include "ptkit/tlb.h"
 #include "ptkit/shared.h"
 #include "ptkit/iter.h"
 #include "ptkit/image.h"
