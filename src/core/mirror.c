@@ -203,9 +203,9 @@ int ptk_mirror_fault(struct ptk_mirror *m, ptk_va_t va, uint64_t len)
 		if (rc)
 			return rc;
 		for (;;) {
-			struct ptk_attrs a;
-			ptk_va_t iva, ilast;
-			ptk_oa_t ioa;
+			struct ptk_attrs a = { 0, 0, 0, 0 };
+			ptk_va_t iva = 0, ilast = 0;
+			ptk_oa_t ioa = 0;
 			int n = ptk_iter_next(&it);
 
 			if (n < 0) {
