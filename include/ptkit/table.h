@@ -119,6 +119,8 @@ struct ptk_gather {
 	struct ptk_table *batch_t;
 	unsigned int batch_reason;
 	unsigned int batch_iv; /* interval subscriptions were called */
+	unsigned int batch_iv_nr; /* how many */
+	void *batch_iv_one; /* the one, when one */
 	struct ptk_range batch_r;
 };
 

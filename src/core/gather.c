@@ -97,6 +97,8 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 		unsigned int atomic = g->flags & PTK_GATHER_ATOMIC;
 		struct ptk_table *bt = g->batch_t;
 		unsigned int breason = g->batch_reason, biv = g->batch_iv;
+		unsigned int bnr = g->batch_iv_nr;
+		void *bone = g->batch_iv_one;
 		struct ptk_range br = g->batch_r;
 
 		ptk_gather_init(g);
@@ -105,6 +107,8 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 		g->batch_t = bt;
 		g->batch_reason = breason;
 		g->batch_iv = biv;
+		g->batch_iv_nr = bnr;
+		g->batch_iv_one = bone;
 		g->batch_r = br;
 	}
 }

@@ -166,20 +166,26 @@ static bool overlaps(const struct ptk_interval *n, const struct ptk_range *r)
  */
 static void call_range(struct ptk_interval *n,
 		       const struct ptk_interval_event *ev, unsigned int k,
-		       bool end, uint64_t cur_seq)
+		       bool end, uint64_t cur_seq, struct ptk_iv_called *c)
 {
 	const struct ptk_range *r = &ev->ranges[k];
 	unsigned int j;
 
 	while (n && n->max_last >= r->va) {
-		call_range(n->left, ev, k, end, cur_seq);
-		if (n->va > r->last)
-			return;
+		if (n->va > r->last) {
+			/* @n and everything right of it start too late. */
+			n = n->left;
+			continue;
+		}
+		if (n->left && n->left->max_last >= r->va)
+			call_range(n->left, ev, k, end, cur_seq, c);
 		if (n->last >= r->va) {
 			for (j = 0; j < k; j++)
 				if (overlaps(n, &ev->ranges[j]))
 					break;
 			if (j == k) {
+				c->nr++;
+				c->one = n;
 				if (!end)
 					n->ops->invalidate(n, ev, cur_seq);
 				else if (n->ops->invalidate_end)
@@ -191,16 +197,19 @@ static void call_range(struct ptk_interval *n,
 }
 
 static void call_all(struct ptk_table *t, const struct ptk_interval_event *ev,
-		     bool end, uint64_t cur_seq)
+		     bool end, uint64_t cur_seq, struct ptk_iv_called *c)
 {
 	unsigned int k;
 
+	c->nr = 0;
+	c->one = NULL;
 	for (k = 0; k < ev->nr; k++)
-		call_range(t->iv_root, ev, k, end, cur_seq);
+		call_range(t->iv_root, ev, k, end, cur_seq, c);
 }
 
 bool ptk_interval__begin(struct ptk_table *t,
-			 const struct ptk_interval_event *ev)
+			 const struct ptk_interval_event *ev,
+			 struct ptk_iv_called *c)
 {
 	uint64_t cur;
 
@@ -215,13 +224,22 @@ bool ptk_interval__begin(struct ptk_table *t,
 		__atomic_store_n(&t->iv_seq, t->iv_seq + 1, __ATOMIC_RELAXED);
 	cur = t->iv_seq;
 	iv_unlock(t);
-	call_all(t, ev, false, cur);
+	call_all(t, ev, false, cur, c);
 	return true;
 }
 
-void ptk_interval__end(struct ptk_table *t, const struct ptk_interval_event *ev)
+void ptk_interval__end(struct ptk_table *t, const struct ptk_interval_event *ev,
+		       const struct ptk_iv_called *c)
 {
-	call_all(t, ev, true, 0);
+	struct ptk_iv_called again;
+
+	/* The tree has not changed since the begin: reuse what it found. */
+	if (c && c->nr == 1) {
+		if (c->one->ops->invalidate_end)
+			c->one->ops->invalidate_end(c->one, ev);
+	} else if (!c || c->nr) {
+		call_all(t, ev, true, 0, &again);
+	}
 	iv_lock(t);
 	if (--t->iv_active == 0)
 		__atomic_store_n(&t->iv_seq, t->iv_seq + 1, __ATOMIC_RELEASE);
@@ -244,11 +262,12 @@ void ptk_interval__release(struct ptk_table *t)
 	struct ptk_range all = { 0, ~(ptk_va_t)0 };
 	struct ptk_interval_event ev = { t,    PTK_NOTIFY_RELEASE,     1, &all,
 					 NULL, PTK_INTERVAL_MAY_BLOCK, 0 };
+	struct ptk_iv_called c;
 
 	if (!t->iv_root)
 		return;
-	if (ptk_interval__begin(t, &ev))
-		ptk_interval__end(t, &ev);
+	if (ptk_interval__begin(t, &ev, &c))
+		ptk_interval__end(t, &ev, &c);
 	iv_lock_idle(t);
 	detach_all(t->iv_root);
 	t->iv_root = NULL;
@@ -364,6 +383,8 @@ int ptk_notify_batch_begin(struct ptk_table *t, struct ptk_gather *g,
 	/* The bracket's "before" half; batch_t set after, so it notifies. */
 	ptk_op__begin(&op, t, g, reason, &g->batch_r, 1);
 	g->batch_iv = op.iv;
+	g->batch_iv_nr = op.ivc.nr;
+	g->batch_iv_one = op.ivc.one;
 	g->batch_t = t;
 	return 0;
 }
@@ -381,6 +402,8 @@ int ptk_notify_batch_end(struct ptk_gather *g, int result)
 	op.reason = (enum ptk_notify_reason)g->batch_reason;
 	op.notify = op.t->notifiers != NULL;
 	op.iv = g->batch_iv;
+	op.ivc.nr = g->batch_iv_nr;
+	op.ivc.one = g->batch_iv_one;
 	op.nr = 1;
 	op.ranges = &g->batch_r;
 	g->batch_t = NULL;

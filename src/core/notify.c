@@ -146,7 +146,7 @@ void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 		struct ptk_interval_event iev;
 
 		iv_event(op, &iev, 0);
-		op->iv = ptk_interval__begin(t, &iev);
+		op->iv = ptk_interval__begin(t, &iev, &op->ivc);
 	}
 }
 
@@ -163,7 +163,7 @@ int ptk_op__end(struct ptk_op *op, int rc)
 		struct ptk_interval_event iev;
 
 		iv_event(op, &iev, rc);
-		ptk_interval__end(op->t, &iev);
+		ptk_interval__end(op->t, &iev, &op->ivc);
 	}
 	if (op->g == &op->local) {
 		if (op->user)
