@@ -52,7 +52,7 @@ extern "C" {
  */
 struct ptk_tlb_entry {
 	/* private: */
-	uint64_t tag; /* va >> lg2, or ~0: empty */
+	uint64_t tag; /* (va >> lg2) << 6 | lg2, or ~0: empty */
 	ptk_oa_t oa;
 	uint32_t prot;
 	uint16_t asid;

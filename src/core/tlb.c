@@ -59,22 +59,28 @@ int ptk_tlb_init(struct ptk_tlb *tlb, struct ptk_tlb_entry *entries,
 	return 0;
 }
 
+/* An entry's tag: the page number and its size in one word. */
+static inline uint64_t key(uint64_t page, unsigned int lg2)
+{
+	return page << 6 | lg2;
+}
+
 /* The entry caching @va for @asid, or NULL. Under the seq or the lock. */
-static struct ptk_tlb_entry *probe(struct ptk_tlb *tlb, uint16_t asid,
-				   ptk_va_t va)
+static PTK_ALWAYS_INLINE struct ptk_tlb_entry *probe(struct ptk_tlb *tlb,
+						     uint16_t asid, ptk_va_t va)
 {
 	unsigned int i, w;
 
 	for (i = 0; i < tlb->o.nr_sizes; i++) {
 		unsigned int lg2 = tlb->o.sizes_lg2[i];
-		uint64_t tag = va >> lg2;
+		uint64_t page = va >> lg2, k = key(page, lg2);
 		struct ptk_tlb_entry *set =
-			&tlb->e[(tag & (tlb->o.sets - 1)) * tlb->o.ways];
+			&tlb->e[(page & (tlb->o.sets - 1)) * tlb->o.ways];
 
 		for (w = 0; w < tlb->o.ways; w++) {
 			struct ptk_tlb_entry *e = &set[w];
 
-			if (LD(e->tag) == tag && LD(e->lg2) == lg2 &&
+			if (LD(e->tag) == k &&
 			    (LD(e->global) || LD(e->asid) == asid))
 				return e;
 		}
@@ -159,8 +165,7 @@ static void flush_locked(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 						tlb->o.ways];
 
 				for (w = 0; w < tlb->o.ways; w++)
-					if (set[w].tag == p &&
-					    set[w].lg2 == lg2 &&
+					if (set[w].tag == key(p, lg2) &&
 					    match_id(&set[w], asid))
 						drop(tlb, &set[w]);
 				if (p == lp)
@@ -175,7 +180,7 @@ static void flush_locked(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 
 		if (e->tag == EMPTY || !match_id(e, asid))
 			continue;
-		ev = e->tag << e->lg2;
+		ev = (e->tag >> 6) << e->lg2;
 		el = ev + (ptk_lg2_mask(e->lg2));
 		if (ev <= last && va <= el)
 			drop(tlb, e);
@@ -363,9 +368,10 @@ int ptk_tlb_translate(struct ptk_tlb_space *sp, ptk_va_t va,
 		if (lg2 && (va & ~ptk_lg2_mask(lg2)) >= sp->iv.va &&
 		    (va | ptk_lg2_mask(lg2)) <= sp->iv.last &&
 		    !probe(tlb, sp->asid, va)) {
-			uint64_t tag = va >> lg2;
+			uint64_t page = va >> lg2;
 			struct ptk_tlb_entry *set =
-				&tlb->e[(tag & (tlb->o.sets - 1)) * tlb->o.ways];
+				&tlb->e[(page & (tlb->o.sets - 1)) *
+					tlb->o.ways];
 			struct ptk_tlb_entry *e = NULL;
 			unsigned int w;
 
@@ -379,7 +385,7 @@ int ptk_tlb_translate(struct ptk_tlb_space *sp, ptk_va_t va,
 			ST(e->asid, sp->asid);
 			ST(e->lg2, (uint8_t)lg2);
 			ST(e->global, (uint8_t)r.global);
-			ST(e->tag, tag);
+			ST(e->tag, key(page, lg2));
 			BUMP(tlb->st.fills, 1);
 		}
 		t_unlock(tlb);
