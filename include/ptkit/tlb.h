@@ -24,8 +24,12 @@
  *
  * Lookups take no lock: the array is read under a sequence counter that
  * fills and flushes (serialised by a spin lock) make odd while they
- * write. The statistics counters are updated without atomic
- * read-modify-write and may lose counts when lookups run concurrently.
+ * write. A hit is answered inline (ptk_tlb_lookup() below): per page
+ * size one set, per way one compare of the tag word (page address and
+ * size) and one of the id word (ASID or global), then the counter is
+ * re-read; anything else goes to ptk_tlb_lookup_slow(). The statistics
+ * counters are updated without atomic read-modify-write and may lose
+ * counts when lookups run concurrently.
  */
 #ifndef PTKIT_TLB_H
 #define PTKIT_TLB_H
@@ -52,13 +56,14 @@ extern "C" {
  */
 struct ptk_tlb_entry {
 	/* private: */
-	uint64_t tag; /* (va >> lg2) << 6 | lg2, or ~0: empty */
-	ptk_oa_t oa;
+	uint64_t tag; /* the page's first VA | lg2, or ~0: empty */
+	ptk_oa_t oa; /* the page's first OA */
+	uint32_t id; /* the ASID, or PTK_TLB__GLOBAL */
 	uint32_t prot;
-	uint16_t asid;
-	uint8_t lg2;
-	uint8_t global;
 };
+
+/* The id of a global entry: no ASID (16 bits) equals it. */
+#define PTK_TLB__GLOBAL 0x10000u
 
 /**
  * struct ptk_tlb_opts - The geometry
@@ -190,6 +195,24 @@ int ptk_tlb_attach(struct ptk_tlb_space *sp, struct ptk_tlb *tlb,
 void ptk_tlb_detach(struct ptk_tlb_space *sp);
 
 /**
+ * ptk_tlb_lookup_slow() - Look a VA up, without filling: the out-of-line part
+ * @tlb: The TLB
+ * @asid: The address-space id
+ * @va: The address
+ * @out: The translation on a hit; may be NULL
+ *
+ * What ptk_tlb_lookup() calls when its inline probe does not hit (a
+ * miss, or the array being written meanwhile): the probe again, retried
+ * until no write overlaps it, and the miss counted.
+ *
+ * Context: As ptk_tlb_lookup().
+ *
+ * Return: As ptk_tlb_lookup().
+ */
+int ptk_tlb_lookup_slow(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
+			struct ptk_tlb_result *out);
+
+/**
  * ptk_tlb_lookup() - Look a VA up, without filling
  * @tlb: The TLB
  * @asid: The address-space id (global entries match every id)
@@ -201,8 +224,53 @@ void ptk_tlb_detach(struct ptk_tlb_space *sp);
  *
  * Return: 0 on a hit, PTK_ENOENT on a miss.
  */
-int ptk_tlb_lookup(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
-		   struct ptk_tlb_result *out);
+static inline int ptk_tlb_lookup(struct ptk_tlb *tlb, uint16_t asid,
+				 ptk_va_t va, struct ptk_tlb_result *out)
+{
+	/* The geometry, read once: the atomic loads below pin reloads. */
+	const struct ptk_tlb_entry *base = tlb->e;
+	unsigned int nr = tlb->o.nr_sizes, ways = tlb->o.ways, i, w;
+	uint64_t smask = tlb->o.sets - 1;
+	uint64_t s = __atomic_load_n(&tlb->seq, __ATOMIC_ACQUIRE);
+
+	if (s & 1)
+		return ptk_tlb_lookup_slow(tlb, asid, va, out);
+	for (i = 0; i < nr; i++) {
+		unsigned int lg2 = tlb->o.sizes_lg2[i];
+		uint64_t page = va >> lg2, k = page << lg2 | lg2;
+		const struct ptk_tlb_entry *set = &base[(page & smask) * ways];
+
+		for (w = 0; w < ways; w++) {
+			const struct ptk_tlb_entry *e = &set[w];
+			uint32_t id, prot;
+			ptk_oa_t oa;
+
+			if (__atomic_load_n(&e->tag, __ATOMIC_RELAXED) != k)
+				continue;
+			id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+			if (id != asid && id != PTK_TLB__GLOBAL)
+				continue;
+			oa = __atomic_load_n(&e->oa, __ATOMIC_RELAXED);
+			prot = __atomic_load_n(&e->prot, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&tlb->seq, __ATOMIC_RELAXED) != s)
+				return ptk_tlb_lookup_slow(tlb, asid, va, out);
+			__atomic_store_n(&tlb->st.hits,
+					 __atomic_load_n(&tlb->st.hits,
+							 __ATOMIC_RELAXED) +
+						 1,
+					 __ATOMIC_RELAXED);
+			if (out) {
+				out->oa = oa | (va & ((1ull << lg2) - 1));
+				out->prot = prot;
+				out->size_lg2 = lg2;
+				out->global = id == PTK_TLB__GLOBAL;
+			}
+			return 0;
+		}
+	}
+	return ptk_tlb_lookup_slow(tlb, asid, va, out);
+}
 
 /**
  * ptk_tlb_translate() - Look up, and fill from the table on a miss

@@ -59,10 +59,15 @@ int ptk_tlb_init(struct ptk_tlb *tlb, struct ptk_tlb_entry *entries,
 	return 0;
 }
 
-/* An entry's tag: the page number and its size in one word. */
+/* An entry's tag: the page's address and its size in one word. */
 static inline uint64_t key(uint64_t page, unsigned int lg2)
 {
-	return page << 6 | lg2;
+	return page << lg2 | lg2;
+}
+
+static bool match_id(uint32_t id, uint16_t asid)
+{
+	return id == asid || id == PTK_TLB__GLOBAL;
 }
 
 /* The entry caching @va for @asid, or NULL. Under the seq or the lock. */
@@ -80,16 +85,15 @@ static PTK_ALWAYS_INLINE struct ptk_tlb_entry *probe(struct ptk_tlb *tlb,
 		for (w = 0; w < tlb->o.ways; w++) {
 			struct ptk_tlb_entry *e = &set[w];
 
-			if (LD(e->tag) == k &&
-			    (LD(e->global) || LD(e->asid) == asid))
+			if (LD(e->tag) == k && match_id(LD(e->id), asid))
 				return e;
 		}
 	}
 	return NULL;
 }
 
-int ptk_tlb_lookup(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
-		   struct ptk_tlb_result *out)
+int ptk_tlb_lookup_slow(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
+			struct ptk_tlb_result *out)
 {
 	struct ptk_tlb_result r;
 	uint64_t s;
@@ -106,10 +110,12 @@ int ptk_tlb_lookup(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 		e = probe(tlb, asid, va);
 		hit = e != NULL;
 		if (hit) {
-			r.size_lg2 = LD(e->lg2);
+			uint32_t id = LD(e->id);
+
+			r.size_lg2 = LD(e->tag) & 63;
 			r.oa = LD(e->oa) + (va & ptk_lg2_mask(r.size_lg2));
 			r.prot = LD(e->prot);
-			r.global = LD(e->global);
+			r.global = id == PTK_TLB__GLOBAL;
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (LD(tlb->seq) == s)
@@ -130,11 +136,6 @@ static void drop(struct ptk_tlb *tlb, struct ptk_tlb_entry *e)
 {
 	ST(e->tag, EMPTY);
 	BUMP(tlb->st.flushed, 1);
-}
-
-static bool match_id(const struct ptk_tlb_entry *e, uint16_t asid)
-{
-	return e->global || e->asid == asid;
 }
 
 static void pwc_clear(struct ptk_tlb *tlb)
@@ -166,7 +167,7 @@ static void flush_locked(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 
 				for (w = 0; w < tlb->o.ways; w++)
 					if (set[w].tag == key(p, lg2) &&
-					    match_id(&set[w], asid))
+					    match_id(set[w].id, asid))
 						drop(tlb, &set[w]);
 				if (p == lp)
 					break;
@@ -178,10 +179,10 @@ static void flush_locked(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 		struct ptk_tlb_entry *e = &tlb->e[k];
 		ptk_va_t ev, el;
 
-		if (e->tag == EMPTY || !match_id(e, asid))
+		if (e->tag == EMPTY || !match_id(e->id, asid))
 			continue;
-		ev = (e->tag >> 6) << e->lg2;
-		el = ev + (ptk_lg2_mask(e->lg2));
+		ev = e->tag & ~(uint64_t)63;
+		el = ev + ptk_lg2_mask(e->tag & 63);
 		if (ev <= last && va <= el)
 			drop(tlb, e);
 	}
@@ -210,8 +211,7 @@ void ptk_tlb_flush_asid(struct ptk_tlb *tlb, uint16_t asid)
 	n = (uint64_t)tlb->o.sets * tlb->o.ways;
 	t_lock(tlb);
 	for (k = 0; k < n; k++)
-		if (tlb->e[k].tag != EMPTY && !tlb->e[k].global &&
-		    tlb->e[k].asid == asid)
+		if (tlb->e[k].tag != EMPTY && tlb->e[k].id == asid)
 			drop(tlb, &tlb->e[k]);
 	pwc_clear(tlb);
 	t_unlock(tlb);
@@ -382,9 +382,7 @@ int ptk_tlb_translate(struct ptk_tlb_space *sp, ptk_va_t va,
 				e = &set[tlb->victim++ % tlb->o.ways];
 			ST(e->oa, x.oa & ~ptk_lg2_mask(lg2));
 			ST(e->prot, a.prot);
-			ST(e->asid, sp->asid);
-			ST(e->lg2, (uint8_t)lg2);
-			ST(e->global, (uint8_t)r.global);
+			ST(e->id, r.global ? PTK_TLB__GLOBAL : sp->asid);
 			ST(e->tag, key(page, lg2));
 			BUMP(tlb->st.fills, 1);
 		}
