@@ -118,11 +118,18 @@ static void record(ptk_va_t va, uint64_t len, uint64_t c0, uint64_t c1)
 	}
 }
 
-/* Whether page @i held (oa, prot) at some moment of [r0, r1]. */
+/*
+ * Whether page @i held (oa, prot) at some moment of [r0, r1]. *@decided
+ * says whether a "no" is one: the states looked at reach back before r0
+ * (or to the first), rather than stopping at the ring's end while still
+ * inside the window (a reader that lagged behind a fast writer).
+ */
 static bool held(struct page *p, uint64_t oa, uint64_t prot, uint64_t r0,
-		 uint64_t r1, uint64_t *n1, uint64_t *lo)
+		 uint64_t r1, uint64_t *n1, uint64_t *lo, bool *decided)
 {
 	uint64_t k;
+
+	*decided = true;
 
 	*n1 = LD(p->n);
 	*lo = *n1 > RING - 8 ? *n1 - (RING - 8) : 0;
@@ -134,8 +141,9 @@ static bool held(struct page *p, uint64_t oa, uint64_t prot, uint64_t r0,
 		    (to == OPEN || to >= r0))
 			return true;
 		if (to != OPEN && to < r0)
-			break; /* older states cannot meet the window */
+			return false; /* older states cannot meet the window */
 	}
+	*decided = *lo == 0;
 	return false;
 }
 
@@ -145,7 +153,8 @@ static void check(const char *who, unsigned int i, uint64_t oa, uint64_t prot,
 	struct page *p = &hist[i];
 	unsigned int w = i / (unsigned int)(REGION / PG);
 	uint64_t n1, lo, k, ws;
-	bool ok = held(p, oa, prot, r0, r1, &n1, &lo);
+	bool decided;
+	bool ok = held(p, oa, prot, r0, r1, &n1, &lo, &decided);
 
 	if (!ok) {
 		/*
@@ -157,9 +166,9 @@ static void check(const char *who, unsigned int i, uint64_t oa, uint64_t prot,
 		if (ws & 1)
 			while (LD(wseq[w]) == ws)
 				sched_yield();
-		ok = held(p, oa, prot, r0, r1, &n1, &lo);
+		ok = held(p, oa, prot, r0, r1, &n1, &lo, &decided);
 	}
-	if (LD(p->n) - lo > RING) {
+	if (LD(p->n) - lo > RING || (!ok && !decided)) {
 		__atomic_fetch_add(&inconclusive, 1, __ATOMIC_RELAXED);
 		return;
 	}
