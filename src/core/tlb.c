@@ -302,13 +302,14 @@ static unsigned int walk_refs(struct ptk_tlb *tlb, const struct ptk_fmt *f,
 	*nopwc = top - level + 1;
 	if (!tlb->o.pwc)
 		return *nopwc;
-	/* One pass over the cache: the deepest level it holds an entry of. */
-	for (i = 0; i < tlb->o.pwc; i++) {
-		l = tlb->pwc[i].level;
-		if (l > level && l <= from && tlb->pwc[i].asid == asid &&
-		    tlb->pwc[i].tag == va >> f->level_shift[l])
-			from = l - 1;
-	}
+	for (l = level + 1; l <= top && from == top; l++)
+		for (i = 0; i < tlb->o.pwc; i++)
+			if (tlb->pwc[i].level == l &&
+			    tlb->pwc[i].asid == asid &&
+			    tlb->pwc[i].tag == va >> f->level_shift[l]) {
+				from = l - 1;
+				break;
+			}
 	/* Cache the table entries read above the leaf. */
 	for (l = level + 1; l <= from; l++) {
 		i = tlb->pwc_next++ % tlb->o.pwc;
