@@ -43,6 +43,7 @@
 #include "bench.h"
 #include "bench_core.h"
 #include "bench_hash.h"
+#include "bench_mirror.h"
 #include "bench_image.h"
 #include "bench_kernel.h"
 #include "tailored_x86_64.h"
@@ -2938,6 +2939,7 @@ static const struct bench_group {
 	  "kernel_mremap_unaligned kernel_munmap",
 	  rows_kernel },
 	{ PTK_BENCH_HASH_ROWS, rows_hash },
+	{ PTK_BENCH_MIRROR_ROWS, rows_mirror },
 };
 
 /* Whether a group makes a row whose name contains one of @only's

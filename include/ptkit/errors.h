@@ -42,6 +42,12 @@ extern "C" {
 	X(EUSER, 15, "stopped by a callback")                               \
 	X(ENOTUNIFORM, 16, "table is not contiguous and uniform")           \
 	X(EROFS, 17, "table memory is read-only (a memory image)")          \
+	X(ESUBSCRIBED, 18, "interval subscription is already subscribed")   \
+	X(ENOTSUBSCRIBED, 19,                                               \
+	  "interval subscription is not subscribed (never, or ended)")      \
+	X(EMISFIT, 20,                                                      \
+	  "mirror: the tables' address spaces or page sizes do not fit")    \
+	X(EOUTSIDE, 21, "range lies outside the interval subscription")     \
 	X(EIMPL, 22, "not supported by this table implementation")          \
 	X(EFAULT, 23, "no region there, or the region forbids the access")  \
 	X(ENOSPC, 24, "no free frame or region slot left")                  \

@@ -35,6 +35,8 @@ extern "C" {
  * @PTK_NOTIFY_SPLIT: ptk_split()
  * @PTK_NOTIFY_COLLAPSE: ptk_collapse()
  * @PTK_NOTIFY_REPLACE: ptk_map() with PTK_MAP_REPLACE, and ptk_build()
+ * @PTK_NOTIFY_RELEASE: ptk_table_destroy(); only interval subscribers
+ *                      (ptkit/interval.h) hear it
  */
 enum ptk_notify_reason {
 	PTK_NOTIFY_UNMAP = 1,
@@ -46,6 +48,7 @@ enum ptk_notify_reason {
 	PTK_NOTIFY_SPLIT,
 	PTK_NOTIFY_COLLAPSE,
 	PTK_NOTIFY_REPLACE,
+	PTK_NOTIFY_RELEASE,
 };
 
 /**

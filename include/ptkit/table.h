@@ -36,6 +36,7 @@ extern "C" {
 #endif
 
 struct ptk_notifier;
+struct ptk_interval;
 struct ptk_xlate;
 struct ptk_impl_ops;
 
@@ -63,6 +64,10 @@ struct ptk_table {
 	uint64_t nr_tables[PTK_MAX_LEVELS];
 	uint64_t tables_sum;
 	struct ptk_notifier *notifiers;
+	struct ptk_interval *iv_root; /* interval tree (ptkit/interval.h) */
+	uint64_t iv_seq; /* odd while invalidations are in progress */
+	uint32_t iv_lock;
+	uint32_t iv_active; /* invalidations in progress */
 	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
 		     struct ptk_xlate *out);
 };
@@ -71,6 +76,9 @@ struct ptk_table {
 
 /* struct ptk_gather.flags */
 #define PTK_GATHER_MERGED 0x1u /* ranges were widened to fit; covers more */
+/* Set by the caller: its operations must not block (interval subscribers
+ * are told so, see ptkit/interval.h). Kept by ptk_table_flush(). */
+#define PTK_GATHER_ATOMIC 0x2u
 
 /**
  * struct ptk_range - An inclusive VA range
@@ -92,16 +100,28 @@ struct ptk_range {
  *          merged (the ranges then cover more than was changed, never
  *          less)
  * @nr_free: Tables unlinked and waiting for ptk_table_flush()
+ * @owner: Who makes the changes, set by the caller after
+ *         ptk_gather_init() and kept by ptk_table_flush(); interval
+ *         subscribers receive it (a mirror skips its own changes). NULL:
+ *         nobody in particular.
  */
 struct ptk_gather {
 	unsigned int nr;
 	unsigned int flags;
 	struct ptk_range ranges[PTK_GATHER_RANGES];
 	uint64_t nr_free;
+	const void *owner;
 	/* private: */
 	ptk_oa_t free_oa;
 	void *free_ptr;
 	unsigned int free_lg2;
+	/* A notification batch (ptk_notify_batch_begin()). */
+	struct ptk_table *batch_t;
+	unsigned int batch_reason;
+	unsigned int batch_iv; /* interval subscriptions were called */
+	unsigned int batch_iv_nr; /* how many */
+	void *batch_iv_one; /* the one, when one */
+	struct ptk_range batch_r;
 };
 
 /**

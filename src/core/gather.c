@@ -91,7 +91,26 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 			     lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
 		g->nr_free--;
 	}
-	ptk_gather_init(g);
+	/* The caller's settings and an open batch outlive the flush. */
+	{
+		const void *owner = g->owner;
+		unsigned int atomic = g->flags & PTK_GATHER_ATOMIC;
+		struct ptk_table *bt = g->batch_t;
+		unsigned int breason = g->batch_reason, biv = g->batch_iv;
+		unsigned int bnr = g->batch_iv_nr;
+		void *bone = g->batch_iv_one;
+		struct ptk_range br = g->batch_r;
+
+		ptk_gather_init(g);
+		g->owner = owner;
+		g->flags = atomic;
+		g->batch_t = bt;
+		g->batch_reason = breason;
+		g->batch_iv = biv;
+		g->batch_iv_nr = bnr;
+		g->batch_iv_one = bone;
+		g->batch_r = br;
+	}
 }
 
 int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,

@@ -5,6 +5,7 @@
  * unlinked tables are freed (or handed to the caller's gather).
  */
 #include "internal/ptk_internal.h"
+#include <ptkit/interval.h>
 
 int ptk_notifier_register(struct ptk_table *t, struct ptk_notifier *n)
 {
@@ -83,6 +84,36 @@ static void call_all(const struct ptk_table *t, bool after,
 	}
 }
 
+static void iv_event(const struct ptk_op *op, struct ptk_interval_event *ev,
+		     int result)
+{
+	const struct ptk_gather *u = op->user;
+
+	ev->table = op->t;
+	ev->reason = op->reason;
+	ev->nr = op->nr;
+	ev->ranges = op->ranges;
+	ev->owner = u ? u->owner : NULL;
+	ev->flags = (u && (u->flags & PTK_GATHER_ATOMIC))
+			    ? 0
+			    : PTK_INTERVAL_MAY_BLOCK;
+	ev->result = result;
+}
+
+/* Whether @g is in a batch of @t's that covers @r. */
+static bool in_batch(const struct ptk_table *t, const struct ptk_gather *g,
+		     const struct ptk_range *r, unsigned int nr)
+{
+	unsigned int i;
+
+	if (!g || g->batch_t != t)
+		return false;
+	for (i = 0; i < nr; i++)
+		if (r[i].va < g->batch_r.va || r[i].last > g->batch_r.last)
+			return false;
+	return true;
+}
+
 void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 		   enum ptk_notify_reason reason, const struct ptk_range *r,
 		   unsigned int nr)
@@ -90,7 +121,16 @@ void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 	op->t = t;
 	op->user = g;
 	op->reason = reason;
-	op->notify = t->notifiers && reason;
+	op->nr = nr;
+	op->ranges = r;
+	op->iv = false;
+	if (!reason || in_batch(t, g, r, nr)) {
+		/* Nothing to announce, or announced by the batch. */
+		op->notify = false;
+		reason = 0;
+	} else {
+		op->notify = t->notifiers != NULL;
+	}
 	if (op->notify || !g) {
 		ptk_gather_init(&op->local);
 		op->g = &op->local;
@@ -101,6 +141,12 @@ void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 		struct ptk_notify_event ev = { t, reason, nr, r, 0 };
 
 		call_all(t, false, &ev);
+	}
+	if (reason) {
+		struct ptk_interval_event iev;
+
+		iv_event(op, &iev, 0);
+		op->iv = ptk_interval__begin(t, &iev, &op->ivc);
 	}
 }
 
@@ -115,6 +161,12 @@ int ptk_op__end(struct ptk_op *op, int rc)
 					       op->g->ranges, rc };
 
 		call_all(op->t, true, &ev);
+	}
+	if (op->iv) {
+		struct ptk_interval_event iev;
+
+		iv_event(op, &iev, rc);
+		ptk_interval__end(op->t, &iev, &op->ivc);
 	}
 	if (op->g == &op->local) {
 		if (op->user)

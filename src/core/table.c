@@ -233,6 +233,7 @@ void ptk_table_destroy(struct ptk_table *t)
 {
 	if (!t || !t->fmt || !t->ops)
 		return;
+	ptk_interval__release(t);
 	if (t->ops->create) {
 		t->ops->destroy(t); /* owns all its memory, root included */
 	} else if (!(t->flags & PTK_TABLE__ATTACHED) ||

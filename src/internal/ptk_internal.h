@@ -129,14 +129,35 @@ void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src);
  * when there are subscribers (so that "after" sees exactly this
  * operation's ranges) or when the caller passed none.
  */
+/* Whom an interval invalidation called: how many, and the last one. */
+struct ptk_iv_called {
+	unsigned int nr;
+	struct ptk_interval *one;
+};
+
 struct ptk_op {
 	struct ptk_table *t;
 	struct ptk_gather *user;
 	struct ptk_gather *g; /* hand this to the engine */
 	struct ptk_gather local;
 	enum ptk_notify_reason reason;
-	bool notify;
+	bool notify; /* per-table notifiers */
+	bool iv; /* interval subscriptions were called */
+	struct ptk_iv_called ivc;
+	unsigned int nr;
+	const struct ptk_range *ranges;
 };
+
+/* Interval subscriptions (interval.c): the halves of the bracket, and
+ * the release at destroy. ptk_interval__begin() returns whether it
+ * called anyone (then ptk_interval__end() must follow). */
+struct ptk_interval_event;
+bool ptk_interval__begin(struct ptk_table *t,
+			 const struct ptk_interval_event *ev,
+			 struct ptk_iv_called *c);
+void ptk_interval__end(struct ptk_table *t, const struct ptk_interval_event *ev,
+		       const struct ptk_iv_called *c);
+void ptk_interval__release(struct ptk_table *t);
 
 void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 		   enum ptk_notify_reason reason, const struct ptk_range *r,

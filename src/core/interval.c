@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interval subscriptions: an AVL tree ordered by (first address, node
+ * address), each node augmented with the highest last address of its
+ * subtree; the sequence protocol; notification batches.
+ *
+ * Locking: t->iv_lock (a spin lock) guards the tree's shape, iv_active
+ * and iv_seq. An invalidation counts itself in iv_active under the lock,
+ * then walks the tree without it: the tree does not change while
+ * iv_active is non-zero, because subscribe and unsubscribe wait for it to
+ * reach zero. iv_seq is odd exactly while iv_active is non-zero; every
+ * period of activity has its own odd value.
+ */
+#include "internal/ptk_internal.h"
+#include <ptkit/interval.h>
+
+static void iv_lock(struct ptk_table *t)
+{
+	while (__atomic_exchange_n(&t->iv_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&t->iv_lock, __ATOMIC_RELAXED))
+			PTK_CPU_RELAX();
+}
+
+static void iv_unlock(struct ptk_table *t)
+{
+	__atomic_store_n(&t->iv_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Take the lock with no invalidation in progress. */
+static void iv_lock_idle(struct ptk_table *t)
+{
+	for (;;) {
+		iv_lock(t);
+		if (!t->iv_active)
+			return;
+		iv_unlock(t);
+		while (__atomic_load_n(&t->iv_active, __ATOMIC_RELAXED))
+			PTK_CPU_RELAX();
+	}
+}
+
+/* The AVL tree. */
+
+static int height(const struct ptk_interval *n)
+{
+	return n ? n->height : 0;
+}
+
+static void update(struct ptk_interval *n)
+{
+	int hl = height(n->left), hr = height(n->right);
+
+	n->height = 1 + (hl > hr ? hl : hr);
+	n->max_last = n->last;
+	if (n->left && n->left->max_last > n->max_last)
+		n->max_last = n->left->max_last;
+	if (n->right && n->right->max_last > n->max_last)
+		n->max_last = n->right->max_last;
+}
+
+static struct ptk_interval *rot_right(struct ptk_interval *n)
+{
+	struct ptk_interval *l = n->left;
+
+	n->left = l->right;
+	l->right = n;
+	update(n);
+	update(l);
+	return l;
+}
+
+static struct ptk_interval *rot_left(struct ptk_interval *n)
+{
+	struct ptk_interval *r = n->right;
+
+	n->right = r->left;
+	r->left = n;
+	update(n);
+	update(r);
+	return r;
+}
+
+static struct ptk_interval *balance(struct ptk_interval *n)
+{
+	int b;
+
+	update(n);
+	b = height(n->left) - height(n->right);
+	if (b > 1) {
+		if (height(n->left->left) < height(n->left->right))
+			n->left = rot_left(n->left);
+		return rot_right(n);
+	}
+	if (b < -1) {
+		if (height(n->right->right) < height(n->right->left))
+			n->right = rot_right(n->right);
+		return rot_left(n);
+	}
+	return n;
+}
+
+/* Order by first address, then by the node's own address. */
+static bool before(const struct ptk_interval *a, const struct ptk_interval *b)
+{
+	if (a->va != b->va)
+		return a->va < b->va;
+	return (uintptr_t)a < (uintptr_t)b;
+}
+
+static struct ptk_interval *insert(struct ptk_interval *root,
+				   struct ptk_interval *n)
+{
+	if (!root)
+		return n;
+	if (before(n, root))
+		root->left = insert(root->left, n);
+	else
+		root->right = insert(root->right, n);
+	return balance(root);
+}
+
+static struct ptk_interval *take_min(struct ptk_interval *root,
+				     struct ptk_interval **min)
+{
+	if (!root->left) {
+		*min = root;
+		return root->right;
+	}
+	root->left = take_min(root->left, min);
+	return balance(root);
+}
+
+/* Remove @n from the tree at @root; *@found says whether it was there. */
+static struct ptk_interval *erase(struct ptk_interval *root,
+				  struct ptk_interval *n, bool *found)
+{
+	struct ptk_interval *m;
+
+	if (!root)
+		return NULL;
+	if (root != n) {
+		if (before(n, root))
+			root->left = erase(root->left, n, found);
+		else
+			root->right = erase(root->right, n, found);
+		return balance(root);
+	}
+	*found = true;
+	if (!root->left || !root->right)
+		return root->left ? root->left : root->right;
+	root->right = take_min(root->right, &m);
+	m->left = root->left;
+	m->right = root->right;
+	return balance(m);
+}
+
+static bool overlaps(const struct ptk_interval *n, const struct ptk_range *r)
+{
+	return n->va <= r->last && r->va <= n->last;
+}
+
+/*
+ * Call every subscription overlapping ev->ranges[k] and none of the
+ * ranges before it (so that one overlapping both ranges of a move is
+ * called once).
+ */
+static void call_range(struct ptk_interval *n,
+		       const struct ptk_interval_event *ev, unsigned int k,
+		       bool end, uint64_t cur_seq, struct ptk_iv_called *c)
+{
+	const struct ptk_range *r = &ev->ranges[k];
+	unsigned int j;
+
+	while (n && n->max_last >= r->va) {
+		if (n->va > r->last) {
+			/* @n and everything right of it start too late. */
+			n = n->left;
+			continue;
+		}
+		if (n->left && n->left->max_last >= r->va)
+			call_range(n->left, ev, k, end, cur_seq, c);
+		if (n->last >= r->va) {
+			for (j = 0; j < k; j++)
+				if (overlaps(n, &ev->ranges[j]))
+					break;
+			if (j == k) {
+				c->nr++;
+				c->one = n;
+				if (!end)
+					n->ops->invalidate(n, ev, cur_seq);
+				else if (n->ops->invalidate_end)
+					n->ops->invalidate_end(n, ev);
+			}
+		}
+		n = n->right;
+	}
+}
+
+static void call_all(struct ptk_table *t, const struct ptk_interval_event *ev,
+		     bool end, uint64_t cur_seq, struct ptk_iv_called *c)
+{
+	unsigned int k;
+
+	c->nr = 0;
+	c->one = NULL;
+	for (k = 0; k < ev->nr; k++)
+		call_range(t->iv_root, ev, k, end, cur_seq, c);
+}
+
+bool ptk_interval__begin(struct ptk_table *t,
+			 const struct ptk_interval_event *ev,
+			 struct ptk_iv_called *c)
+{
+	uint64_t cur;
+
+	if (!__atomic_load_n(&t->iv_root, __ATOMIC_RELAXED))
+		return false;
+	iv_lock(t);
+	if (!t->iv_root) {
+		iv_unlock(t);
+		return false;
+	}
+	if (t->iv_active++ == 0)
+		__atomic_store_n(&t->iv_seq, t->iv_seq + 1, __ATOMIC_RELAXED);
+	cur = t->iv_seq;
+	iv_unlock(t);
+	call_all(t, ev, false, cur, c);
+	return true;
+}
+
+void ptk_interval__end(struct ptk_table *t, const struct ptk_interval_event *ev,
+		       const struct ptk_iv_called *c)
+{
+	struct ptk_iv_called again;
+
+	/* The tree has not changed since the begin: reuse what it found. */
+	if (c && c->nr == 1) {
+		if (c->one->ops->invalidate_end)
+			c->one->ops->invalidate_end(c->one, ev);
+	} else if (!c || c->nr) {
+		call_all(t, ev, true, 0, &again);
+	}
+	iv_lock(t);
+	if (--t->iv_active == 0)
+		__atomic_store_n(&t->iv_seq, t->iv_seq + 1, __ATOMIC_RELEASE);
+	iv_unlock(t);
+}
+
+static void detach_all(struct ptk_interval *n)
+{
+	if (!n)
+		return;
+	detach_all(n->left);
+	detach_all(n->right);
+	n->left = NULL;
+	n->right = NULL;
+	__atomic_store_n(&n->t, NULL, __ATOMIC_RELEASE);
+}
+
+void ptk_interval__release(struct ptk_table *t)
+{
+	struct ptk_range all = { 0, ~(ptk_va_t)0 };
+	struct ptk_interval_event ev = { t,    PTK_NOTIFY_RELEASE,     1, &all,
+					 NULL, PTK_INTERVAL_MAY_BLOCK, 0 };
+	struct ptk_iv_called c;
+
+	if (!t->iv_root)
+		return;
+	if (ptk_interval__begin(t, &ev, &c))
+		ptk_interval__end(t, &ev, &c);
+	iv_lock_idle(t);
+	detach_all(t->iv_root);
+	t->iv_root = NULL;
+	iv_unlock(t);
+}
+
+int ptk_interval_subscribe(struct ptk_table *t, struct ptk_interval *iv,
+			   ptk_va_t va, uint64_t len)
+{
+	ptk_va_t last;
+
+	if (!t || !t->fmt || !iv || !iv->ops || !iv->ops->invalidate || !len)
+		return PTK_EINVAL;
+	if (iv->ops->version != PTK_INTERVAL_OPS_VERSION)
+		return PTK_EVERSION;
+	if (__builtin_add_overflow(va, len - 1, &last))
+		return PTK_EOVERFLOW;
+	if (!ptk_fmt_va_valid(t->fmt, va) || !ptk_fmt_va_valid(t->fmt, last))
+		return PTK_ERANGE;
+	if (__atomic_load_n(&iv->t, __ATOMIC_ACQUIRE))
+		return PTK_ESUBSCRIBED;
+	iv_lock_idle(t);
+	iv->va = va;
+	iv->last = last;
+	iv->left = NULL;
+	iv->right = NULL;
+	iv->height = 1;
+	iv->max_last = last;
+	/* Even: no invalidation of this subscription to wait for. */
+	__atomic_store_n(&iv->seq, t->iv_seq & ~(uint64_t)1, __ATOMIC_RELAXED);
+	__atomic_store_n(&iv->t, t, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->iv_root, insert(t->iv_root, iv), __ATOMIC_RELAXED);
+	iv_unlock(t);
+	return 0;
+}
+
+int ptk_interval_unsubscribe(struct ptk_interval *iv)
+{
+	struct ptk_table *t;
+	bool found = false;
+
+	if (!iv)
+		return PTK_EINVAL;
+	t = __atomic_load_n(&iv->t, __ATOMIC_ACQUIRE);
+	if (!t)
+		return PTK_ENOTSUBSCRIBED;
+	iv_lock_idle(t);
+	if (iv->t == t)
+		__atomic_store_n(&t->iv_root, erase(t->iv_root, iv, &found),
+				 __ATOMIC_RELAXED);
+	if (found) {
+		iv->left = NULL;
+		iv->right = NULL;
+		__atomic_store_n(&iv->t, NULL, __ATOMIC_RELEASE);
+	}
+	iv_unlock(t);
+	return found ? 0 : PTK_ENOTSUBSCRIBED;
+}
+
+uint64_t ptk_interval_read_begin(struct ptk_interval *iv)
+{
+	struct ptk_table *t = __atomic_load_n(&iv->t, __ATOMIC_ACQUIRE);
+	uint64_t seq = __atomic_load_n(&iv->seq, __ATOMIC_ACQUIRE);
+
+	/*
+	 * iv->seq is odd only when an invalidation set it; if that period of
+	 * activity is still going on, wait for its end. Each period has its
+	 * own odd value, so an equal value cannot be a later period.
+	 */
+	if (t && (seq & 1))
+		while (__atomic_load_n(&t->iv_seq, __ATOMIC_ACQUIRE) == seq)
+			PTK_CPU_RELAX();
+	return seq;
+}
+
+bool ptk_interval_read_retry(const struct ptk_interval *iv, uint64_t seq)
+{
+	return __atomic_load_n(&iv->seq, __ATOMIC_ACQUIRE) != seq;
+}
+
+void ptk_interval_set_seq(struct ptk_interval *iv, uint64_t cur_seq)
+{
+	__atomic_store_n(&iv->seq, cur_seq, __ATOMIC_RELEASE);
+}
+
+static uint64_t count(const struct ptk_interval *n)
+{
+	return n ? 1 + count(n->left) + count(n->right) : 0;
+}
+
+uint64_t ptk_interval_count(const struct ptk_table *t)
+{
+	return t ? count(t->iv_root) : 0;
+}
+
+int ptk_notify_batch_begin(struct ptk_table *t, struct ptk_gather *g,
+			   enum ptk_notify_reason reason, ptk_va_t va,
+			   uint64_t len)
+{
+	struct ptk_range r;
+	struct ptk_op op;
+
+	if (!t || !t->ops || !g || !len || reason < PTK_NOTIFY_UNMAP ||
+	    reason >= PTK_NOTIFY_RELEASE || g->batch_t)
+		return PTK_EINVAL;
+	if (__builtin_add_overflow(va, len - 1, &r.last))
+		return PTK_EOVERFLOW;
+	if (!ptk_fmt_va_valid(t->fmt, va) || !ptk_fmt_va_valid(t->fmt, r.last))
+		return PTK_ERANGE;
+	r.va = va;
+	g->batch_reason = reason;
+	g->batch_r = r;
+	/* The bracket's "before" half; batch_t set after, so it notifies. */
+	ptk_op__begin(&op, t, g, reason, &g->batch_r, 1);
+	g->batch_iv = op.iv;
+	g->batch_iv_nr = op.ivc.nr;
+	g->batch_iv_one = op.ivc.one;
+	g->batch_t = t;
+	return 0;
+}
+
+int ptk_notify_batch_end(struct ptk_gather *g, int result)
+{
+	struct ptk_op op;
+
+	if (!g || !g->batch_t)
+		return PTK_EINVAL;
+	/* Rebuild the bracket as ptk_notify_batch_begin() opened it. */
+	op.t = g->batch_t;
+	op.user = g;
+	op.g = g;
+	op.reason = (enum ptk_notify_reason)g->batch_reason;
+	op.notify = op.t->notifiers != NULL;
+	op.iv = g->batch_iv;
+	op.ivc.nr = g->batch_iv_nr;
+	op.ivc.one = g->batch_iv_one;
+	op.nr = 1;
+	op.ranges = &g->batch_r;
+	g->batch_t = NULL;
+	ptk_op__end(&op, result);
+	return 0;
+}
