@@ -80,7 +80,7 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(leaf_run)(const struct ptk_fmt *f,
 	uint64_t cnt = 1;
 
 #define PTK_IS_LEAF_(j) \
-	(ptkf_classify(f, l, PTK_NS(ld)(f, tbl, (j))) == PTK_ENTRY_LEAF)
+	(int)(ptkf_classify(f, l, PTK_NS(ld)(f, tbl, (j))) == PTK_ENTRY_LEAF)
 	while (cnt + 4 <= max &&
 	       (PTK_IS_LEAF_(idx + cnt) & PTK_IS_LEAF_(idx + cnt + 1) &
 		PTK_IS_LEAF_(idx + cnt + 2) & PTK_IS_LEAF_(idx + cnt + 3))) {

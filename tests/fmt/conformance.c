@@ -320,7 +320,7 @@ static void record_table(struct where *w, uint64_t oa, unsigned int l)
 			continue;
 		case PTK_ENTRY_TABLE:
 			record_table(w, F->hooks->table_oa(F, l, e), l - 1);
-			/* fall through */
+			__attribute__((fallthrough));
 		default:
 			if (w->nr < PTK_MAX_LEVELS * 2) {
 				w->level[w->nr] = l;
