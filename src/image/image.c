@@ -1011,9 +1011,9 @@ static int image_setup(struct ptk_image *img, const struct ptk_image_opts *o)
 			rc = parse_lime(img);
 			goto done;
 		}
-		if (img->size >= 8 &&
-		    (!memcmp(img->data, "KDUMP   ", 8) ||
-		     !memcmp(img->data, "DISKDUMP", 8) ||
+		if ((img->size >= 8 && (!memcmp(img->data, "KDUMP   ", 8) ||
+					!memcmp(img->data, "DISKDUMP", 8))) ||
+		    (img->size >= 12 &&
 		     !memcmp(img->data, "makedumpfile", 12))) {
 			img->kind = PTK_IMAGE_KDUMP;
 			rc = ptk_image__parse_kdump(img);
