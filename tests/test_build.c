@@ -36,56 +36,10 @@
 #include "ptkit.h"
 #include "harness/ptk_test.h"
 #include "model/arena_util.h"
+#include "model/fault_mem.h"
 #include "model/workload.h"
 
 #define ABASE UINT64_C(0x40000000)
-
-/* --- a provider that fails its Nth allocation */
-
-struct fault_mem {
-	struct ptk_mem mem;
-	struct ptk_mem_arena *inner;
-	uint64_t calls;
-	uint64_t fail_at; /* 0: never */
-};
-
-static int fm_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa, void **ptr)
-{
-	struct fault_mem *fm = arg;
-
-	if (++fm->calls == fm->fail_at)
-		return PTK_ENOMEM;
-	return fm->inner->mem.ops->alloc(fm->inner->mem.arg, lg2, oa, ptr);
-}
-
-static void fm_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
-{
-	struct fault_mem *fm = arg;
-
-	fm->inner->mem.ops->free(fm->inner->mem.arg, oa, ptr, lg2);
-}
-
-static void *fm_map(void *arg, ptk_oa_t oa, unsigned int lg2)
-{
-	struct fault_mem *fm = arg;
-
-	return fm->inner->mem.ops->map(fm->inner->mem.arg, oa, lg2);
-}
-
-static const struct ptk_mem_ops fm_ops = {
-	.version = PTK_MEM_OPS_VERSION,
-	.alloc = fm_alloc,
-	.free = fm_free,
-	.map = fm_map,
-};
-
-static void fm_init(struct fault_mem *fm, struct ptk_mem_arena *inner)
-{
-	memset(fm, 0, sizeof(*fm));
-	fm->inner = inner;
-	fm->mem.ops = &fm_ops;
-	fm->mem.arg = fm;
-}
 
 /* --- one format, one engine instance */
 
@@ -108,7 +62,7 @@ static void bsetup(struct bctx *c, const struct ptk_fmt *f, unsigned int tf)
 	c->f = f;
 	c->tflags = tf;
 	PTK_ASSERT_OK(ptk_mem_arena_create(&c->arena, ABASE, 32 << 20));
-	fm_init(&c->fm, &c->arena);
+	fm_init(&c->fm, &c->arena, false);
 	PTK_ASSERT_OK(ptk_table_create(&c->t, f, &c->fm.mem, tf));
 	/* What the format makes of read-write (its nearest superset). */
 	wl_profile_from_fmt(&p, f);

@@ -36,6 +36,7 @@
 
 #include "ptkit.h"
 #include "harness/ptk_test.h"
+#include "model/fault_mem.h"
 #include "model/toy_fmt.h"
 
 #define NSPACE 4
@@ -46,44 +47,6 @@
 #define NOBJ 2
 #define OBJ_PAGES 1024u
 #define RMAP 8 /* places one frame may be mapped at, remembered per check */
-
-/* A failing table allocator (the table's provider). */
-struct fail_mem {
-	struct ptk_mem mem;
-	struct ptk_mem_arena *inner;
-	uint64_t calls;
-	uint64_t fail_at; /* 0: never */
-};
-
-static int fm_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa, void **ptr)
-{
-	struct fail_mem *fm = arg;
-
-	if (++fm->calls == fm->fail_at)
-		return PTK_ENOMEM;
-	return fm->inner->mem.ops->alloc(fm->inner->mem.arg, lg2, oa, ptr);
-}
-
-static void fm_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
-{
-	struct fail_mem *fm = arg;
-
-	fm->inner->mem.ops->free(fm->inner->mem.arg, oa, ptr, lg2);
-}
-
-static void *fm_map(void *arg, ptk_oa_t oa, unsigned int lg2)
-{
-	struct fail_mem *fm = arg;
-
-	return fm->inner->mem.ops->map(fm->inner->mem.arg, oa, lg2);
-}
-
-static const struct ptk_mem_ops fm_ops = {
-	.version = PTK_MEM_OPS_VERSION,
-	.alloc = fm_alloc,
-	.free = fm_free,
-	.map = fm_map,
-};
 
 /* A "file": frames it holds one reference to, per page. */
 struct obj {
@@ -127,7 +90,7 @@ struct world {
 	unsigned int s0; /* smallest page, log2 */
 	ptk_va_t base;
 	struct ptk_mem_arena arena;
-	struct fail_mem fm;
+	struct fault_mem fm; /* the table's provider, failing on demand */
 	struct ptk_frames fr;
 	uint32_t ref[NFRAMES];
 	uint64_t data[NFRAMES];
@@ -264,10 +227,7 @@ static void world_init(struct world *w, const struct ptk_fmt *f,
 	w->base = UINT64_C(1) << 30;
 	ptk_test_rand(&w->r);
 	PTK_ASSERT_OK(ptk_mem_arena_create(&w->arena, 0x40000000, 64 << 20));
-	w->fm.inner = &w->arena;
-	w->fm.mem = w->arena.mem;
-	w->fm.mem.ops = &fm_ops;
-	w->fm.mem.arg = &w->fm;
+	fm_init(&w->fm, &w->arena, true);
 	/* frames above the tables, aligned to 2 GiB */
 	PTK_ASSERT_OK(ptk_frames_init(&w->fr, UINT64_C(1) << 31, w->s0, NFRAMES,
 				      w->ref, w->data));

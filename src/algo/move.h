@@ -71,59 +71,21 @@ static int PTK_NS(dst_table)(struct PTK_NS(mut) * m, unsigned int l,
 }
 
 /*
- * The raw move of the run of whole leaves from @c (level @l) that keep
- * their size: into the destination table at the same level, up to its
- * end. Returns the entries taken (0: none, use map_like()) or an error.
+ * The loop of move_run(): entries @idx.. of @src to @didx.. of @dst, at
+ * most @max. @look: test each destination slot first; @check: write
+ * nothing. Always inlined with both constant, so the real pass below
+ * level 1 (the bulk of a move) runs a loop with neither test.
  */
-static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
-						  struct PTK_NS(move_args) * mv,
-						  unsigned int l,
-						  struct ptk_cur *c)
+static PTK_ALWAYS_INLINE int64_t PTK_NS(move_loop)(const struct ptk_table *t,
+						   unsigned int l,
+						   const void *src,
+						   uint64_t idx, void *dst,
+						   uint64_t didx, uint64_t max,
+						   bool look, bool check)
 {
-	struct ptk_table *t = m->t;
 	const struct ptk_fmt *f = t->fmt;
-	ptk_va_t dva = c->e_va + mv->delta;
-	uint64_t didx = PTK_NS(idx)(f, l, dva), k, max, idx;
-	bool check, look;
-	void *dtbl, *src, *dst;
-	int rc;
+	uint64_t k;
 
-	rc = PTK_NS(dst_table)(m, l, dva, &dtbl);
-	if (rc)
-		return rc;
-	max = PTK_NS(cur_whole_room)(c, f, l);
-	if (max > PTK_NS(nr_entries)(f, l) - didx)
-		max = PTK_NS(nr_entries)(f, l) - didx;
-	/* Check pass, level 0 of a trusted table without groups, into a
-	 * table to be made: nothing there can fail. */
-	if (m->check && !dtbl && l == 0 && !ptkf_contig_lg2(f, l) &&
-	    PTK_NS(trusted)(t))
-		return (int64_t)max;
-	/* In locals: the stores below may alias anything to the compiler.
-	 * Level 0 holds no tables, and its slots in a new table are empty
-	 * or were checked: only above look at the destination again. */
-	check = m->check;
-	look = dtbl && (check || l > 0);
-	src = c->tbl;
-	dst = dtbl;
-	idx = c->idx;
-	if (!look && !check) {
-		/* The real pass below level 1: nothing to look at. */
-		for (k = 0; k < max; k++) {
-			ptk_pte_t se = PTK_NS(ld)(f, src, idx + k);
-			enum ptk_entry_type ty = ptkf_classify(f, l, se);
-
-			if (ty != PTK_ENTRY_LEAF) {
-				if (ty == PTK_ENTRY_EMPTY && k)
-					continue;
-				break;
-			}
-			if (ptkf_contig_lg2(f, l) && ptkf_is_contig(f, l, se))
-				break;
-			PTK_NS(st)(f, dst, didx + k, se);
-		}
-		return (int64_t)k;
-	}
 	for (k = 0; k < max; k++) {
 		ptk_pte_t se = PTK_NS(ld)(f, src, idx + k);
 		enum ptk_entry_type ty = ptkf_classify(f, l, se);
@@ -137,7 +99,7 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 			break;
 		if (look) {
 			enum ptk_entry_type dt = ptkf_classify(
-				f, l, PTK_NS(ld)(f, dtbl, didx + k));
+				f, l, PTK_NS(ld)(f, dst, didx + k));
 
 			/* (shared: a table left in place; the leaves are
 			 * mapped into it by map_like()) */
@@ -147,9 +109,49 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 				return PTK_EEXIST;
 		}
 		if (!check)
-			PTK_NS(st)(f, dtbl, didx + k, se);
+			PTK_NS(st)(f, dst, didx + k, se);
 	}
 	return (int64_t)k;
+}
+
+/*
+ * The raw move of the run of whole leaves from @c (level @l) that keep
+ * their size: into the destination table at the same level, up to its
+ * end. Returns the entries taken (0: none, use map_like()) or an error.
+ */
+static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
+						  struct PTK_NS(move_args) * mv,
+						  unsigned int l,
+						  struct ptk_cur *c)
+{
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	ptk_va_t dva = c->e_va + mv->delta;
+	uint64_t didx = PTK_NS(idx)(f, l, dva), max;
+	void *dtbl;
+	int rc;
+
+	rc = PTK_NS(dst_table)(m, l, dva, &dtbl);
+	if (rc)
+		return rc;
+	max = PTK_NS(cur_whole_room)(c, f, l);
+	if (max > PTK_NS(nr_entries)(f, l) - didx)
+		max = PTK_NS(nr_entries)(f, l) - didx;
+	/* Check pass, level 0 of a trusted table without groups, into a
+	 * table to be made: nothing there can fail. */
+	if (m->check && !dtbl && l == 0 && !ptkf_contig_lg2(f, l) &&
+	    PTK_NS(trusted)(t))
+		return (int64_t)max;
+	/* Level 0 holds no tables, and its slots in a new table are empty
+	 * or were checked: only above look at the destination again. */
+	if (m->check)
+		return PTK_NS(move_loop)(t, l, c->tbl, c->idx, dtbl, didx, max,
+					 dtbl != NULL, true);
+	if (dtbl && l > 0)
+		return PTK_NS(move_loop)(t, l, c->tbl, c->idx, dtbl, didx, max,
+					 true, false);
+	return PTK_NS(move_loop)(t, l, c->tbl, c->idx, dtbl, didx, max, false,
+				 false);
 }
 
 PTK_LEVELS_DECLARE(move,
