@@ -378,13 +378,10 @@ static unsigned int root_table_lg2(const struct ptk_fmt *f)
 	return f->level_bits[f->levels - 1] + f->entry_lg2;
 }
 
-int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
-			  const struct ptk_fmt *f, unsigned int root,
-			  uint64_t reg)
+/* The checks both directions of the register rule make first. */
+static int root_args(const void *out, struct ptk_fmt_diag *why,
+		     const struct ptk_fmt *f, unsigned int root)
 {
-	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
-	unsigned int bits, lg2;
-
 	if (!out || !f || !f->levels || f->levels > PTK_MAX_LEVELS)
 		return ptk_diag(why, "arguments", "a format and an output", 0,
 				0, 0);
@@ -393,55 +390,62 @@ int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
 				"a root the format has (0; 1 for the upper "
 				"range of a format with two)",
 				FOUND, 0, root);
-	if (a->root_from_reg)
-		return a->root_from_reg(f, root, reg, out, why);
-	/* No rule of the format's own: the value is the table address. */
-	lg2 = root_table_lg2(f);
-	if (reg & ptk_lg2_mask(lg2))
-		return ptk_diag(why, "root address (bits below the table size)",
-				"the root table is aligned to its size",
-				PTK_DIAG_WANT | HEX_FOUND, 0,
-				reg & ptk_lg2_mask(lg2));
-	bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
-	if (bits < 64 && (reg >> bits))
-		return ptk_diag(why, "root address",
-				"an address below 2^table_oa_bits", HEX_FOUND,
-				0, reg);
-	*out = reg;
 	return 0;
+}
+
+/*
+ * The rule of a format without one of its own, both ways: the register
+ * value is the root table's address, aligned to the table's size and
+ * below 2^table_oa_bits. @field, @aligned: how a message names @v and
+ * the alignment it wants.
+ */
+static int root_plain(uint64_t *out, struct ptk_fmt_diag *why,
+		      const struct ptk_fmt *f, uint64_t v, const char *field,
+		      const char *hi_field, const char *aligned)
+{
+	unsigned int lg2 = root_table_lg2(f);
+	unsigned int bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
+
+	if (v & ptk_lg2_mask(lg2))
+		return ptk_diag(why, field, aligned, PTK_DIAG_WANT | HEX_FOUND,
+				0, v & ptk_lg2_mask(lg2));
+	if (bits < 64 && (v >> bits))
+		return ptk_diag(why, hi_field,
+				"an address below 2^table_oa_bits", HEX_FOUND,
+				0, v);
+	*out = v;
+	return 0;
+}
+
+int ptk_fmt_root_from_reg(ptk_oa_t *out, struct ptk_fmt_diag *why,
+			  const struct ptk_fmt *f, unsigned int root,
+			  uint64_t reg)
+{
+	int rc = root_args(out, why, f, root);
+
+	if (rc)
+		return rc;
+	if (ptk_fmt_arch(f)->root_from_reg)
+		return ptk_fmt_arch(f)->root_from_reg(f, root, reg, out, why);
+	return root_plain(out, why, f, reg,
+			  "root address (bits below the table size)",
+			  "root address",
+			  "the root table is aligned to its size");
 }
 
 int ptk_fmt_reg_from_root(uint64_t *out, struct ptk_fmt_diag *why,
 			  const struct ptk_fmt *f, unsigned int root,
 			  ptk_oa_t oa)
 {
-	const struct ptk_fmt_arch *a = ptk_fmt_arch(f);
-	unsigned int bits, lg2;
+	int rc = root_args(out, why, f, root);
 
-	if (!out || !f || !f->levels || f->levels > PTK_MAX_LEVELS)
-		return ptk_diag(why, "arguments", "a format and an output", 0,
-				0, 0);
-	if (root >= ptk_fmt_nr_roots(f))
-		return ptk_diag(why, "root",
-				"a root the format has (0; 1 for the upper "
-				"range of a format with two)",
-				FOUND, 0, root);
-	if (a->reg_from_root)
-		return a->reg_from_root(f, root, oa, out, why);
-	/* The default rule of ptk_fmt_root_from_reg(), the other way. */
-	lg2 = root_table_lg2(f);
-	if (oa & ptk_lg2_mask(lg2))
-		return ptk_diag(why, "root table address",
-				"aligned to the root table's size",
-				PTK_DIAG_WANT | HEX_FOUND, 0,
-				oa & ptk_lg2_mask(lg2));
-	bits = f->table_oa_bits ? f->table_oa_bits : f->oa_bits;
-	if (bits < 64 && (oa >> bits))
-		return ptk_diag(why, "root table address",
-				"an address below 2^table_oa_bits", HEX_FOUND,
-				0, oa);
-	*out = oa;
-	return 0;
+	if (rc)
+		return rc;
+	if (ptk_fmt_arch(f)->reg_from_root)
+		return ptk_fmt_arch(f)->reg_from_root(f, root, oa, out, why);
+	return root_plain(out, why, f, oa, "root table address",
+			  "root table address",
+			  "aligned to the root table's size");
 }
 
 unsigned int ptk_fmt_ctrl_va_flags(const struct ptk_fmt *f, unsigned int root,
