@@ -202,34 +202,29 @@ void ptk_tlb_flush_range(struct ptk_tlb *tlb, uint16_t asid, ptk_va_t va,
 	t_unlock(tlb);
 }
 
-void ptk_tlb_flush_asid(struct ptk_tlb *tlb, uint16_t asid)
+/* Drop every entry (@all) or those of @asid, and the walk cache. */
+static void flush_where(struct ptk_tlb *tlb, bool all, uint16_t asid)
 {
-	uint64_t n, k;
+	uint64_t n = (uint64_t)tlb->o.sets * tlb->o.ways, k;
 
-	if (!tlb)
-		return;
-	n = (uint64_t)tlb->o.sets * tlb->o.ways;
 	t_lock(tlb);
 	for (k = 0; k < n; k++)
-		if (tlb->e[k].tag != EMPTY && tlb->e[k].id == asid)
+		if (tlb->e[k].tag != EMPTY && (all || tlb->e[k].id == asid))
 			drop(tlb, &tlb->e[k]);
 	pwc_clear(tlb);
 	t_unlock(tlb);
 }
 
+void ptk_tlb_flush_asid(struct ptk_tlb *tlb, uint16_t asid)
+{
+	if (tlb)
+		flush_where(tlb, false, asid);
+}
+
 void ptk_tlb_flush_all(struct ptk_tlb *tlb)
 {
-	uint64_t n, k;
-
-	if (!tlb)
-		return;
-	n = (uint64_t)tlb->o.sets * tlb->o.ways;
-	t_lock(tlb);
-	for (k = 0; k < n; k++)
-		if (tlb->e[k].tag != EMPTY)
-			drop(tlb, &tlb->e[k]);
-	pwc_clear(tlb);
-	t_unlock(tlb);
+	if (tlb)
+		flush_where(tlb, true, 0);
 }
 
 static void t_invalidate(struct ptk_interval *iv,
