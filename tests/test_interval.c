@@ -99,17 +99,38 @@ static void env_fini(struct env *e)
 	ptk_mem_heap_fini(&e->h);
 }
 
-/* Random subscriptions, random operations: exactly the overlapping ones
- * are called, each once before and once after. */
-PTK_TEST(interval_tree_random)
+/* How interval_tree_random() finds the subscriptions to call. */
+enum idx_mode {
+	IDX_NONE, /* the tree alone */
+	IDX_ROOM, /* an index with room for all of them */
+	IDX_SMALL, /* an index with room for fewer: the tree again */
+};
+
+/*
+ * Random subscriptions, random operations: exactly the overlapping ones
+ * are called, each once before and once after; with an index, the
+ * operations answered from it are counted (the table says whether it is
+ * current), so a test that never used it cannot pass.
+ */
+static void tree_random(enum idx_mode mode)
 {
 	static struct rec subs[NSUB];
+	static uint64_t idx[4096];
+	unsigned int i, op, from_idx = 0;
 	struct ptk_rand rnd;
 	struct env e;
-	unsigned int i, op;
 
 	ptk_test_rand(&rnd);
 	env_init(&e);
+	if (mode != IDX_NONE) {
+		size_t bytes = ptk_interval_index_bytes(
+			mode == IDX_ROOM ? NSUB : NSUB / 2);
+
+		PTK_ASSERT(bytes <= sizeof(idx));
+		PTK_EXPECT_RC(ptk_interval_index(&e.t, idx, 8), PTK_EINVAL);
+		/* Unaligned on purpose: the table aligns it. */
+		PTK_ASSERT_OK(ptk_interval_index(&e.t, (char *)idx + 8, bytes));
+	}
 	PTK_ASSERT_OK(ptk_map(&e.t, BASE, SPAN, 0x40000000ull, &rw, 0, NULL));
 	for (i = 0; i < NSUB; i++) {
 		uint64_t va = BASE + ptk_rand_below(&rnd, SPAN / PG) * PG;
@@ -131,6 +152,7 @@ PTK_TEST(interval_tree_random)
 		int rc = 0;
 
 		reset(subs, NSUB);
+		from_idx += e.t.iv_idx_nr != 0;
 		r[0].va = va;
 		r[0].last = va + len - 1;
 		if (kind == 0) {
@@ -176,8 +198,12 @@ PTK_TEST(interval_tree_random)
 					 subs[i].iv.va, subs[i].iv.last,
 					 subs[i].begins, subs[i].ends, want);
 		}
-		/* Remove and re-add some, so the tree keeps changing shape. */
-		if (ptk_rand_chance(&rnd, 1, 4)) {
+		/*
+		 * Remove and re-add some, so the tree keeps changing shape
+		 * (and the index goes stale: less often with one, so that it
+		 * is current for some operations).
+		 */
+		if (ptk_rand_chance(&rnd, 1, mode == IDX_NONE ? 4 : 48)) {
 			i = (unsigned int)ptk_rand_below(&rnd, NSUB);
 			PTK_ASSERT_OK(ptk_interval_unsubscribe(&subs[i].iv));
 			PTK_ASSERT_OK(ptk_interval_subscribe(
@@ -188,10 +214,22 @@ PTK_TEST(interval_tree_random)
 		if (ptk_test_failures())
 			break;
 	}
+	if (mode == IDX_ROOM)
+		PTK_EXPECT(from_idx > 100);
+	else
+		PTK_EXPECT_EQ(from_idx, 0);
 	for (i = 0; i < NSUB; i += 2)
 		PTK_ASSERT_OK(ptk_interval_unsubscribe(&subs[i].iv));
 	PTK_EXPECT_EQ(ptk_interval_count(&e.t), NSUB / 2);
 	reset(subs, NSUB);
+	if (mode == IDX_ROOM) {
+		/* Let the release (a range up to all-ones) use the index. */
+		for (op = 0; op <= NSUB / 32 && ptk_test_failures() == 0; op++)
+			PTK_ASSERT_OK(ptk_protect(&e.t, BASE, PG, PTK_PROT_RW,
+						  0, NULL));
+		PTK_EXPECT(e.t.iv_idx_nr != 0);
+		reset(subs, NSUB);
+	}
 	env_fini(&e);
 	/* Destroy released the rest, once each, and ended them. */
 	for (i = 0; i < NSUB; i++) {
@@ -202,6 +240,60 @@ PTK_TEST(interval_tree_random)
 				      PTK_ENOTSUBSCRIBED);
 		}
 	}
+}
+
+PTK_TEST(interval_tree_random)
+{
+	tree_random(IDX_NONE);
+}
+
+PTK_TEST(interval_index_random)
+{
+	tree_random(IDX_ROOM);
+}
+
+PTK_TEST(interval_index_small)
+{
+	tree_random(IDX_SMALL);
+}
+
+/*
+ * An operation whose range ends at the top of the address space (last
+ * address all-ones, which the index's padding also is): the index must
+ * still find the subscription there, and only it.
+ */
+PTK_TEST(interval_index_top)
+{
+	const uint64_t top = ~(uint64_t)0 - PG + 1;
+	static uint64_t idx[512];
+	struct rec subs[20];
+	unsigned int i, op;
+	struct env e;
+
+	env_init(&e);
+	PTK_ASSERT_OK(ptk_map(&e.t, top, PG, 0x1000, &rw, 0, NULL));
+	for (i = 0; i < 20; i++) {
+		rec_init(&subs[i]);
+		PTK_ASSERT_OK(ptk_interval_subscribe(
+			&e.t, &subs[i].iv, i < 19 ? BASE + i * 4 * PG : top,
+			PG));
+	}
+	PTK_ASSERT(ptk_interval_index_bytes(20) <= sizeof(idx));
+	PTK_ASSERT_OK(ptk_interval_index(&e.t, idx, sizeof(idx)));
+	for (op = 0; op < 4; op++) {
+		reset(subs, 20);
+		PTK_ASSERT_OK(ptk_protect(&e.t, top, PG,
+					  op & 1 ? PTK_PROT_RW : PTK_PROT_READ,
+					  0, NULL));
+		/* (the first finds it stale and walks the tree) */
+		PTK_EXPECT(op == 0 || e.t.iv_idx_nr != 0);
+		for (i = 0; i < 20; i++)
+			PTK_EXPECT_EQ(subs[i].begins, i == 19);
+	}
+	reset(subs, 20);
+	env_fini(&e);
+	for (i = 0; i < 20; i++)
+		PTK_EXPECT_EQ(subs[i].begins, 1);
 }
 
 /* What a call carries: reason, ranges, owner, may-block, result. */
@@ -499,6 +591,9 @@ PTK_TEST(interval_batch)
 
 static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(interval_tree_random),
+	PTK_TEST_ENTRY(interval_index_random),
+	PTK_TEST_ENTRY(interval_index_small),
+	PTK_TEST_ENTRY(interval_index_top),
 	PTK_TEST_ENTRY(interval_event_fields),
 	PTK_TEST_ENTRY(interval_bad_input),
 	PTK_TEST_ENTRY(interval_seq_retry),

@@ -68,6 +68,11 @@ struct ptk_table {
 	uint64_t iv_seq; /* odd while invalidations are in progress */
 	uint32_t iv_lock;
 	uint32_t iv_active; /* invalidations in progress */
+	uint32_t iv_nr; /* subscriptions */
+	uint32_t iv_idx_nr; /* entries in the index; 0 while it is stale */
+	uint32_t iv_idx_cap; /* entries the index memory can hold */
+	uint32_t iv_idx_stale; /* invalidations since it went stale */
+	uint64_t *iv_idx; /* fast-reject index (ptk_interval_index()) */
 	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
 		     struct ptk_xlate *out);
 };

@@ -10,6 +10,12 @@
  * iv_active is non-zero, because subscribe and unsubscribe wait for it to
  * reach zero. iv_seq is odd exactly while iv_active is non-zero; every
  * period of activity has its own odd value.
+ *
+ * The fast-reject index (ptk_interval_index()) is written only under
+ * the lock, and only while it is marked stale (iv_idx_nr == 0), when no
+ * invalidation reads it: each decides under the lock whether to use it.
+ * It is marked stale only by subscribe and unsubscribe, which wait for
+ * iv_active to reach zero first.
  */
 #include "internal/ptk_internal.h"
 #include <ptkit/interval.h>
@@ -196,6 +202,134 @@ static void call_range(struct ptk_interval *n,
 	}
 }
 
+/*
+ * The index: in caller memory aligned to 64 bytes, a header of IDX_HDR
+ * words (the top level's number, then each level's offset and length),
+ * pmax[n] (the running maximum of the last addresses, in order of first
+ * address), then level 0 (the first addresses, sorted), level 1 (every
+ * eighth key of level 0), ... up to a level of at most eight keys. Every
+ * level starts on a 64-byte boundary and is padded to a multiple of
+ * eight keys with all-ones, so a block of eight is one cache line.
+ */
+#define IDX_FAN 8u
+#define IDX_MAX_LEVELS 12 /* 8^11 > 2^32 subscriptions */
+#define IDX_HDR 32u /* words: 1 + 2 * IDX_MAX_LEVELS, rounded to lines */
+
+static uint64_t idx_round(uint64_t n)
+{
+	return (n + IDX_FAN - 1) & ~(uint64_t)(IDX_FAN - 1);
+}
+
+/* Where each level starts (in words), how long it is; returns the top. */
+static unsigned int idx_layout(uint64_t n, uint64_t *off, uint64_t *len)
+{
+	unsigned int l = 0;
+
+	off[0] = IDX_HDR + idx_round(n);
+	len[0] = n;
+	while (len[l] > IDX_FAN) {
+		off[l + 1] = off[l] + idx_round(len[l]);
+		len[l + 1] = (len[l] + IDX_FAN - 1) / IDX_FAN;
+		l++;
+	}
+	return l;
+}
+
+size_t ptk_interval_index_bytes(uint64_t n)
+{
+	uint64_t off[IDX_MAX_LEVELS], len[IDX_MAX_LEVELS];
+	unsigned int top;
+
+	if (!n)
+		n = 1;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	top = idx_layout(n, off, len);
+	return (size_t)((off[top] + idx_round(len[top])) * 8 + 64);
+}
+
+/* In-order: first addresses into @va, last addresses into @pmax. */
+static uint64_t idx_fill(const struct ptk_interval *n, uint64_t *va,
+			 uint64_t *pmax, uint64_t i)
+{
+	for (; n; n = n->right) {
+		i = idx_fill(n->left, va, pmax, i);
+		va[i] = n->va;
+		pmax[i] = n->last;
+		i++;
+	}
+	return i;
+}
+
+static void idx_build(struct ptk_table *t)
+{
+	uint64_t off[IDX_MAX_LEVELS], len[IDX_MAX_LEVELS], i;
+	uint64_t *w = t->iv_idx, *pmax = w + IDX_HDR;
+	unsigned int top = idx_layout(t->iv_nr, off, len), l;
+
+	idx_fill(t->iv_root, w + off[0], pmax, 0);
+	for (i = 1; i < t->iv_nr; i++)
+		if (pmax[i] < pmax[i - 1])
+			pmax[i] = pmax[i - 1];
+	w[0] = top;
+	for (l = 0; l <= top; l++) {
+		w[1 + 2 * l] = off[l];
+		w[2 + 2 * l] = len[l];
+		if (l)
+			for (i = 0; i < len[l]; i++)
+				w[off[l] + i] = w[off[l - 1] + i * IDX_FAN];
+		for (i = len[l]; i < idx_round(len[l]); i++)
+			w[off[l] + i] = ~(uint64_t)0;
+	}
+	t->iv_idx_nr = t->iv_nr;
+}
+
+/* Whether a subscription overlaps @r, from the index. */
+static bool idx_overlaps(const struct ptk_table *t, const struct ptk_range *r)
+{
+	const uint64_t *w = t->iv_idx;
+	uint64_t l = w[0] + 1, at = 0;
+
+	/*
+	 * At each level, count the keys of the block that are at most
+	 * r->last (padding counts when r->last is all-ones: clamp to the
+	 * keys there are); the last of them leads to the block below.
+	 */
+	while (l--) {
+		const uint64_t *k = w + w[1 + 2 * l] + at;
+		uint64_t c = 0, have = w[2 + 2 * l] - at;
+		unsigned int j;
+
+		for (j = 0; j < IDX_FAN; j++)
+			c += k[j] <= r->last;
+		if (c > have)
+			c = have;
+		if (!c)
+			return false; /* (only at the top: below, c >= 1) */
+		at = (at + c - 1) * (l ? IDX_FAN : 1);
+	}
+	return w[IDX_HDR + at] >= r->va;
+}
+
+static void idx_stale(struct ptk_table *t)
+{
+	t->iv_idx_nr = 0;
+	t->iv_idx_stale = 0;
+}
+
+/* Under the lock: whether this invalidation may answer from the index. */
+static bool idx_use(struct ptk_table *t)
+{
+	if (!t->iv_idx || t->iv_nr > t->iv_idx_cap)
+		return false;
+	if (!t->iv_idx_nr) {
+		if (++t->iv_idx_stale <= t->iv_nr / 16)
+			return false;
+		idx_build(t);
+	}
+	return true;
+}
+
 static void call_all(struct ptk_table *t, const struct ptk_interval_event *ev,
 		     bool end, uint64_t cur_seq, struct ptk_iv_called *c)
 {
@@ -211,6 +345,8 @@ bool ptk_interval__begin(struct ptk_table *t,
 			 const struct ptk_interval_event *ev,
 			 struct ptk_iv_called *c)
 {
+	unsigned int k;
+	bool use_idx;
 	uint64_t cur;
 
 	if (!__atomic_load_n(&t->iv_root, __ATOMIC_RELAXED))
@@ -223,7 +359,19 @@ bool ptk_interval__begin(struct ptk_table *t,
 	if (t->iv_active++ == 0)
 		__atomic_store_n(&t->iv_seq, t->iv_seq + 1, __ATOMIC_RELAXED);
 	cur = t->iv_seq;
+	use_idx = idx_use(t);
 	iv_unlock(t);
+	if (use_idx) {
+		for (k = 0; k < ev->nr; k++)
+			if (idx_overlaps(t, &ev->ranges[k]))
+				break;
+		if (k == ev->nr) {
+			/* Nobody to call: the end only counts itself out. */
+			c->nr = 0;
+			c->one = NULL;
+			return true;
+		}
+	}
 	call_all(t, ev, false, cur, c);
 	return true;
 }
@@ -271,6 +419,10 @@ void ptk_interval__release(struct ptk_table *t)
 	iv_lock_idle(t);
 	detach_all(t->iv_root);
 	t->iv_root = NULL;
+	t->iv_nr = 0;
+	t->iv_idx = NULL;
+	t->iv_idx_cap = 0;
+	idx_stale(t);
 	iv_unlock(t);
 }
 
@@ -300,6 +452,8 @@ int ptk_interval_subscribe(struct ptk_table *t, struct ptk_interval *iv,
 	__atomic_store_n(&iv->seq, t->iv_seq & ~(uint64_t)1, __ATOMIC_RELAXED);
 	__atomic_store_n(&iv->t, t, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->iv_root, insert(t->iv_root, iv), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->iv_nr, t->iv_nr + 1, __ATOMIC_RELAXED);
+	idx_stale(t);
 	iv_unlock(t);
 	return 0;
 }
@@ -319,6 +473,8 @@ int ptk_interval_unsubscribe(struct ptk_interval *iv)
 		__atomic_store_n(&t->iv_root, erase(t->iv_root, iv, &found),
 				 __ATOMIC_RELAXED);
 	if (found) {
+		__atomic_store_n(&t->iv_nr, t->iv_nr - 1, __ATOMIC_RELAXED);
+		idx_stale(t);
 		iv->left = NULL;
 		iv->right = NULL;
 		__atomic_store_n(&iv->t, NULL, __ATOMIC_RELEASE);
@@ -353,14 +509,33 @@ void ptk_interval_set_seq(struct ptk_interval *iv, uint64_t cur_seq)
 	__atomic_store_n(&iv->seq, cur_seq, __ATOMIC_RELEASE);
 }
 
-static uint64_t count(const struct ptk_interval *n)
-{
-	return n ? 1 + count(n->left) + count(n->right) : 0;
-}
-
 uint64_t ptk_interval_count(const struct ptk_table *t)
 {
-	return t ? count(t->iv_root) : 0;
+	return t ? __atomic_load_n(&t->iv_nr, __ATOMIC_RELAXED) : 0;
+}
+
+int ptk_interval_index(struct ptk_table *t, void *mem, size_t bytes)
+{
+	uint64_t lo = 1, hi = UINT32_MAX;
+	uintptr_t p = (uintptr_t)mem;
+
+	if (!t || (mem && bytes < ptk_interval_index_bytes(1)))
+		return PTK_EINVAL;
+	/* The most subscriptions @bytes holds (the need grows with n). */
+	while (mem && lo < hi) {
+		uint64_t mid = lo + (hi - lo + 1) / 2;
+
+		if (ptk_interval_index_bytes(mid) <= bytes)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	iv_lock_idle(t);
+	t->iv_idx = mem ? (uint64_t *)((p + 63) & ~(uintptr_t)63) : NULL;
+	t->iv_idx_cap = mem ? (uint32_t)lo : 0;
+	idx_stale(t);
+	iv_unlock(t);
+	return 0;
 }
 
 int ptk_notify_batch_begin(struct ptk_table *t, struct ptk_gather *g,
