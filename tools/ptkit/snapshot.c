@@ -910,7 +910,7 @@ int ptk_cmd_snapshot(int argc, char **argv)
 		ptk_tool_err(
 			"snapshot: format %s's smallest page is 2^%u bytes; this host's pages are %ld bytes",
 			s.fmt->name, s.fmt->level_shift[0], ps);
-		return PTK_EXIT_USAGE;
+		return PTK_EXIT_FAIL;
 	}
 	s.hpage = host_thp_size();
 	if (!path) {
