@@ -304,7 +304,9 @@ def body(pid, lay):
                                   "regions", "pfns_hidden")}))
     result(summ["image_size"] == os.path.getsize(image) and
            summ["format"] == "x86_64",
-           "summary: image size %d and format" % summ["image_size"])
+           "summary: image size %d and format (snapshot took %.3f s; "
+           "tables %s)" % (summ["image_size"], summ["seconds"],
+                           summ["tables"]))
 
     # The regions the child made are where it said, with the state it made.
     P = PAGE

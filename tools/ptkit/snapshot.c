@@ -490,6 +490,7 @@ static int write_core(const struct snap *s, const char *path,
 	uint64_t off;
 	char *tmp = NULL;
 	FILE *f = NULL;
+	mode_t um;
 	int fd = -1, err = 0;
 
 	if (!sg)
@@ -524,6 +525,14 @@ static int write_core(const struct snap *s, const char *path,
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = errno;
+		goto fail;
+	}
+	/* mkstemp makes it 0600: give it the mode a new file gets. */
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um)) {
+		err = errno;
+		close(fd);
 		goto fail;
 	}
 	f = fdopen(fd, "wb");
