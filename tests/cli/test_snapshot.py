@@ -31,6 +31,7 @@ Ends with "N passed, N failed, N skipped".
 """
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -254,6 +255,7 @@ def main():
     finally:
         child.stdin.close()
         child.wait(timeout=60)
+        shutil.rmtree(TMP, ignore_errors=True)
     print("%d passed, %d failed, %d skipped" % (PASSED, FAILED, SKIPPED))
     return 1 if FAILED else 0
 
