@@ -408,6 +408,26 @@ def body(pid, lay):
     result(rc == 2 and "cannot write" in err and
            sorted(os.listdir(TMP)) == before and os.path.isdir(blocker),
            "a write failure leaves no file behind: " + err.strip()[:120])
+    # Permission denied: another user's process (the child, from an
+    # unprivileged ptkit when we are root; pid 1 when we are not).
+    if os.getuid() == 0 and shutil.which("setpriv"):
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                            "--clear-groups", PTKIT, "snapshot", str(pid),
+                            "-o", os.path.join(TMP, "denied.core")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=300)
+        rc, err = p.returncode, p.stderr.decode()
+    elif os.getuid() != 0 and os.stat("/proc/1").st_uid != os.getuid():
+        rc, out, err = run(["snapshot", "1", "-o",
+                            os.path.join(TMP, "denied.core")])
+    else:
+        rc = None
+    if rc is None:
+        skip("permission denied: no other user's process to try")
+    else:
+        result(rc == 2 and "permission denied" in err and
+               not os.path.exists(os.path.join(TMP, "denied.core")),
+               "another user's process: " + err.strip()[:160])
     rc, out, err = run(["snapshot"])
     result(rc == 1 and "no PID" in err, "no PID: usage error")
     rc, out, err = run(["snapshot", "--help"])
