@@ -15,6 +15,8 @@
  *    between segments are allowed. The notes give the CPUs' registers:
  *    QEMU's per-CPU "QEMU" note (x86: CR0, CR2, CR3, CR4, RIP) and the
  *    NT_PRSTATUS note of every CPU (x86, Arm64 and RISC-V register sets);
+ *    and the "PTKIT" note `ptkit snapshot` writes, naming the table the
+ *    image holds: its format and root (ptk_image_ptkit());
  *  - LiME: a sequence of ranges, each a 32-byte header (magic 0x4C694D45,
  *    version 1, first and last physical address) followed by its bytes;
  *  - anything else: a raw image whose first byte is physical address
@@ -176,6 +178,33 @@ struct ptk_image_cpu {
 	unsigned int nr_regs;
 	struct ptk_image_reg regs[PTK_IMAGE_MAX_REGS];
 };
+
+/* Room for a format name in struct ptk_image_ptkit, NUL included. */
+#define PTK_IMAGE_FMT_NAME_MAX 32
+
+/**
+ * struct ptk_image_ptkit - The table a "PTKIT" note names
+ * @format: The format's name (ptk_fmt_lookup()), NUL-terminated
+ * @root_reg: The root register value, as the format reads it
+ *            (ptk_fmt_root_from_reg())
+ * @root_oa: The root table's address, as the writer computed it
+ * @pid: The process the table was built from, or 0
+ * @cpu: The CPU record the note made (ptk_image_cpu()); it carries
+ *       @root_reg as the register "root"
+ *
+ * `ptkit snapshot` writes the note (name "PTKIT", type 1) into the ELF
+ * cores it makes; docs/IMAGES.md gives the layout. With several such
+ * notes, the first names the image's table.
+ */
+struct ptk_image_ptkit {
+	char format[PTK_IMAGE_FMT_NAME_MAX];
+	uint64_t root_reg;
+	ptk_oa_t root_oa;
+	uint64_t pid;
+	unsigned int cpu;
+};
+
+struct ptk_fmt;
 
 /**
  * ptk_image_open() - Open an image file
@@ -349,6 +378,37 @@ const struct ptk_image_cpu *ptk_image_cpu(const struct ptk_image *img,
  */
 int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
 		      const char *name);
+
+/**
+ * ptk_image_ptkit() - The table an image's PTKIT note names
+ * @out: The note's contents
+ * @img: The image
+ *
+ * Context: Any context.
+ *
+ * Return: 0; PTK_ENOENT when the image has no PTKIT note; PTK_EINVAL
+ * for NULL arguments.
+ */
+int ptk_image_ptkit(struct ptk_image_ptkit *out, const struct ptk_image *img);
+
+/**
+ * ptk_image_cpu_root() - A CPU's root register for a format
+ * @out: The register value (for ptk_fmt_root_from_reg())
+ * @img: The image
+ * @cpu: 0..ptk_image_nr_cpus()-1
+ * @f: The format the root is wanted for
+ *
+ * The register the format's CPU notes name (struct ptk_fmt_arch
+ * .note_root: x86 "cr3"), else, for the CPU record a PTKIT note made,
+ * the note's root when the note names @f.
+ *
+ * Context: Any context.
+ *
+ * Return: 0; PTK_ENOENT when the CPU's notes carry no root for @f;
+ * PTK_EINVAL for NULL arguments or @cpu out of range.
+ */
+int ptk_image_cpu_root(uint64_t *out, const struct ptk_image *img, size_t cpu,
+		       const struct ptk_fmt *f);
 
 /**
  * ptk_image_vmcoreinfo() - The image's VMCOREINFO text

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <ptkit/errors.h>
+#include <ptkit/fmt.h>
 #include <ptkit/image.h>
 
 #include "image/image_int.h"
@@ -33,6 +34,7 @@
 #define PT_LOAD 1u
 #define PT_NOTE 4u
 #define NT_PRSTATUS 1u
+#define NT_PTKIT_TABLE 1u
 #define PN_XNUM 0xffffu
 
 /*
@@ -740,7 +742,53 @@ static void note_prstatus(struct ptk_image_cpu *c, unsigned int machine,
 struct note_count {
 	size_t pr;
 	size_t qemu;
+	size_t ptkit;
 };
+
+/*
+ * The "PTKIT" note `ptkit snapshot` writes (docs/IMAGES.md): u32 version
+ * (1), u32 root index (0), u64 root register value, u64 root table
+ * address, u64 pid, then the format's name, NUL-terminated in 32 bytes.
+ * It makes a CPU record (the Nth PTKIT note describes CPU N) carrying
+ * the register as "root"; the first note is the image's table.
+ */
+#define PTKIT_NOTE_SIZE (32 + PTK_IMAGE_FMT_NAME_MAX)
+
+static int note_ptkit(struct ptk_image *img, struct ptk_image_cpu *c, size_t k,
+		      size_t phidx, const unsigned char *d, uint64_t n)
+{
+	struct ptk_image_ptkit *t = &img->ptkit;
+	const unsigned char *name = d + 32;
+
+	if (n < PTKIT_NOTE_SIZE)
+		return fail(img, PTK_EBADIMAGE,
+			    "PTKIT note %zu of PT_NOTE segment %zu: "
+			    "descriptor of %" PRIu64 " bytes, version 1 has %u",
+			    k, phidx, n, PTKIT_NOTE_SIZE);
+	if (le32(d) != 1 || le32(d + 4) != 0)
+		return fail(img, PTK_EBADIMAGE,
+			    "PTKIT note %zu of PT_NOTE segment %zu: version "
+			    "%" PRIu32 ", root %" PRIu32 "; ptkit reads "
+			    "version 1, root 0",
+			    k, phidx, le32(d), le32(d + 4));
+	if (!memchr(name, 0, PTK_IMAGE_FMT_NAME_MAX) || !name[0])
+		return fail(img, PTK_EBADIMAGE,
+			    "PTKIT note %zu of PT_NOTE segment %zu: the "
+			    "format name is empty or not NUL-terminated "
+			    "within %u bytes",
+			    k, phidx, PTK_IMAGE_FMT_NAME_MAX);
+	c->pid = le64(d + 24);
+	cpu_reg(c, "root", le64(d + 8));
+	if (img->have_ptkit)
+		return 0; /* the first note names the image's table */
+	memcpy(t->format, name, PTK_IMAGE_FMT_NAME_MAX);
+	t->root_reg = le64(d + 8);
+	t->root_oa = le64(d + 16);
+	t->pid = le64(d + 24);
+	t->cpu = c->index;
+	img->have_ptkit = true;
+	return 0;
+}
 
 static int parse_notes(struct ptk_image *img, bool is64, size_t phidx,
 		       uint64_t off, uint64_t len, struct note_count *nc)
@@ -792,6 +840,14 @@ static int parse_notes(struct ptk_image *img, bool is64, size_t phidx,
 			if (rc)
 				return rc;
 			note_qemu(c, p + desc_off, descsz);
+		} else if (namesz == 6 && !memcmp(name, "PTKIT", 6) &&
+			   type == NT_PTKIT_TABLE) {
+			rc = cpu_slot(img, nc->ptkit++, &c);
+			if (!rc)
+				rc = note_ptkit(img, c, (size_t)k, phidx,
+						p + desc_off, descsz);
+			if (rc)
+				return rc;
 		}
 		if (next > len)
 			break;
@@ -803,7 +859,7 @@ static int parse_notes(struct ptk_image *img, bool is64, size_t phidx,
 int ptk_image__notes(struct ptk_image *img, bool is64, size_t idx, uint64_t off,
 		     uint64_t len)
 {
-	struct note_count nc = { 0, 0 };
+	struct note_count nc = { 0, 0, 0 };
 
 	return parse_notes(img, is64, idx, off, len, &nc);
 }
@@ -877,7 +933,7 @@ static int elf_xnum(struct ptk_image *img, bool is64, uint64_t *phnum)
 static int parse_elf(struct ptk_image *img)
 {
 	const unsigned char *e = img->data;
-	struct note_count nc = { 0, 0 };
+	struct note_count nc = { 0, 0, 0 };
 	uint64_t phoff, phnum, i;
 	unsigned int phentsize, hdr, want;
 	bool is64;
@@ -1285,6 +1341,34 @@ int ptk_image_cpu_reg(uint64_t *out, const struct ptk_image_cpu *cpu,
 				*out = cpu->regs[i].value;
 			return 0;
 		}
+	return PTK_ENOENT;
+}
+
+int ptk_image_ptkit(struct ptk_image_ptkit *out, const struct ptk_image *img)
+{
+	if (!out || !img)
+		return PTK_EINVAL;
+	if (!img->have_ptkit)
+		return PTK_ENOENT;
+	*out = img->ptkit;
+	return 0;
+}
+
+int ptk_image_cpu_root(uint64_t *out, const struct ptk_image *img, size_t cpu,
+		       const struct ptk_fmt *f)
+{
+	const struct ptk_image_cpu *c = ptk_image_cpu(img, cpu);
+	const char *note;
+
+	if (!c || !f)
+		return PTK_EINVAL;
+	note = ptk_fmt_arch(f)->note_root;
+	if (note && !ptk_image_cpu_reg(out, c, note))
+		return 0;
+	/* A PTKIT note's root is the register of the format it names. */
+	if (img->have_ptkit && img->ptkit.cpu == cpu &&
+	    !strcmp(img->ptkit.format, f->name))
+		return ptk_image_cpu_reg(out, c, "root");
 	return PTK_ENOENT;
 }
 

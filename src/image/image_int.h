@@ -54,6 +54,8 @@ struct ptk_image {
 	uintptr_t *cell_delta; /* the provider's cells, several segments */
 	struct kdump *kd; /* a compressed kdump's pages (kdump.c), or NULL */
 	char *vmcoreinfo; /* VMCOREINFO text, NUL-terminated, or NULL */
+	struct ptk_image_ptkit ptkit; /* the PTKIT note (ptkit snapshot) */
+	bool have_ptkit;
 	size_t vmcoreinfo_len;
 	struct ptk_image_error err;
 };

@@ -310,6 +310,104 @@ PTK_TEST(elf_core)
 	free(buf);
 }
 
+/*
+ * The PTKIT note `ptkit snapshot` writes (docs/IMAGES.md), made here byte
+ * by byte: it names the format and the root, makes CPU 0's record, and
+ * ptk_image_cpu_root() gives the root for that format only. A malformed
+ * note is refused with PTK_EBADIMAGE.
+ */
+static void ptkit_core(unsigned char *buf, uint32_t version, const char *fmt,
+		       size_t fmt_len, uint32_t descsz)
+{
+	unsigned char *n = buf + 0x200;
+
+	memset(buf, 0, 0x6000);
+	elf_header(buf, 2);
+	put32(buf + 64, 4); /* PT_NOTE */
+	put64(buf + 64 + 8, 0x200);
+	put64(buf + 64 + 32, 20 + ((descsz + 3) & ~3u));
+	put32(buf + 120, 1); /* PT_LOAD 0x40000000.. from 0x1000 */
+	put64(buf + 120 + 8, 0x1000);
+	put64(buf + 120 + 24, 0x40000000);
+	put64(buf + 120 + 32, 0x4000);
+	put32(n, 6);
+	put32(n + 4, descsz);
+	put32(n + 8, 1);
+	memcpy(n + 12, "PTKIT", 6);
+	put32(n + 20, version);
+	put32(n + 24, 0);
+	put64(n + 28, 0x40000018); /* root register: CR3 with PWT, PCD */
+	put64(n + 36, 0x40000000); /* root table */
+	put64(n + 44, 4242); /* pid */
+	memcpy(n + 52, fmt, fmt_len);
+	x86_tree(buf + 0x1000, 0x40000000);
+}
+
+PTK_TEST(elf_ptkit_note)
+{
+	unsigned char *buf = aligned_alloc(4096, 0x6000);
+	struct ptk_image_ptkit pn;
+	struct ptk_image *img;
+	struct ptk_table t;
+	struct ptk_xlate x;
+	uint64_t v;
+	char longname[40];
+
+	PTK_ASSERT(buf);
+	ptkit_core(buf, 1, "x86_64", 7, 64);
+	PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, 0x6000, NULL));
+	PTK_ASSERT_OK(ptk_image_ptkit(&pn, img));
+	PTK_EXPECT_STREQ(pn.format, "x86_64");
+	PTK_EXPECT_EQ(pn.root_reg, 0x40000018);
+	PTK_EXPECT_EQ(pn.root_oa, 0x40000000);
+	PTK_EXPECT_EQ(pn.pid, 4242);
+	PTK_EXPECT_EQ(pn.cpu, 0);
+	PTK_ASSERT_EQ(ptk_image_nr_cpus(img), 1);
+	PTK_EXPECT_EQ(ptk_image_cpu(img, 0)->pid, 4242);
+	PTK_EXPECT_OK(ptk_image_cpu_reg(&v, ptk_image_cpu(img, 0), "root"));
+	PTK_EXPECT_EQ(v, 0x40000018);
+	v = 0;
+	PTK_EXPECT_OK(ptk_image_cpu_root(&v, img, 0, &ptk_fmt_x86_64));
+	PTK_EXPECT_EQ(v, 0x40000018);
+	/* Another format: the note does not name a root for it. */
+	PTK_EXPECT_RC(ptk_image_cpu_root(&v, img, 0, &ptk_fmt_riscv_sv48),
+		      PTK_ENOENT);
+	PTK_EXPECT_RC(ptk_image_cpu_root(&v, img, 1, &ptk_fmt_x86_64),
+		      PTK_EINVAL);
+	PTK_ASSERT_OK(ptk_table_attach(&t, &ptk_fmt_x86_64, ptk_image_mem(img),
+				       pn.root_oa, 0));
+	PTK_ASSERT_OK(ptk_translate(&t, 0x1000, &x));
+	PTK_EXPECT_EQ(x.oa, 0x6000);
+	ptk_table_destroy(&t);
+	ptk_image_close(img);
+
+	/* A core without the note. */
+	ptkit_core(buf, 1, "x86_64", 7, 64);
+	memcpy(buf + 0x200 + 12, "PTKIS", 6);
+	PTK_ASSERT_OK(ptk_image_open_mem(&img, buf, 0x6000, NULL));
+	PTK_EXPECT_RC(ptk_image_ptkit(&pn, img), PTK_ENOENT);
+	PTK_EXPECT_RC(ptk_image_cpu_root(&v, img, 0, &ptk_fmt_x86_64),
+		      PTK_EINVAL);
+	ptk_image_close(img);
+
+	/* Malformed: another version, a short descriptor, a name without
+	 * its NUL, an empty name. */
+	ptkit_core(buf, 2, "x86_64", 7, 64);
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x6000, NULL),
+		      PTK_EBADIMAGE);
+	ptkit_core(buf, 1, "x86_64", 7, 40);
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x6000, NULL),
+		      PTK_EBADIMAGE);
+	memset(longname, 'x', sizeof(longname));
+	ptkit_core(buf, 1, longname, 32, 64);
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x6000, NULL),
+		      PTK_EBADIMAGE);
+	ptkit_core(buf, 1, "", 1, 64);
+	PTK_EXPECT_RC(ptk_image_open_mem(&img, buf, 0x6000, NULL),
+		      PTK_EBADIMAGE);
+	free(buf);
+}
+
 /* The cell of @pa in the image's provider, or PTK_MEM_CELL_MAP. */
 static uintptr_t cell_of(const struct ptk_mem *m, uint64_t pa)
 {
@@ -897,6 +995,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(raw_base_and_bounds),
 	PTK_TEST_ENTRY(lime_segments),
 	PTK_TEST_ENTRY(elf_core),
+	PTK_TEST_ENTRY(elf_ptkit_note),
 	PTK_TEST_ENTRY(elf_cells),
 	PTK_TEST_ENTRY(read_only),
 	PTK_TEST_ENTRY(open_errors),

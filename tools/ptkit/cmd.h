@@ -207,4 +207,15 @@ int ptk_cmd_read(int argc, char **argv);
  */
 int ptk_cmd_pa2va(int argc, char **argv);
 
+/**
+ * ptk_cmd_snapshot() - `ptkit snapshot PID [-o FILE] [--format FMT]`
+ * @argc: Argument count; @argv[0] is "snapshot"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_snapshot(int argc, char **argv);
+
 #endif /* PTK_TOOL_CMD_H */

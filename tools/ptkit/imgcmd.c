@@ -242,22 +242,18 @@ static int decode_root(ptk_oa_t *out, const struct img_target *tg,
 static int root_value(uint64_t *out, const struct img_target *tg,
 		      const struct img_opts *o)
 {
-	const struct ptk_fmt_arch *a = ptk_fmt_arch(tg->fmt);
-	const struct ptk_image_cpu *c;
-
 	if (o->root_auto)
 		return roots_auto(out, tg->img, tg->fmt, false, o->path);
 	if (o->root) {
 		*out = o->root_val;
 		return 0;
 	}
-	c = ptk_image_cpu(tg->img, (size_t)o->cpu);
-	if (!c) {
+	if (!ptk_image_cpu(tg->img, (size_t)o->cpu)) {
 		ptk_tool_err("%s: the image describes %zu CPUs, no CPU %d",
 			     o->path, ptk_image_nr_cpus(tg->img), o->cpu);
 		return -1;
 	}
-	if (!a->note_root || ptk_image_cpu_reg(out, c, a->note_root)) {
+	if (ptk_image_cpu_root(out, tg->img, (size_t)o->cpu, tg->fmt)) {
 		ptk_tool_err(
 			"%s: CPU %d's notes carry no page-table root; pass --root",
 			o->path, o->cpu);
@@ -283,6 +279,38 @@ static int ctrl_value(struct img_target *tg, const struct img_opts *o)
 	return apply_ctrl(tg, v, what);
 }
 
+/*
+ * Without --format, or without --root and --cpu: an image whose PTKIT
+ * note (`ptkit snapshot`) names its table supplies them, as if --format
+ * and --cpu had been given.
+ */
+static int note_target_open(struct img_target *tg, const struct img_opts *o)
+{
+	struct ptk_image_ptkit pn;
+	struct ptk_image *img;
+	struct img_opts no = *o;
+	int rc;
+
+	if (img_open(&img, o))
+		return PTK_EXIT_FAIL;
+	rc = ptk_image_ptkit(&pn, img);
+	ptk_image_close(img);
+	if (rc) {
+		if (!o->format)
+			ptk_tool_err(
+				"--format is required: %s carries no PTKIT note naming its table (see 'ptkit formats')",
+				o->path);
+		else
+			ptk_tool_err("give exactly one of --root and --cpu");
+		return PTK_EXIT_USAGE;
+	}
+	if (!no.format)
+		no.format = pn.format;
+	if (!no.root && no.cpu < 0)
+		no.cpu = (int)pn.cpu;
+	return img_target_open(tg, &no);
+}
+
 int img_target_open(struct img_target *tg, const struct img_opts *o)
 {
 	struct ptk_fmt_region r[3];
@@ -294,10 +322,8 @@ int img_target_open(struct img_target *tg, const struct img_opts *o)
 
 	memset(tg, 0, sizeof(*tg));
 	tg->path = o->path;
-	if (!o->format) {
-		ptk_tool_err("--format is required (see 'ptkit formats')");
-		return PTK_EXIT_USAGE;
-	}
+	if (!o->format || (!o->root && o->cpu < 0))
+		return note_target_open(tg, o);
 	tg->fmt = ptk_fmt_lookup(o->format);
 	if (!tg->fmt) {
 		ptk_tool_err("unknown format '%s' (see 'ptkit formats')",

@@ -38,6 +38,7 @@ static const char *machine_name(unsigned int m)
 
 static void print_text(const struct ptk_image *img)
 {
+	struct ptk_image_ptkit pn;
 	size_t i, n = ptk_image_nr_segs(img);
 	uint64_t total = 0;
 	char b[32];
@@ -65,6 +66,11 @@ static void print_text(const struct ptk_image *img)
 		       "0x%" PRIx64 "\n",
 		       s.pa, s.pa + (s.size - 1), b, s.file_off);
 	}
+	if (!ptk_image_ptkit(&pn, img))
+		printf("table     format %s root 0x%" PRIx64
+		       " (table at 0x%" PRIx64 ", cpu %u) pid %" PRIu64
+		       " (ptkit note)\n",
+		       pn.format, pn.root_reg, pn.root_oa, pn.cpu, pn.pid);
 	n = ptk_image_nr_cpus(img);
 	printf("cpus      %zu\n", n);
 	for (i = 0; i < n; i++) {
@@ -83,6 +89,7 @@ static void print_text(const struct ptk_image *img)
 
 static void print_json(const struct ptk_image *img)
 {
+	struct ptk_image_ptkit pn;
 	size_t i, n = ptk_image_nr_segs(img);
 
 	printf("{\"kind\": \"%s\", \"machine\": %u, \"segments\": [",
@@ -96,7 +103,13 @@ static void print_json(const struct ptk_image *img)
 		       ", \"file_offset\": %" PRIu64 "}",
 		       i ? ", " : "", s.pa, s.size, s.file_off);
 	}
-	printf("], \"cpus\": [");
+	printf("], ");
+	if (!ptk_image_ptkit(&pn, img))
+		printf("\"table\": {\"format\": \"%s\", \"root\": \"0x%" PRIx64
+		       "\", \"table_pa\": \"0x%" PRIx64 "\", \"cpu\": %u, "
+		       "\"pid\": %" PRIu64 "}, ",
+		       pn.format, pn.root_reg, pn.root_oa, pn.cpu, pn.pid);
+	printf("\"cpus\": [");
 	n = ptk_image_nr_cpus(img);
 	for (i = 0; i < n; i++) {
 		const struct ptk_image_cpu *c = ptk_image_cpu(img, i);

@@ -702,13 +702,12 @@ static int from_notes(struct finder *fd)
 
 		for (fi = 0; fi < fd->res->nr_fmts; fi++) {
 			const struct ptk_fmt *f = fd->res->fmts[fi];
-			const char *note = ptk_fmt_arch(f)->note_root;
 			struct root_cand c;
 			struct stats st;
 			ptk_oa_t oa;
 
 			/* A value the format cannot read names no root of it. */
-			if (!note || ptk_image_cpu_reg(&reg, cpu, note) ||
+			if (ptk_image_cpu_root(&reg, fd->img, ci, f) ||
 			    !note_selects(f, cpu) ||
 			    ptk_fmt_root_from_reg(&oa, NULL, f, 0, reg))
 				continue;

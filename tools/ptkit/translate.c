@@ -248,7 +248,7 @@ static void from_stdin(struct xl *x)
 }
 
 /* Nothing translated: say why when the root table is the cause. */
-static bool nothing_usable(const struct xl *x, const struct img_opts *o)
+static bool nothing_usable(const struct xl *x)
 {
 	uint64_t valid = 0, bad = 0, total = 0, v, b, t;
 	int i;
@@ -270,7 +270,7 @@ static bool nothing_usable(const struct xl *x, const struct img_opts *o)
 			"translate: nothing translated: the root table at 0x%" PRIx64
 			" holds %" PRIu64
 			" malformed entries and no valid one; is --format %s right for this image?",
-			x->tg->root[0], bad, o->format);
+			x->tg->root[0], bad, x->tg->fmt->name);
 	else
 		ptk_tool_err(
 			"translate: nothing translated: the root table at 0x%" PRIx64
@@ -365,7 +365,7 @@ int ptk_cmd_translate(int argc, char **argv)
 	}
 	out_flush(&out);
 	ret = x.bad || out.err ? PTK_EXIT_FAIL : PTK_EXIT_OK;
-	if (!out.err && nothing_usable(&x, &o))
+	if (!out.err && nothing_usable(&x))
 		ret = PTK_EXIT_FAIL;
 	img_target_close(&tg);
 	return ret;
