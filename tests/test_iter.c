@@ -313,8 +313,12 @@ static void check_all(struct fix *x)
 {
 	unsigned int mode;
 
-	for (mode = 0; mode < 2; mode++) {
-		unsigned int flags = mode ? PTK_ITER_RUNS : 0;
+	/* Leaves, runs, and leaves with the runs that continue them taken
+	 * (a mirror's way). */
+	for (mode = 0; mode < 3; mode++) {
+		unsigned int flags = mode == 1	 ? PTK_ITER_RUNS
+				     : mode == 2 ? IC_TAKE_RUN
+						 : 0;
 
 		if (!sign_ext(x->f)) {
 			ic_check(&x->t, &x->m, 0, space_last(x->f) + 1, flags);

@@ -174,6 +174,32 @@ static inline int ptk_iter__next_inline(struct ptk_iter *it)
 #define ptk_iter_next(it) ptk_iter__next_inline(it)
 
 /**
+ * ptk_iter_take_run() - Take the leaves that continue the current one
+ * @it: The iterator, just after ptk_iter_next() returned 1, without
+ *      PTK_ITER_RUNS
+ *
+ * Without PTK_ITER_RUNS the iterator hands out one leaf per item, but it
+ * has read ahead the leaves of the same table that continue the item:
+ * same level and attributes, output addresses following on. This makes
+ * them part of the current item (@count grows; @va, @oa, @pte and
+ * @entries stay those of the first leaf) and the next step goes on after
+ * them, so that a caller that wants ranges of alike memory (a mirror, a
+ * copy into another format) pays per run, not per leaf.
+ *
+ * Context: Inside the iteration, before the next step.
+ *
+ * Return: The leaves added to @count (0 when none continue it).
+ */
+static inline uint64_t ptk_iter_take_run(struct ptk_iter *it)
+{
+	uint64_t n = it->run_rem;
+
+	it->count += n;
+	it->run_rem = 0;
+	return n;
+}
+
+/**
  * ptk_iter_set() - Rewrite the current item
  * @it: The iterator, just after ptk_iter_next() returned 1
  * @oa: New output address of its first leaf; the item's other leaves

@@ -213,9 +213,11 @@ int ptk_mirror_fault(struct ptk_mirror *m, ptk_va_t va, uint64_t len)
 				return n;
 			}
 			if (n > 0) {
-				/* Clip the leaf to the subscription. */
+				/* The leaves that continue it, at once; then
+				 * clip them to the subscription. */
+				(void)ptk_iter_take_run(&it);
 				iva = it.va;
-				ilast = it.va + ((1ull << it.size_lg2) - 1);
+				ilast = it.va + ((it.count << it.size_lg2) - 1);
 				ioa = it.oa;
 				if (iva < m->iv.va) {
 					ioa += m->iv.va - iva;

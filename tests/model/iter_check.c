@@ -52,7 +52,8 @@ bool ic_compare_item(const struct ptk_iter *it, const struct ptk_table *t,
 		ic_fail_item(it, 0, NULL, "size_lg2 is not the level's");
 		return false;
 	}
-	if (!it->count || (!(flags & PTK_ITER_RUNS) && it->count != 1) ||
+	if (!it->count ||
+	    (!(flags & (PTK_ITER_RUNS | IC_TAKE_RUN)) && it->count != 1) ||
 	    it->count > (UINT64_C(1) << f->level_bits[l])) {
 		ic_fail_item(it, 0, NULL, "bad count");
 		return false;
@@ -90,6 +91,15 @@ bool ic_compare_item(const struct ptk_iter *it, const struct ptk_table *t,
 			a = it->attrs;
 		} else if (ptk_leaf_attrs(&a, t, l, ptk_iter_pte(it, k))) {
 			ic_fail_item(it, k, ml, "ptk_leaf_attrs failed");
+			return false;
+		}
+		if ((flags & IC_TAKE_RUN) &&
+		    (ptk_iter_oa(it, k) != it->oa + (k << s) ||
+		     !ic_attrs_eq(&a, &it->attrs))) {
+			ic_fail_item(it, k, ml,
+				     "a taken run's leaf does not continue "
+				     "the first (output address or "
+				     "attributes)");
 			return false;
 		}
 		if (!ic_attrs_eq(&a, &ml->attrs)) {
@@ -146,6 +156,8 @@ bool ic_compare_rest(struct ptk_iter *it, struct ptk_table *t,
 				 from, last, flags, ptk_errname(rc), n);
 			return false;
 		}
+		if (flags & IC_TAKE_RUN)
+			(void)ptk_iter_take_run(it);
 		if (!ic_compare_item(it, t, flags, m, &mi, last)) {
 			PTK_FAIL("... iterating [0x%" PRIx64 ", 0x%" PRIx64
 				 "] flags %#x, item %" PRIu64,
@@ -178,7 +190,7 @@ bool ic_check(struct ptk_table *t, const struct ref_model *m, uint64_t va,
 	bool ok;
 	int rc;
 
-	rc = ptk_iter_init(&it, t, va, len, flags);
+	rc = ptk_iter_init(&it, t, va, len, flags & ~IC_TAKE_RUN);
 	if (rc) {
 		PTK_FAIL("ptk_iter_init(0x%" PRIx64 ", 0x%" PRIx64 ", %#x): %s",
 			 va, len, flags, ptk_errname(rc));

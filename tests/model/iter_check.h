@@ -24,6 +24,14 @@
 #include "ref_model.h"
 
 /*
+ * A flag of the checker's own, beside the PTK_ITER_* ones: items are
+ * leaves extended with ptk_iter_take_run() (ic_compare_rest() takes the
+ * run of each), so an item may hold several leaves, which must follow
+ * on in output address and have the first one's attributes.
+ */
+#define IC_TAKE_RUN 0x10000u
+
+/*
  * Step @it (set up on @t with @flags) to its end and compare every item
  * with @m's leaves that intersect [@from, @last]. @nr_items (may be NULL)
  * gets the number of items.
