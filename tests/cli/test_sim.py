@@ -10,6 +10,7 @@ usage: test_sim.py PTKIT SRCDIR
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -259,6 +260,26 @@ def group_default(srcdir):
     result(ok, "--svg: two plotted lines", err)
 
 
+def group_help(srcdir):
+    p = subprocess.run([PTKIT, "--help"], capture_output=True, text=True)
+    result(re.search(r"^  sim +replay", p.stdout, re.M) is not None,
+           "ptkit --help lists sim", p.stdout)
+    rc, out, err = sim(["--help"])
+    src = set(re.findall(r'"(--[a-z][a-z0-9-]*)"', open(
+        os.path.join(srcdir, "tools", "ptkit", "sim.c")).read()))
+    valgrind = {"--tool", "--trace-mem", "--trace-syscalls", "--log-file"}
+    helped = set(re.findall(r"(?<![\w-])(--[a-z0-9-]+)", out)) - {"--help"}
+    result(rc == 0 and src <= helped and helped - src <= valgrind,
+           "sim --help names exactly the options sim.c takes",
+           f"missing {src - helped}, unknown {helped - src - valgrind}")
+    man = open(os.path.join(srcdir, "tools", "ptkit", "ptkit.1")).read()
+    man = man.replace("\\-", "-")
+    sec = man.split(".SS sim\n", 1)[-1].split(".SS ", 1)[0].split(".SH", 1)[0]
+    undoc = sorted(o for o in src if o not in sec)
+    result(".SS sim\n" in man and not undoc,
+           f"ptkit.1 describes sim's options: missing {undoc or 'none'}")
+
+
 def main():
     global PTKIT, TMP
     PTKIT = os.path.abspath(sys.argv[1])
@@ -269,6 +290,7 @@ def main():
         group_untraced_brk()
         group_strace()
         group_default(sys.argv[2])
+        group_help(sys.argv[2])
     print(f"{PASSED} passed, {FAILED} failed")
     return 1 if FAILED else 0
 
