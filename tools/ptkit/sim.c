@@ -165,6 +165,7 @@ struct proc {
 	struct range *rel; /* released ranges, sorted, disjoint */
 	unsigned int nrel, caprel;
 	bool brk_known;
+	bool implicit; /* made on first sight, not by a fork seen */
 };
 
 struct point {
@@ -174,6 +175,9 @@ struct point {
 	uint64_t cow;
 	uint64_t hits;
 	uint64_t misses;
+	uint64_t refs, refs_nopwc;
+	uint64_t untraced_pages;
+	uint64_t per_level[PTK_MAX_LEVELS]; /* tables, or hashed records */
 };
 
 struct level_fig {
@@ -322,6 +326,7 @@ static void sim_point(struct sim *sm)
 {
 	struct ptk_space_stats st = total_stats(sm);
 	struct ptk_tlb_stats ts;
+	struct level_fig lf;
 	struct point *pt;
 
 	if (sm->npts == sm->cappts) {
@@ -341,7 +346,14 @@ static void sim_point(struct sim *sm)
 	pt->cow = st.cow_copies + st.cow_reuses;
 	pt->hits = ts.hits;
 	pt->misses = ts.misses;
-	levels_mark(sm);
+	pt->refs = ts.walk_refs;
+	pt->refs_nopwc = ts.walk_refs_nopwc;
+	pt->untraced_pages = sm->untraced_pages;
+	levels_now(sm, &lf);
+	memcpy(pt->per_level, sm->hashed ? lf.records : lf.tables,
+	       sizeof(pt->per_level));
+	if (lf.bytes >= sm->at_peak.bytes)
+		sm->at_peak = lf;
 }
 
 static void sim_event(struct sim *sm)
@@ -571,7 +583,12 @@ static struct proc *proc_get(struct sim *sm, int pid)
 		sm->cur->pid = pid;
 		p = sm->cur;
 	}
-	return p ? p : proc_new(sm, pid);
+	if (!p) {
+		p = proc_new(sm, pid);
+		if (p)
+			p->implicit = true;
+	}
+	return p;
 }
 
 /* --- memory */
@@ -921,6 +938,14 @@ static int do_fork(struct sim *sm, struct proc *p, const struct call *c)
 
 	if (c->child <= 0)
 		return 0;
+	ch = proc_find(sm, c->child);
+	if (ch && ch != p && ch->implicit && ch->pid == c->child &&
+	    !ch->s.stats.faults) {
+		/* strace showed the child's first calls before the parent's
+		 * clone returned: they ran in the space made now */
+		proc_end(sm, ch);
+		sm->procs--;
+	}
 	if (c->vm) /* a thread, or a vfork child: the same space */
 		return proc_find(sm, c->child) ? 0 : alias_add(sm, c->child, p);
 	if (proc_find(sm, c->child))
@@ -1566,9 +1591,17 @@ static void print_json(struct sim *sm, const struct totals *tt, bool series)
 			"%s{\"events\":%" PRIu64 ",\"table_bytes\":%" PRIu64
 			",\"faults\":%" PRIu64 ",\"cow_breaks\":%" PRIu64
 			",\"tlb_hits\":%" PRIu64 ",\"tlb_misses\":%" PRIu64
-			",\"miss_rate\":",
+			",\"walk_refs\":%" PRIu64
+			",\"walk_refs_nopwc\":%" PRIu64
+			",\"untraced_pages\":%" PRIu64 ",\"%s\":[",
 			i ? "," : "", pt->events, pt->table_bytes, pt->faults,
-			pt->cow, pt->hits, pt->misses);
+			pt->cow, pt->hits, pt->misses, pt->refs, pt->refs_nopwc,
+			pt->untraced_pages,
+			sm->hashed ? "records_per_level" : "tables_per_level");
+		for (l = 0; l < sm->f->levels; l++)
+			out_fmt(o, "%s%" PRIu64, l ? "," : "",
+				pt->per_level[l]);
+		out_str(o, "],\"miss_rate\":");
 		out_dbl(o, ratio(pt->misses - m0,
 				 pt->hits - h0 + pt->misses - m0));
 		out_chr(o, '}');
@@ -1947,7 +1980,8 @@ int ptk_cmd_sim(int argc, char **argv)
 	run = sim_run(sm, &rd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	reader_close(&rd);
-	if (sm->every)
+	if (sm->every &&
+	    (!sm->npts || sm->pts[sm->npts - 1].events != sm->events))
 		sim_point(sm); /* the end */
 	levels_mark(sm);
 	tt.st = total_stats(sm);
