@@ -1055,11 +1055,22 @@ static const char *skip_sp(const char *s)
 }
 
 /* lackey: "I  0401ab70,3", " L 1fff0006f8,8", " S ...", " M ..." */
+/* A hexadecimal digit's value, or 16. */
+static unsigned int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned int)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned int)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (unsigned int)(c - 'A' + 10);
+	return 16;
+}
+
 static int lackey_access(struct sim *sm, const char *s)
 {
-	unsigned int access;
+	unsigned int access, n;
 	uint64_t va, size;
-	char *e;
 
 	s = skip_sp(s);
 	switch (*s) {
@@ -1077,13 +1088,19 @@ static int lackey_access(struct sim *sm, const char *s)
 		return 1;
 	}
 	s = skip_sp(s + 1);
-	errno = 0;
-	va = strtoull(s, &e, 16);
-	if (e == s || *e != ',' || errno)
+	/* by hand: strtoull was a third of a replay's instructions */
+	for (va = 0, n = 0; n < 17; n++, s++) {
+		unsigned int d = hex_digit(*s);
+
+		if (d > 15)
+			break;
+		va = va << 4 | d;
+	}
+	if (!n || n > 16 || *s != ',')
 		return sim_fail(sm, "bad address in an access line");
-	s = e + 1;
-	size = strtoull(s, &e, 10);
-	if (e == s || errno || (*skip_sp(e) && *skip_sp(e) != '\n'))
+	for (s++, size = 0, n = 0; n < 10 && *s >= '0' && *s <= '9'; n++, s++)
+		size = size * 10 + (uint64_t)(*s - '0');
+	if (!n || n == 10 || (*skip_sp(s) && *skip_sp(s) != '\n'))
 		return sim_fail(sm, "bad size in an access line");
 	return sim_access(sm, va, size, access);
 }
