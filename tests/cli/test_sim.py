@@ -181,6 +181,10 @@ def group_errors():
     rc, out, err = sim([put("junk.log", HEAD + "hello world\n")])
     result(rc == 2 and "junk.log:2: not a lackey line" in err,
            "unknown line named", err)
+    rc, out, err = sim([put("long.log", HEAD + store(BASE) + " L " +
+                            "0" * 70000 + ",8\n")])
+    result(rc == 2 and "long.log:3: line longer than" in err,
+           "an overlong line named", err)
     # a write to a read-only mapping
     t = HEAD + mmap(100, BASE, PG, prot=1) + load(BASE) + store(BASE)
     rc, out, err = sim([put("ro.log", t)])

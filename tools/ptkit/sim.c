@@ -1205,6 +1205,12 @@ static int lackey_line(struct sim *sm, const char *s)
 {
 	int rc;
 
+	/* the common lines first: "I  addr,size", " L addr,size" */
+	if ((s[0] == 'I' && s[1] == ' ') ||
+	    (s[0] == ' ' && (s[1] == 'L' || s[1] == 'S' || s[1] == 'M'))) {
+		rc = lackey_access(sm, s);
+		return rc == 1 ? sim_fail(sm, "not a lackey line") : rc;
+	}
 	if (!strncmp(s, "==", 2) || !strncmp(s, "--", 2) ||
 	    !strncmp(s, " -->", 4) || !*skip_sp(s) || *skip_sp(s) == '\n')
 		return 0;
@@ -1473,11 +1479,11 @@ static int sim_run(struct sim *sm, struct reader *rd)
 	bool known = false;
 	int rc = 0;
 
+	/* a sentinel: a line that fills the buffer overwrites it */
+	buf[sizeof(buf) - 2] = 0;
 	while (reader_gets(rd, buf, sizeof(buf))) {
-		size_t n = strlen(buf);
-
 		sm->line++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n') {
+		if (buf[sizeof(buf) - 2] && buf[sizeof(buf) - 2] != '\n') {
 			sim_fail(sm, "line longer than %d bytes", SIM_LINE - 2);
 			return -1;
 		}
@@ -1523,6 +1529,7 @@ static void print_json(struct sim *sm, const struct totals *tt, bool series)
 {
 	struct out *o = malloc(sizeof(*o));
 	const struct level_fig *lf = &sm->at_peak;
+	uint64_t recs = 0;
 	unsigned int l;
 	size_t i;
 
@@ -1565,6 +1572,8 @@ static void print_json(struct sim *sm, const struct totals *tt, bool series)
 	out_fmt(o,
 		",\"at_peak\":{\"events\":%" PRIu64 ",\"table_bytes\":%" PRIu64,
 		lf->events, lf->bytes);
+	for (l = 0; l < sm->f->levels; l++)
+		recs += lf->records[l];
 	if (sm->hashed) {
 		out_str(o, ",\"records_per_level\":[");
 		for (l = 0; l < sm->f->levels; l++)
@@ -1576,6 +1585,8 @@ static void print_json(struct sim *sm, const struct totals *tt, bool series)
 			"],\"summary_records\":%" PRIu64
 			",\"summary_slots\":%" PRIu64 ",\"probe_sum\":%" PRIu64,
 			lf->sum_records, lf->sum_slots, lf->probe_sum);
+		out_str(o, ",\"probes_per_lookup\":");
+		out_dbl(o, ratio(lf->probe_sum, lf->sum_records + recs));
 	} else {
 		out_str(o, ",\"tables_per_level\":[");
 		for (l = 0; l < sm->f->levels; l++)
@@ -1631,6 +1642,7 @@ static void print_json(struct sim *sm, const struct totals *tt, bool series)
 static void print_text(struct sim *sm, const struct totals *tt)
 {
 	const struct level_fig *lf = &sm->at_peak;
+	uint64_t recs = 0;
 	unsigned int l;
 	size_t i;
 
@@ -1678,7 +1690,11 @@ static void print_text(struct sim *sm, const struct totals *tt)
 		for (l = 0; l < sm->f->levels; l++)
 			printf(" %s:%" PRIu64, ptk_fmt_level_name(sm->f, l),
 			       lf->records[l]);
-		printf("  (summary %" PRIu64 ")\n", lf->sum_records);
+		for (l = 0; l < sm->f->levels; l++)
+			recs += lf->records[l];
+		printf("  (summary %" PRIu64 "; %.3f slots read per lookup)\n",
+		       lf->sum_records,
+		       ratio(lf->probe_sum, lf->sum_records + recs));
 	} else {
 		printf("tables/level     ");
 		for (l = 0; l < sm->f->levels; l++)
