@@ -153,6 +153,27 @@ def group_fork():
     if d and h:
         check(h, {k: d[k] for k in ("faults", "cow_copies", "cow_reuses",
                                     "tlb_misses")}, "fork: hashed = radix")
+    # valgrind may print the fork note on a line of its own, after the
+    # clone's result (when the child ran first)
+    t = (HEAD + mmap(100, BASE, PG) + load(BASE) +
+         "SYSCALL[100,1](56) sys_clone ( 1200011, 0x0, 0x0, 0x4a29a10, 0x0 )"
+         " --> [pre-success] Success(0x0) \n" + load(BASE + 8) +
+         "   clone(fork): process 100 created child 102\n" + other(102) +
+         store(BASE) + other(100) + store(BASE))
+    d = sim_json([put("fork2.log", t)], "fork note on its own line")
+    if d:
+        check(d, {"forks": 1, "processes": 2, "cow_copies": 1,
+                  "cow_reuses": 1}, "fork note alone: the fork is seen")
+    # the child exits; the accesses before the next SYSCALL line are the
+    # parent's (the one process left), not a new untraced process
+    t = (HEAD + mmap(100, BASE, PG) + store(BASE) + fork(100, 101) +
+         other(101) + f"SYSCALL[101,1](231) exit_group( 0 ) --> "
+         "[pre-success] Success(0x0) \n" + store(BASE))
+    d = sim_json([put("exit.log", t)], "child exits")
+    if d:
+        check(d, {"processes": 2, "exits": 1, "untraced_pages": 0,
+                  "cow_copies": 0, "cow_reuses": 1},
+              "after the child's exit the parent writes: a reuse")
     # a write before any fork breaks nothing; one write after one fork: 1
     t = (HEAD + mmap(100, BASE, PG) + load(BASE) + fork(100, 101) +
          other(101) + store(BASE))

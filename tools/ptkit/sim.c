@@ -21,6 +21,13 @@
  * pid of the last SYSCALL line (true for one process; for a trace where
  * processes interleave, record one log per process with --log-file=F.%p).
  *
+ * Mappings. Every region is anonymous memory (&ptk_region_anon): a
+ * file mapping's first touch allocates a frame as an anonymous page's
+ * does, and processes share no page cache; MAP_SHARED regions stay
+ * shared across fork. Lengths are rounded out to the format's smallest
+ * page, and a traced mmap replaces whatever the model had there (the
+ * kernel found it free, or the call had MAP_FIXED).
+ *
  * Untraced memory. What exists before the first traced syscall (the
  * program, the loader, the stack set up by valgrind or the kernel) is
  * touched without any mmap: an access outside every region makes an
@@ -210,6 +217,7 @@ struct sim {
 	struct proc **p;
 	unsigned int np;
 	struct proc *cur;
+	struct proc *prev; /* the process that made a syscall before cur */
 	uint16_t next_asid;
 	/* counters */
 	uint64_t line;
@@ -463,7 +471,7 @@ static struct proc *proc_find(struct sim *sm, int pid)
 	return NULL;
 }
 
-/* Drop the alias @pid (any pid when -1) or every alias of @p. */
+/* Drop the alias @pid, or (@pid INT_MIN) every alias of @p. */
 static bool alias_drop(struct sim *sm, int pid, const struct proc *p)
 {
 	unsigned int i, j;
@@ -568,8 +576,14 @@ static void proc_end(struct sim *sm, struct proc *p)
 	for (i = 0; i < sm->np && sm->p[i] != p; i++)
 		;
 	sm->p[i] = sm->p[--sm->np];
-	if (sm->cur == p)
-		sm->cur = NULL;
+	if (sm->prev == p)
+		sm->prev = NULL;
+	if (sm->cur == p) {
+		/* lackey's next accesses, before the next SYSCALL line, are
+		 * the process that ran before (one left: that one) */
+		sm->cur = sm->prev ? sm->prev : sm->np ? sm->p[0] : NULL;
+		sm->prev = NULL;
+	}
 	proc_free(p);
 }
 
@@ -978,6 +992,8 @@ static int sim_call(struct sim *sm, const struct call *c)
 	p = proc_get(sm, c->pid);
 	if (!p)
 		return -1;
+	if (sm->cur != p)
+		sm->prev = sm->cur;
 	sm->cur = p;
 	sm->syscalls++;
 	if (c->sc == SC_OTHER || !c->ok)
@@ -1216,6 +1232,20 @@ static int lackey_line(struct sim *sm, const char *s)
 		return 0;
 	if (!strncmp(s, "SYSCALL[", 8))
 		return lackey_syscall(sm, s);
+	if (!strncmp(skip_sp(s), "clone(fork): process ", 21)) {
+		/* valgrind's fork note, on a line of its own when the child
+		 * printed first: "clone(fork): process P created child C" */
+		struct call c = { .sc = SC_FORK, .ok = true, .main_tid = 1 };
+		const char *ch = strstr(s, " created child ");
+		char *e;
+
+		c.pid = (int)strtol(skip_sp(s) + 21, &e, 10);
+		if (!ch || e == skip_sp(s) + 21)
+			return sim_fail(sm, "bad clone(fork) line");
+		c.tid = 1;
+		c.child = atoi(ch + 15);
+		return sim_call(sm, &c);
+	}
 	rc = lackey_access(sm, s);
 	return rc == 1 ? sim_fail(sm, "not a lackey line") : rc;
 }
