@@ -222,6 +222,57 @@ def group_errors():
     result(rc == 2 and "cannot open" in err, "missing trace", err)
 
 
+def mremap(pid, old, oldlen, newlen, flags, new):
+    return (f"SYSCALL[{pid},1](25) sys_mremap ( {old:#x}, {oldlen}, {newlen}, "
+            f"{flags:#x} ) --> [pre-success] Success({new:#x}) \n")
+
+
+def mprotect(pid, va, length, prot):
+    return (f"SYSCALL[{pid},1](10) sys_mprotect ( {va:#x}, {length}, {prot} )"
+            f"[sync] --> Success(0x0) \n")
+
+
+def group_remap_protect_exec():
+    # two pages written, moved 64 pages up: reading the new place finds
+    # them (no fault), reading the old place is an error (line 7)
+    new = BASE + 64 * PG
+    t = (HEAD + mmap(100, BASE, 2 * PG) + store(BASE) + store(BASE + PG) +
+         mremap(100, BASE, 2 * PG, 2 * PG, 3, new) + load(new + PG) +
+         load(BASE) + load(new))
+    path = put("mremap.log", t)
+    rc, out, err = sim([path])
+    result(rc == 2 and f"mremap.log:7: read at {BASE:#x}: no mapping" in err,
+           "mremap: the old place is gone", err)
+    d = sim_json([path, "--on-error", "skip"], "mremap replays")
+    if d:
+        check(d, {"faults": 2, "errors": 1}, "mremap: the pages moved, no new fault")
+    # grown in place: the new page faults
+    t = (HEAD + mmap(100, BASE, PG) + store(BASE) +
+         mremap(100, BASE, PG, 2 * PG, 1, BASE) + store(BASE + PG))
+    d = sim_json([put("grow.log", t)], "mremap grows in place")
+    if d:
+        check(d, {"faults": 2, "errors": 0}, "mremap grown: one more fault")
+    # mprotect read-only: a write is refused (line 5), a read is not
+    t = (HEAD + mmap(100, BASE, 2 * PG) + store(BASE) +
+         mprotect(100, BASE, PG, 1) + store(BASE) + load(BASE) +
+         store(BASE + PG))
+    path = put("mprotect.log", t)
+    rc, out, err = sim([path])
+    result(rc == 2 and "mprotect.log:5: write at" in err and
+           "protection forbids" in err, "mprotect: a write refused", err)
+    d = sim_json([path, "--on-error", "skip"], "mprotect replays")
+    if d:
+        check(d, {"faults": 2, "errors": 1}, "mprotect: reads still allowed")
+    # execve empties the space: the old address is untraced again
+    t = (HEAD + mmap(100, BASE, PG) + store(BASE) + munmap(100, BASE, PG) +
+         "SYSCALL[100,1](59) sys_execve ( 0x4a00(/bin/true), 0x1ffe, 0x1fff )"
+         " --> [pre-success] Success(0x0) \n" + load(BASE))
+    d = sim_json([put("exec.log", t)], "execve replays")
+    if d:
+        check(d, {"execs": 1, "faults": 2, "untraced_pages": 1,
+                  "errors": 0}, "execve: a new program's memory is untraced")
+
+
 def group_untraced_brk():
     # no mmap: three pages of the program touched (two adjacent, merged)
     t = (HEAD + "I  00401000,4\n" + load(0x401ff8, 16) + store(0x7ff000) +
@@ -320,6 +371,7 @@ def main():
         group_fork()
         group_errors()
         group_untraced_brk()
+        group_remap_protect_exec()
         group_strace()
         group_default(sys.argv[2])
         group_help(sys.argv[2])
