@@ -1478,7 +1478,10 @@ static int sim_setup(struct sim *sm)
 		ptk_tool_err("sim: out of memory");
 		return -1;
 	}
-	rc = ptk_mem_heap_init(&sm->heap);
+	/* tables where the format can point to them (x86_32: below 4G) */
+	rc = f->table_oa_bits && f->table_oa_bits < 64
+		     ? ptk_mem_heap_init_below(&sm->heap, f->table_oa_bits)
+		     : ptk_mem_heap_init(&sm->heap);
 	if (!rc)
 		rc = ptk_frames_init(&sm->fr, base, sm->s0, nr, sm->ref, NULL);
 	if (!rc)
