@@ -560,15 +560,23 @@ static struct proc *proc_new(struct sim *sm, int pid)
 	return p;
 }
 
-static void proc_end(struct sim *sm, struct proc *p)
+/* Before a space empties: its counters go to the dead's, its tables
+ * to the peak snapshot if they are the largest yet. */
+static void stats_retire(struct sim *sm, struct proc *p)
 {
-	unsigned int i;
-
 	levels_mark(sm);
 	sm->dead.faults += p->s.stats.faults;
 	sm->dead.cow_copies += p->s.stats.cow_copies;
 	sm->dead.cow_reuses += p->s.stats.cow_reuses;
 	sm->dead.errors += p->s.stats.errors;
+	p->s.stats = (struct ptk_space_stats){ 0 };
+}
+
+static void proc_end(struct sim *sm, struct proc *p)
+{
+	unsigned int i;
+
+	stats_retire(sm, p);
 	ptk_tlb_detach(&p->tsp);
 	ptk_space_fini(&p->s);
 	ptk_table_destroy(&p->t);
@@ -1030,13 +1038,8 @@ static int sim_call(struct sim *sm, const struct call *c)
 			sm->execs++;
 			break;
 		}
-		levels_mark(sm);
-		sm->dead.faults += p->s.stats.faults;
-		sm->dead.cow_copies += p->s.stats.cow_copies;
-		sm->dead.cow_reuses += p->s.stats.cow_reuses;
-		sm->dead.errors += p->s.stats.errors;
+		stats_retire(sm, p);
 		ptk_space_fini(&p->s);
-		p->s.stats = (struct ptk_space_stats){ 0 };
 		p->nrel = 0;
 		p->brk_known = false;
 		sm->execs++;
