@@ -1313,7 +1313,7 @@ static void slots_case(unsigned int tflags)
 	struct ptk_table t;
 	unsigned int i, nr;
 	const uint64_t P = 4096;
-	ptk_va_t a;
+	ptk_va_t a, got;
 
 	PTK_ASSERT(w);
 	world_init(w, &ptk_fmt_x86_64, tflags);
@@ -1329,6 +1329,16 @@ static void slots_case(unsigned int tflags)
 	PTK_EXPECT_RC(ptk_space_mprotect(&s, a + 2 * P, P, PTK_PROT_READ),
 		      PTK_ENOSPC);
 	PTK_EXPECT_RC(ptk_space_brk(&s, a, NULL), PTK_EINVAL);
+	/* a heap placed late: misaligned and zero bases refused */
+	PTK_EXPECT_RC(ptk_space_set_brk(&s, a + 200 * P + 1), PTK_EINVAL);
+	PTK_EXPECT_RC(ptk_space_set_brk(&s, 0), PTK_EINVAL);
+	PTK_ASSERT_OK(ptk_space_set_brk(&s, a + 200 * P));
+	PTK_ASSERT_OK(ptk_space_brk(&s, 0, &got));
+	PTK_EXPECT_EQ(got, a + 200 * P);
+	/* no slot left for the heap's region: nothing changes */
+	PTK_EXPECT_RC(ptk_space_brk(&s, a + 201 * P, &got), PTK_ENOSPC);
+	PTK_EXPECT_EQ(got, a + 200 * P);
+	PTK_ASSERT_OK(ptk_space_set_brk(&s, a + 300 * P));
 	ptk_space_regions(&s, &nr);
 	PTK_EXPECT_EQ(nr, 3);
 	/* ends need no slot */

@@ -423,6 +423,24 @@ int ptk_space_mremap(struct ptk_space *s, ptk_va_t old_va, uint64_t old_len,
 int ptk_space_brk(struct ptk_space *s, ptk_va_t want, ptk_va_t *cur);
 
 /**
+ * ptk_space_set_brk() - Place the heap of a space that has none yet
+ * @s: The space
+ * @base: Where the heap starts; aligned to the smallest page, non-zero
+ *
+ * For a caller that learns where the heap is only after making the
+ * space (a trace replay hears the first brk() of a program it started
+ * watching late). The heap is then empty at @base, as ptk_space_init()
+ * with @base would have left it; ptk_space_brk() moves its end.
+ *
+ * Context: The space's owner.
+ *
+ * Return: 0, or PTK_EINVAL (NULL @s, a zero or misaligned @base) or
+ * PTK_EEXIST (the space has a heap already, not empty). On error
+ * nothing changed.
+ */
+int ptk_space_set_brk(struct ptk_space *s, ptk_va_t base);
+
+/**
  * ptk_space_access() - Touch an address, faulting the page in
  * @s: The space
  * @va: The address

@@ -657,6 +657,17 @@ int ptk_space_brk(struct ptk_space *s, ptk_va_t want, ptk_va_t *cur)
 	return rc;
 }
 
+int ptk_space_set_brk(struct ptk_space *s, ptk_va_t base)
+{
+	if (!s || !s->t || !base || (base & ptk_lg2_mask(sp_min_lg2(s))))
+		return PTK_EINVAL;
+	if (s->brk != s->brk_base)
+		return PTK_EEXIST;
+	s->brk_base = base;
+	s->brk = base;
+	return 0;
+}
+
 /* The page size a miss at @va in @r maps: the policy's largest that the
  * format has, the region holds aligned and nothing maps yet. */
 static unsigned int sp_page_lg2(struct ptk_space *s, const struct ptk_region *r,

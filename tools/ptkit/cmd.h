@@ -218,4 +218,15 @@ int ptk_cmd_pa2va(int argc, char **argv);
  */
 int ptk_cmd_snapshot(int argc, char **argv);
 
+/**
+ * ptk_cmd_sim() - `ptkit sim [TRACE] [options]`
+ * @argc: Argument count; @argv[0] is "sim"
+ * @argv: Arguments
+ *
+ * Context: The ptkit command.
+ *
+ * Return: A PTK_EXIT_* code.
+ */
+int ptk_cmd_sim(int argc, char **argv);
+
 #endif /* PTK_TOOL_CMD_H */

@@ -35,6 +35,8 @@ static const struct ptk_cmd cmds[] = {
 	  ptk_cmd_read },
 	{ "pa2va", "list the virtual addresses that map a physical address",
 	  ptk_cmd_pa2va },
+	{ "sim", "replay a program's memory trace through spaces and a TLB",
+	  ptk_cmd_sim },
 	{ "snapshot", "write a live process's page table as an image",
 	  ptk_cmd_snapshot },
 };
