@@ -2,7 +2,8 @@
 /*
  * The software TLB (ptkit/tlb.h): answers equal ptk_translate()'s, hits
  * and misses as the geometry implies, walk references as an x86-64
- * walker makes them (4 levels: 4 for a 4K leaf, 3 for 2M, 2 for 1G),
+ * walker makes them (4 levels: 4 for a 4K leaf, 3 for 2M, 2 for 1G)
+ * and a hashed table's lookup reads them (key and value lines),
  * flushes by range/id/all exact to the page, coherence through the
  * subscription, bad input.
  */
@@ -136,6 +137,48 @@ PTK_TEST(tlb_walk_refs)
 	env_fini(&v);
 }
 
+/*
+ * A hashed table: a fill reads, per page size tried (smallest first),
+ * the key line of its search and, on the hit, the value line. One page
+ * of each size, one record per size, so no search goes past its home
+ * line: 4K = 2 (hit), 2M = 1 + 2, 1G = 1 + 1 + 2, walk cache or not.
+ */
+PTK_TEST(tlb_walk_refs_hash)
+{
+	struct ptk_tlb_opts o = { 64, 4, 3, { 12, 21, 30, 0 }, 16 };
+	static struct ptk_tlb_entry e[64 * 4];
+	static const unsigned int want[3] = { 2, 3, 4 };
+	static const ptk_va_t va[3] = { BASE, BASE + M2, 2 * G1 };
+	struct ptk_mem_heap h;
+	struct ptk_tlb_space sp;
+	struct ptk_tlb_stats st;
+	struct ptk_tlb_result r;
+	struct ptk_table t;
+	struct ptk_tlb tlb;
+	uint64_t before = 0;
+	unsigned int i;
+
+	PTK_ASSERT_OK(ptk_mem_heap_init(&h));
+	PTK_ASSERT_OK(ptk_table_create(&t, ptk_fmt_lookup("x86_64"), &h.mem,
+				       PTK_TABLE_HASH));
+	PTK_ASSERT_OK(ptk_map(&t, BASE, PG, 0x100000, &rw, 0, NULL));
+	PTK_ASSERT_OK(ptk_map(&t, BASE + M2, M2, 0x40000000, &rw, 0, NULL));
+	PTK_ASSERT_OK(ptk_map(&t, 2 * G1, G1, 0x80000000, &rw, 0, NULL));
+	PTK_ASSERT_OK(ptk_tlb_init(&tlb, e, &o));
+	memset(&sp, 0, sizeof(sp));
+	PTK_ASSERT_OK(ptk_tlb_attach(&sp, &tlb, &t, 1, BASE, 2 * G1));
+	for (i = 0; i < 3; i++) {
+		PTK_ASSERT_OK(ptk_tlb_translate(&sp, va[i], &r));
+		ptk_tlb_stats(&tlb, &st);
+		PTK_EXPECT_EQ(st.walk_refs - before, want[i]);
+		PTK_EXPECT_EQ(st.walk_refs_nopwc, st.walk_refs);
+		before = st.walk_refs;
+	}
+	ptk_tlb_detach(&sp);
+	ptk_table_destroy(&t);
+	ptk_mem_heap_fini(&h);
+}
+
 /* Invalidation through the subscription, exact at both ends. */
 PTK_TEST(tlb_coherent_range)
 {
@@ -244,12 +287,9 @@ PTK_TEST(tlb_bad_input)
 }
 
 static const struct ptk_test tests[] = {
-	PTK_TEST_ENTRY(tlb_hit_miss_fill),
-	PTK_TEST_ENTRY(tlb_size_not_held),
-	PTK_TEST_ENTRY(tlb_walk_refs),
-	PTK_TEST_ENTRY(tlb_coherent_range),
-	PTK_TEST_ENTRY(tlb_asid_global),
-	PTK_TEST_ENTRY(tlb_bad_input),
-	PTK_TEST_END,
+	PTK_TEST_ENTRY(tlb_hit_miss_fill),  PTK_TEST_ENTRY(tlb_size_not_held),
+	PTK_TEST_ENTRY(tlb_walk_refs),	    PTK_TEST_ENTRY(tlb_walk_refs_hash),
+	PTK_TEST_ENTRY(tlb_coherent_range), PTK_TEST_ENTRY(tlb_asid_global),
+	PTK_TEST_ENTRY(tlb_bad_input),	    PTK_TEST_END,
 };
 PTK_TEST_MAIN(tests)

@@ -87,8 +87,12 @@ struct ptk_tlb_opts {
  * @hits: Lookups answered from the array
  * @misses: Lookups not answered
  * @fills: Entries installed
- * @walk_refs: Table entries read by fills, counting the walk cache
- * @walk_refs_nopwc: The same without a walk cache (top to leaf)
+ * @walk_refs: Memory references of fills: for a radix table the entries
+ *             read, counting the walk cache; for another implementation
+ *             (a hashed table) the cache lines its lookup reads
+ *             (struct ptk_impl_ops @walk_refs), which no walk cache
+ *             shortens
+ * @walk_refs_nopwc: The same without a walk cache (radix: top to leaf)
  * @flushed: Entries removed by flushes and invalidations
  * @retries: Fills thrown away because an invalidation intervened
  */

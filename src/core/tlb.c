@@ -355,8 +355,11 @@ int ptk_tlb_translate(struct ptk_tlb_space *sp, ptk_va_t va,
 			BUMP(tlb->st.retries, 1);
 			continue;
 		}
-		refs = walk_refs(tlb, ptk_table_fmt(sp->t), sp->asid, va,
-				 x.level, &nopwc);
+		if (sp->t->ops->version >= 5 && sp->t->ops->walk_refs)
+			refs = nopwc = sp->t->ops->walk_refs(sp->t, va);
+		else
+			refs = walk_refs(tlb, ptk_table_fmt(sp->t), sp->asid,
+					 va, x.level, &nopwc);
 		BUMP(tlb->st.walk_refs, refs);
 		BUMP(tlb->st.walk_refs_nopwc, nopwc);
 		/* Also the range: never cache beyond what we hear about. */

@@ -103,33 +103,49 @@ static inline void *hx_vp(const struct hx_set *s, uint64_t i)
 	       ((i & ptk_lg2_mask(s->vseg_lg2)) << s->val_lg2);
 }
 
-/* The slot holding @key, or -1. */
-static inline int64_t hx_find(const struct hx_set *s, uint64_t key)
+/*
+ * The slot holding @key, or -1; *@lines (when not NULL) gets the cache
+ * lines of keys the search read (eight keys to a line; a search that
+ * wraps around the array's end counts the line it wraps to anew).
+ */
+static PTK_ALWAYS_INLINE int64_t hx_find_n(const struct hx_set *s, uint64_t key,
+					   uint64_t *lines)
 {
-	uint64_t mask, i, k;
+	uint64_t mask, i, h, k;
+	int64_t at;
 
 	if (!s->nr)
 		return -1;
 	mask = ptk_lg2_mask(s->cap_lg2);
-	i = hx_home(s, key);
+	i = h = hx_home(s, key);
 	if (PTK_LIKELY(s->cap_lg2 <= s->kseg_lg2)) {
 		const uint64_t *kp = s->k0.ptr;
 
 		for (;; i = (i + 1) & mask) {
 			k = kp[i];
-			if (k == key)
-				return (int64_t)i;
-			if (!k)
-				return -1;
+			if (k == key || !k)
+				break;
+		}
+	} else {
+		for (;; i = (i + 1) & mask) {
+			k = *hx_kp(s, i);
+			if (k == key || !k)
+				break;
 		}
 	}
-	for (;; i = (i + 1) & mask) {
-		k = *hx_kp(s, i);
-		if (k == key)
-			return (int64_t)i;
-		if (!k)
-			return -1;
+	at = k == key ? (int64_t)i : -1;
+	if (lines) {
+		*lines = i >= h ? (i >> 3) - (h >> 3) + 1
+				: (mask >> 3) - (h >> 3) + 1 + (i >> 3) + 1;
+		if (*lines > (mask >> 3) + 1)
+			*lines = (mask >> 3) + 1; /* (every line, once) */
 	}
+	return at;
+}
+
+static inline int64_t hx_find(const struct hx_set *s, uint64_t key)
+{
+	return hx_find_n(s, key, NULL);
 }
 
 /* Add @key (absent; a free slot exists). Its value is zero. */
@@ -1608,6 +1624,39 @@ static int hx_translate(const struct ptk_table *t, ptk_va_t va,
 		return 0;
 	}
 	return PTK_ENOENT;
+}
+
+/*
+ * What a hardware walker of this table reads to translate @va: per page
+ * size tried (smallest first, as hx_translate() goes), the key lines of
+ * its search, and on a hit the value line that holds the entry.
+ */
+static unsigned int hx_walk_refs(const struct ptk_table *t, ptk_va_t va)
+{
+	const struct ptk_fmt *f = t->fmt;
+	const struct hx_root *r = t->root;
+	unsigned int l, refs = 0;
+	ptk_va_t vm = va & ptk_lg2_mask(f->va_bits);
+
+	for (l = 0; l < r->nleaf; l++) {
+		const struct hx_set *s = &r->lv[l];
+		unsigned int shift = f->level_shift[l];
+		unsigned int cs = shift + r->cl[l];
+		uint64_t lines = 0;
+		int64_t slot;
+
+		if (!s->nr)
+			continue;
+		slot = hx_find_n(s, (cs >= 64 ? 0 : vm >> cs) + 1, &lines);
+		refs += (unsigned int)lines;
+		if (slot < 0)
+			continue;
+		refs++;
+		if (hx_ld(f, hx_vp(s, (uint64_t)slot),
+			  (va >> shift) & ptk_lg2_mask(r->cl[l])))
+			break;
+	}
+	return refs;
 }
 
 /* --- leaves in address order */
@@ -3129,4 +3178,5 @@ const struct ptk_impl_ops ptk_hash_ops = {
 	.iter_set = hx_iter_set,
 	.iter_clear = hx_iter_clear,
 	.create = hx_create,
+	.walk_refs = hx_walk_refs,
 };

@@ -24,7 +24,7 @@
 extern "C" {
 #endif
 
-#define PTK_IMPL_OPS_VERSION 4
+#define PTK_IMPL_OPS_VERSION 5
 
 /**
  * struct ptk_impl_ops - An engine instance
@@ -60,6 +60,12 @@ extern "C" {
  * @build: (version 4) ptk_build() on [va, last], arguments checked;
  *         NULL (or a version-3 table) when the implementation has no
  *         tables to hand out: ptk_build() then fails with PTK_EIMPL
+ * @walk_refs: (version 5) The memory references (cache lines of table
+ *             memory) a hardware walker of this implementation makes to
+ *             translate @va, mapped or not, with no cache of its own:
+ *             what a software TLB (ptkit/tlb.h) counts per fill. NULL
+ *             for a radix walk, one entry per level from the top, which
+ *             the TLB counts itself (with its walk cache)
  *
  * The mutating operations may be given a gather; it is never NULL here,
  * except in @map without PTK_MAP_REPLACE (nothing can have cached what
@@ -107,6 +113,7 @@ struct ptk_impl_ops {
 	int (*build)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		     unsigned int level, unsigned int flags, ptk_build_fn fn,
 		     void *arg, struct ptk_gather *g);
+	unsigned int (*walk_refs)(const struct ptk_table *t, ptk_va_t va);
 };
 
 /* The run-time instance, for descriptors whose ops is NULL. */
