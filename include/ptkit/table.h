@@ -73,6 +73,10 @@ struct ptk_table {
 	uint32_t iv_idx_cap; /* entries the index memory can hold */
 	uint32_t iv_idx_stale; /* invalidations since it went stale */
 	uint64_t *iv_idx; /* fast-reject index (ptk_interval_index()) */
+	/* Per leaf level, the entry bits protections differ in (the
+	 * engine's protect and copy-on-write; filled at the first use) */
+	uint64_t prot_bits[PTK_MAX_LEVELS];
+	uint32_t prot_bits_have; /* bit l: prot_bits[l] holds; bit 31: set */
 	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
 		     struct ptk_xlate *out);
 };

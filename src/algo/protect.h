@@ -104,25 +104,29 @@ static void PTK_NS(cow_delta)(const struct ptk_fmt *f, unsigned int l,
 	rp->ok[l] = true;
 }
 
+#define PTK_PROT_BITS_SET 0x80000000u /* struct ptk_table.prot_bits_have */
+
 /*
- * Set up @rp for the levels of @f: the protection masks and, for a
- * separate protection, whether every rewrite encodes.
+ * The entry bits protections differ in, per leaf level of @t's format:
+ * 17 encodes a level, the same for every call, so worked out at the
+ * first and kept in the table (two writers of a shared table may both
+ * work them out; they store the same values). Returns which levels have
+ * them (bit l).
  */
-static void PTK_NS(reprot_init)(const struct ptk_fmt *f,
-				struct PTK_NS(reprot) * rp)
+static uint32_t PTK_NS(prot_bits)(struct ptk_table *t)
 {
-	bool sep = PTK_NS(prot_separate)(f);
+	uint32_t have = __atomic_load_n(&t->prot_bits_have, __ATOMIC_ACQUIRE);
+	const struct ptk_fmt *f = t->fmt;
 	unsigned int l;
 
-	rp->sure = sep;
+	if (PTK_LIKELY(have & PTK_PROT_BITS_SET))
+		return have;
+	have = PTK_PROT_BITS_SET;
 	for (l = 0; l < ptkf_levels(f); l++) {
-		struct ptk_attrs a, ref;
+		struct ptk_attrs a;
 		ptk_pte_t b0, b, m = 0;
 		uint32_t p;
 
-		rp->pmask[l] = 0;
-		rp->kmask[l] = 0;
-		rp->ok[l] = false;
 		if (!ptkf_leaf_ok(f, l))
 			continue;
 		PTK_MEMSET(&a, 0, sizeof(a));
@@ -134,7 +138,37 @@ static void PTK_NS(reprot_init)(const struct ptk_fmt *f,
 			if (!ptkf_encode(f, l, &a, PTK_ENC_SUPERSET, &b))
 				m |= b ^ b0;
 		}
-		rp->pmask[l] = m & ~ptkf_leaf_oa_mask(f, l);
+		__atomic_store_n(&t->prot_bits[l], m & ~ptkf_leaf_oa_mask(f, l),
+				 __ATOMIC_RELAXED);
+		have |= 1u << l;
+	}
+	__atomic_store_n(&t->prot_bits_have, have, __ATOMIC_RELEASE);
+	return have;
+}
+
+/*
+ * Set up @rp for the levels of @t's format: the protection masks and,
+ * for a separate protection, whether every rewrite encodes.
+ */
+static void PTK_NS(reprot_init)(struct ptk_table *t, struct PTK_NS(reprot) * rp)
+{
+	const struct ptk_fmt *f = t->fmt;
+	bool sep = PTK_NS(prot_separate)(f);
+	uint32_t have = PTK_NS(prot_bits)(t);
+	unsigned int l;
+
+	rp->sure = sep;
+	for (l = 0; l < ptkf_levels(f); l++) {
+		struct ptk_attrs ref;
+		ptk_pte_t b;
+
+		rp->pmask[l] = 0;
+		rp->kmask[l] = 0;
+		rp->ok[l] = false;
+		if (!(have & (1u << l)))
+			continue;
+		rp->pmask[l] =
+			__atomic_load_n(&t->prot_bits[l], __ATOMIC_RELAXED);
 		rp->kmask[l] = sep ? rp->pmask[l] : ~ptkf_leaf_oa_mask(f, l);
 		if (!sep || !PTK_NS(ref_leaf)(f, l, &ref))
 			continue;
@@ -403,6 +437,6 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	pa.flags = flags;
 	pa.rp.prot = prot;
 	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
-	PTK_NS(reprot_init)(t->fmt, &pa.rp);
+	PTK_NS(reprot_init)(t, &pa.rp);
 	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa);
 }
