@@ -123,6 +123,35 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 	return w->ops->leaves(&b, w->arg);
 }
 
+/*
+ * Hand ops->slots the entries from @c (level @l) raw: at level 0 all of
+ * them up to the end of the range, unread; above, up to the next table
+ * entry, which the body enters.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_slots)(struct PTK_NS(walk_ctx) * w,
+						unsigned int l,
+						struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = w->t->fmt;
+	uint64_t max = PTK_NS(cur_room)(c, f, l), k = max;
+	struct ptk_walk_slots s;
+
+	if (l > 0)
+		for (k = 1; k < max; k++)
+			if (ptkf_classify(f, l,
+					  PTK_NS(ld)(f, c->tbl, c->idx + k)) ==
+			    PTK_ENTRY_TABLE)
+				break;
+	s.t = w->t;
+	s.slots = (const unsigned char *)c->tbl + (c->idx << ptkf_entry_lg2(f));
+	s.count = k;
+	s.va = c->e_va;
+	s.level = l;
+	s.size_lg2 = ptkf_shift(f, l);
+	PTK_NS(cur_take)(c, f, l, k);
+	return w->ops->slots(&s, w->arg);
+}
+
 PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			   const void *tbl, ptk_va_t va, ptk_va_t last)
 {
@@ -136,6 +165,12 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 
 	PTK_NS(cur_start)(&c, f, l, (void *)tbl, va, last, PTK_ENTRY_EMPTY);
 	do {
+		if (ops->slots && PTK_NS(cur_type)(&c, l) != PTK_ENTRY_TABLE) {
+			rc = PTK_NS(walk_slots)(w, l, &c);
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (c.type == PTK_ENTRY_EMPTY) {
 			if (ops->hole) {
 				if (!in_hole)
@@ -234,7 +269,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_with)(const struct ptk_table *t,
 	w.ops = ops;
 	w.arg = arg;
 	w.pages = pages;
-	w.scan_leaves = ops->leaf || ops->leaves || ops->hole || ops->invalid;
+	w.scan_leaves = ops->leaf || ops->leaves || ops->hole || ops->invalid ||
+			ops->slots;
 	if (!w.scan_leaves && !ops->pre_table && !ops->post_table)
 		return 0;
 	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &w, t->root, va, last);
@@ -248,4 +284,101 @@ static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	if (!ops->leaves)
 		return PTK_NS(walk_with)(t, va, last, ops, arg, NULL);
 	return PTK_NS(walk_with)(t, va, last, ops, arg, pages);
+}
+
+/*
+ * The set bits @bit of @n entries of type @T at @tbl: four 16-byte
+ * vectors a step (GCC's and Clang's vector extension, unaligned aliasing
+ * loads; one SSE2 register each on x86), each lane summing its entries'
+ * @bit, which stays far below overflow for a table's entries.
+ */
+#define PTK_SUM_BIT_(T, tbl, n, bit, out)                                      \
+	do {                                                                   \
+		typedef T v_t_ __attribute__((vector_size(16),                 \
+					      aligned(sizeof(T)), may_alias)); \
+		enum { W_ = 16 / sizeof(T) };                                  \
+		const T *p_ = (const T *)(tbl);                                \
+		v_t_ a0_ = { 0 }, a1_ = { 0 }, a2_ = { 0 }, a3_ = { 0 };       \
+		v_t_ m_ = { 0 };                                               \
+		uint64_t i_ = 0, s_ = 0;                                       \
+		unsigned int k_;                                               \
+                                                                               \
+		m_ += (T)(bit);                                                \
+		for (; i_ + 4 * W_ <= (n); i_ += 4 * W_) {                     \
+			a0_ += *(const v_t_ *)(p_ + i_) & m_;                  \
+			a1_ += *(const v_t_ *)(p_ + i_ + W_) & m_;             \
+			a2_ += *(const v_t_ *)(p_ + i_ + 2 * W_) & m_;         \
+			a3_ += *(const v_t_ *)(p_ + i_ + 3 * W_) & m_;         \
+		}                                                              \
+		a0_ += a1_ + a2_ + a3_;                                        \
+		for (k_ = 0; k_ < W_; k_++)                                    \
+			s_ += a0_[k_] / (T)(bit);                              \
+		for (; i_ < (n); i_++)                                         \
+			s_ += (p_[i_] & (T)(bit)) != 0;                        \
+		(out) = s_;                                                    \
+	} while (0)
+
+/*
+ * Leaves among @n raw entries at @tbl (level @l); @bad: the malformed
+ * ones. A table entry at level 0 is malformed. Where the format has a
+ * bit that alone tells leaves (ptkf_leaf_bit()) and the table is not
+ * shared, the bit is summed several entries at a time; else each entry
+ * is classified.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(count_at)(const struct ptk_fmt *f,
+						   unsigned int l,
+						   const void *tbl, uint64_t n,
+						   bool shared, uint64_t *bad)
+{
+	ptk_pte_t bit = ptkf_leaf_bit(f, l);
+	uint64_t leaves = 0, other = 0, i;
+
+	if (bit && !shared) {
+		if (ptkf_entry_lg2(f) == 3)
+			PTK_SUM_BIT_(uint64_t, tbl, n, bit, leaves);
+		else
+			PTK_SUM_BIT_(uint32_t, tbl, n, bit, leaves);
+		*bad = 0;
+		return leaves;
+	}
+	for (i = 0; i < n; i++) {
+		enum ptk_entry_type ty =
+			ptkf_classify(f, l, PTK_NS(ld)(f, tbl, i));
+
+		leaves += ty == PTK_ENTRY_LEAF;
+		other += ty != PTK_ENTRY_EMPTY;
+	}
+	*bad = other - leaves;
+	return leaves;
+}
+
+/* ptk_walk_slots_count(): the level-0 loop compiled on its own. */
+static uint64_t PTK_NS(slots_count)(const struct ptk_walk_slots *s,
+				    uint64_t *bad)
+{
+	const struct ptk_fmt *f = s->t->fmt;
+	bool shared = (s->t->flags & PTK_TABLE_SHARED) != 0;
+
+	if (s->level == 0)
+		return PTK_NS(count_at)(f, 0, s->slots, s->count, shared, bad);
+	return PTK_NS(count_at)(f, s->level, s->slots, s->count, shared, bad);
+}
+
+/* ptk_walk_slot(): entry @i of @s, as walk_batch() reports a leaf. */
+static int PTK_NS(slot)(const struct ptk_walk_slots *s, uint64_t i,
+			struct ptk_walk_page *out)
+{
+	const struct ptk_fmt *f = s->t->fmt;
+	unsigned int l = s->level;
+	ptk_pte_t e = PTK_NS(ld)(f, s->slots, i);
+	enum ptk_entry_type ty = ptkf_classify(f, l, e);
+
+	if (ty == PTK_ENTRY_EMPTY)
+		return 0;
+	if (ty != PTK_ENTRY_LEAF)
+		return PTK_ECORRUPT;
+	out->va = s->va + (i << s->size_lg2);
+	out->oa = PTK_NS(entry_oa)(f, l, e, PTK_NS(idx)(f, l, out->va));
+	out->pte = e;
+	return 1;
 }
