@@ -137,11 +137,16 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_slots)(struct PTK_NS(walk_ctx) * w,
 	struct ptk_walk_slots s;
 
 	if (l > 0)
-		for (k = 1; k < max; k++)
-			if (ptkf_classify(f, l,
-					  PTK_NS(ld)(f, c->tbl, c->idx + k)) ==
-			    PTK_ENTRY_TABLE)
+		for (k = 1; k < max; k++) {
+			ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+
+			if (!e)
+				k += PTK_NS(empty_run)(f, l, c->tbl, c->idx + k,
+						       max - k) -
+				     1;
+			else if (ptkf_classify(f, l, e) == PTK_ENTRY_TABLE)
 				break;
+		}
 	s.t = w->t;
 	s.slots = (const unsigned char *)c->tbl + (c->idx << ptkf_entry_lg2(f));
 	s.count = k;
@@ -287,35 +292,43 @@ static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 }
 
 /*
- * The set bits @bit of @n entries of type @T at @tbl: four 16-byte
- * vectors a step (GCC's and Clang's vector extension, unaligned aliasing
- * loads; one SSE2 register each on x86), each lane summing its entries'
- * @bit, which stays far below overflow for a table's entries.
+ * The set bits @bit of @n entries of type @T at @tbl: up to a 16-byte
+ * boundary one by one, then eight 16-byte vectors a step (GCC's and
+ * Clang's vector extension; one SSE2 register each on x86, the aligned
+ * loads folded into the AND), each lane summing its entries' @bit,
+ * which stays far below overflow for a table's entries.
  */
-#define PTK_SUM_BIT_(T, tbl, n, bit, out)                                      \
-	do {                                                                   \
-		typedef T v_t_ __attribute__((vector_size(16),                 \
-					      aligned(sizeof(T)), may_alias)); \
-		enum { W_ = 16 / sizeof(T) };                                  \
-		const T *p_ = (const T *)(tbl);                                \
-		v_t_ a0_ = { 0 }, a1_ = { 0 }, a2_ = { 0 }, a3_ = { 0 };       \
-		v_t_ m_ = { 0 };                                               \
-		uint64_t i_ = 0, s_ = 0;                                       \
-		unsigned int k_;                                               \
-                                                                               \
-		m_ += (T)(bit);                                                \
-		for (; i_ + 4 * W_ <= (n); i_ += 4 * W_) {                     \
-			a0_ += *(const v_t_ *)(p_ + i_) & m_;                  \
-			a1_ += *(const v_t_ *)(p_ + i_ + W_) & m_;             \
-			a2_ += *(const v_t_ *)(p_ + i_ + 2 * W_) & m_;         \
-			a3_ += *(const v_t_ *)(p_ + i_ + 3 * W_) & m_;         \
-		}                                                              \
-		a0_ += a1_ + a2_ + a3_;                                        \
-		for (k_ = 0; k_ < W_; k_++)                                    \
-			s_ += a0_[k_] / (T)(bit);                              \
-		for (; i_ < (n); i_++)                                         \
-			s_ += (p_[i_] & (T)(bit)) != 0;                        \
-		(out) = s_;                                                    \
+#define PTK_SUM_BIT_(T, tbl, n, bit, out)                                   \
+	do {                                                                \
+		typedef T v_t_ __attribute__((vector_size(16), may_alias)); \
+		enum { W_ = 16 / sizeof(T) };                               \
+		const T *p_ = (const T *)(tbl);                             \
+		v_t_ a0_ = { 0 }, a1_ = { 0 }, a2_ = { 0 }, a3_ = { 0 };    \
+		v_t_ m_ = { 0 };                                            \
+		uint64_t i_ = 0, s_ = 0;                                    \
+		unsigned int k_;                                            \
+                                                                            \
+		m_ += (T)(bit);                                             \
+		for (; i_ < (n) && ((uintptr_t)(p_ + i_) & 15); i_++)       \
+			s_ += (p_[i_] & (T)(bit)) != 0;                     \
+		for (; i_ + 8 * W_ <= (n); i_ += 8 * W_) {                  \
+			const v_t_ *v_ = (const v_t_ *)(p_ + i_);           \
+                                                                            \
+			a0_ += v_[0] & m_;                                  \
+			a1_ += v_[1] & m_;                                  \
+			a2_ += v_[2] & m_;                                  \
+			a3_ += v_[3] & m_;                                  \
+			a0_ += v_[4] & m_;                                  \
+			a1_ += v_[5] & m_;                                  \
+			a2_ += v_[6] & m_;                                  \
+			a3_ += v_[7] & m_;                                  \
+		}                                                           \
+		a0_ += a1_ + a2_ + a3_;                                     \
+		for (k_ = 0; k_ < W_; k_++)                                 \
+			s_ += a0_[k_] / (T)(bit);                           \
+		for (; i_ < (n); i_++)                                      \
+			s_ += (p_[i_] & (T)(bit)) != 0;                     \
+		(out) = s_;                                                 \
 	} while (0)
 
 /*
@@ -342,9 +355,15 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(count_at)(const struct ptk_fmt *f,
 		return leaves;
 	}
 	for (i = 0; i < n; i++) {
-		enum ptk_entry_type ty =
-			ptkf_classify(f, l, PTK_NS(ld)(f, tbl, i));
+		ptk_pte_t e = PTK_NS(ld)(f, tbl, i);
+		enum ptk_entry_type ty;
 
+		if (!e) {
+			/* Zero is empty in every format: skip the run. */
+			i += PTK_NS(empty_run)(f, l, tbl, i, n - i) - 1;
+			continue;
+		}
+		ty = ptkf_classify(f, l, e);
 		leaves += ty == PTK_ENTRY_LEAF;
 		other += ty != PTK_ENTRY_EMPTY;
 	}
