@@ -433,10 +433,10 @@ PTK_TEST(contiguous_groups)
 	PTK_ASSERT(pt_oa);
 	pt = (ptk_pte_t *)(uintptr_t)pt_oa; /* the heap: OA == pointer */
 	i = (0x410000 >> 12) & 511;
-	pt[i + 3] += 0x100000;
+	pt[i + 3] += 0x1000; /* the OA of entry 4 */
 	compare(&t, 0, 0, &leaves, &bad);
 	PTK_EXPECT_EQ(leaves, 32);
-	pt[i + 3] -= 0x100000;
+	pt[i + 3] -= 0x1000;
 	ptk_table_destroy(&t);
 	ptk_mem_heap_fini(&h);
 }
