@@ -485,12 +485,29 @@ PTK_TEST(corrupt_image)
 	free(buf);
 }
 
+/* A table without a radix has no runs of entries to hand over. */
+PTK_TEST(hash_refuses)
+{
+	static const struct ptk_walk_ops ops = { .slots = count_only };
+	struct ptk_mem_heap h;
+	struct ptk_table t;
+	uint64_t n = 0;
+
+	PTK_ASSERT_OK(ptk_mem_heap_init(&h));
+	PTK_ASSERT_OK(
+		ptk_table_create(&t, &ptk_fmt_x86_64, &h.mem, PTK_TABLE_HASH));
+	PTK_ASSERT_OK(ptk_map(&t, 0x1000, 0x1000, 0x5000, &rw, 0, NULL));
+	PTK_EXPECT_RC(ptk_walk_all(&t, &ops, &n), PTK_EIMPL);
+	PTK_EXPECT_RC(ptk_walk(&t, 0, 0x2000, &ops, &n), PTK_EIMPL);
+	PTK_EXPECT_EQ(n, 0);
+	ptk_table_destroy(&t);
+	ptk_mem_heap_fini(&h);
+}
+
 static const struct ptk_test tests[] = {
-	PTK_TEST_ENTRY(fixtures),
-	PTK_TEST_ENTRY(synthetic_formats),
-	PTK_TEST_ENTRY(contiguous_groups),
-	PTK_TEST_ENTRY(corrupt_image),
-	PTK_TEST_END,
+	PTK_TEST_ENTRY(fixtures),	   PTK_TEST_ENTRY(synthetic_formats),
+	PTK_TEST_ENTRY(contiguous_groups), PTK_TEST_ENTRY(corrupt_image),
+	PTK_TEST_ENTRY(hash_refuses),	   PTK_TEST_END,
 };
 
 PTK_TEST_MAIN(tests)
