@@ -157,6 +157,51 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_slots)(struct PTK_NS(walk_ctx) * w,
 	return w->ops->slots(&s, w->arg);
 }
 
+/*
+ * The table entry at @c (level @l): its hooks and its entries, or, when
+ * its table cannot be read, the invalid hook (or PTK_ECORRUPT).
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_table)(struct PTK_NS(walk_ctx) * w,
+						unsigned int l,
+						struct ptk_cur *c)
+{
+	const struct ptk_table *t = w->t;
+	const struct ptk_fmt *f = t->fmt;
+	const struct ptk_walk_ops *ops = w->ops;
+	const void *child = PTK_NS(cur_child)(c, t, l);
+	struct ptk_walk_table tb;
+	int rc = 0;
+
+	if (PTK_UNLIKELY(!child)) {
+		if (!ops->invalid)
+			return PTK_ECORRUPT;
+		return ops->invalid(c->a, c->b, l, c->pte, w->arg);
+	}
+	tb.va = c->e_va;
+	tb.last = PTK_NS(cur_e_last)(c, f, l);
+	tb.oa = ptkf_table_oa(f, l, c->pte);
+	tb.level = l - 1;
+	if (ops->pre_table) {
+		rc = ops->pre_table(&tb, w->arg);
+		if (rc && rc != PTK_WALK_SKIP)
+			return rc;
+	}
+	if (rc != PTK_WALK_SKIP && (l - 1 > 0 || w->scan_leaves)) {
+		if (l == 1) {
+			const unsigned char *nx =
+				PTK_NS(next_leaf_table)(t, c->tbl, c->idx);
+
+			PTK_NS(prefetch_lines)(nx, 8);
+		}
+		rc = PTK_NS(walk_at)(l - 1, w, child, c->a, c->b);
+		if (rc)
+			return rc;
+	}
+	if (ops->post_table)
+		return ops->post_table(&tb, w->arg);
+	return 0;
+}
+
 PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			   const void *tbl, ptk_va_t va, ptk_va_t last)
 {
@@ -169,13 +214,19 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 	int rc;
 
 	PTK_NS(cur_start)(&c, f, l, (void *)tbl, va, last, PTK_ENTRY_EMPTY);
-	do {
-		if (ops->slots && PTK_NS(cur_type)(&c, l) != PTK_ENTRY_TABLE) {
-			rc = PTK_NS(walk_slots)(w, l, &c);
+	if (PTK_UNLIKELY(ops->slots != NULL)) {
+		/* Runs of raw entries; the walk enters only tables. */
+		do {
+			if (PTK_NS(cur_type)(&c, l) == PTK_ENTRY_TABLE)
+				rc = PTK_NS(walk_table)(w, l, &c);
+			else
+				rc = PTK_NS(walk_slots)(w, l, &c);
 			if (rc)
 				return rc;
-			continue;
-		}
+		} while (PTK_NS(cur_next)(&c, f, l));
+		return 0;
+	}
+	do {
 		if (c.type == PTK_ENTRY_EMPTY) {
 			if (ops->hole) {
 				if (!in_hole)
@@ -208,42 +259,12 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			continue;
 		}
 		if (PTK_NS(cur_type)(&c, l) == PTK_ENTRY_TABLE) {
-			const void *child = PTK_NS(cur_child)(&c, t, l);
-			struct ptk_walk_table tb;
-
-			if (PTK_UNLIKELY(!child))
-				goto invalid;
-			tb.va = c.e_va;
-			tb.last = PTK_NS(cur_e_last)(&c, f, l);
-			tb.oa = ptkf_table_oa(f, l, c.pte);
-			tb.level = l - 1;
-			rc = 0;
-			if (ops->pre_table) {
-				rc = ops->pre_table(&tb, w->arg);
-				if (rc && rc != PTK_WALK_SKIP)
-					return rc;
-			}
-			if (rc != PTK_WALK_SKIP &&
-			    (l - 1 > 0 || w->scan_leaves)) {
-				if (l == 1) {
-					const unsigned char *nx = PTK_NS(
-						next_leaf_table)(t, c.tbl,
-								 c.idx);
-
-					PTK_NS(prefetch_lines)(nx, 8);
-				}
-				rc = PTK_NS(walk_at)(l - 1, w, child, c.a, c.b);
-				if (rc)
-					return rc;
-			}
-			if (ops->post_table) {
-				rc = ops->post_table(&tb, w->arg);
-				if (rc)
-					return rc;
-			}
+			rc = PTK_NS(walk_table)(w, l, &c);
+			if (rc)
+				return rc;
 			continue;
 		}
-	invalid:
+		/* Malformed. */
 		if (!ops->invalid)
 			return PTK_ECORRUPT;
 		rc = ops->invalid(c.a, c.b, l, c.pte, w->arg);
