@@ -11,7 +11,7 @@
 /**
  * struct ptk_bench_image_row - One measured figure
  * @name: Row name ("image_enum", "image_translate", "image_dump_tlb" or
- *        "image_dump", "image_enum_iter")
+ *        "image_dump", "image_enum_iter", "image_enum_table")
  * @unit: What @value counts: "leaves/s", "ns/op" or "ms"
  * @value: The best of the repetitions
  * @target: The issue's target in the same unit
@@ -27,7 +27,7 @@ struct ptk_bench_image_row {
 	char desc[160];
 };
 
-#define PTK_BENCH_IMAGE_ROWS 4
+#define PTK_BENCH_IMAGE_ROWS 5
 
 /**
  * ptk_bench_image() - Measure enumeration, translation and dump on an image
@@ -47,7 +47,9 @@ struct ptk_bench_image_row {
  * (ns per address, the image in the page cache, all tables warm); the
  * wall time of `ptkit dump` to /dev/null with the same --root, in
  * QEMU's `info tlb` style where the format has it ("image_dump_tlb"),
- * else in the default style ("image_dump").
+ * else in the default style ("image_dump"); the iterator's runs
+ * ("image_enum_iter"); the walk's slots hook with
+ * ptk_walk_slots_count(), a call per table ("image_enum_table").
  *
  * Context: Host only.
  *

@@ -485,6 +485,32 @@ struct ptk_walk_batch {
 	unsigned int size_lg2;
 };
 
+/**
+ * struct ptk_walk_slots - A table's entries handed over raw, holes included
+ * @t: The table walked (for ptk_walk_slots_count() and ptk_walk_slot())
+ * @slots: The first entry, in the table itself: read-only, valid only
+ *         during the hook; 1 << @t's format's entry_lg2 bytes each
+ * @count: Entries from @slots on (>= 1)
+ * @va: VA of the first entry's start (a range that begins inside an
+ *      entry hands it over whole, as @leaf reports a huge page)
+ * @level: Their level
+ * @size_lg2: log2 of the bytes each entry spans
+ *
+ * The entries are as the table holds them: empty, leaves (of any OA,
+ * contiguous groups entry by entry) and malformed ones alike; the walk
+ * does not look at them. At level 0 that is every entry of a table in
+ * the range; above it, a run of entries up to the next table entry,
+ * which the walk enters itself.
+ */
+struct ptk_walk_slots {
+	const struct ptk_table *t;
+	const void *slots;
+	uint64_t count;
+	ptk_va_t va;
+	unsigned int level;
+	unsigned int size_lg2;
+};
+
 /* pre_table's return value to skip the table's entries; see ptk_walk_ops. */
 #define PTK_WALK_SKIP 0x7ffffffe
 
@@ -501,6 +527,16 @@ struct ptk_walk_batch {
  *          call for up to PTK_WALK_BATCH of them whatever their OAs:
  *          what a scan of scattered pages wants, where @leaf would be
  *          called once per page. Set @leaves or @leaf, not both.
+ * @slots: Every entry that is not a table, raw, a table's run at a time
+ *         (struct ptk_walk_slots): empty and malformed entries are in
+ *         the run, so enumerating a table costs one call per table, not
+ *         per leaf; count or decode them with ptk_walk_slots_count()
+ *         and ptk_walk_slot(). With @slots, set none of @leaf, @leaves
+ *         and @hole (PTK_EINVAL); @invalid is called only for a table
+ *         entry whose table cannot be read (a page missing from an
+ *         image), else the walk stops there with PTK_ECORRUPT as
+ *         without @slots. Tables without a radix (ptkit/hash.h) return
+ *         PTK_EIMPL.
  *
  * Each hook returns 0 to go on, a positive value to stop the walk and
  * make ptk_walk() return that value, or a negative error to stop and
@@ -521,6 +557,7 @@ struct ptk_walk_ops {
 	int (*invalid)(ptk_va_t va, ptk_va_t last, unsigned int level,
 		       ptk_pte_t pte, void *arg);
 	int (*leaves)(const struct ptk_walk_batch *b, void *arg);
+	int (*slots)(const struct ptk_walk_slots *s, void *arg);
 };
 
 /**
@@ -555,6 +592,37 @@ int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
  */
 int ptk_walk_all(const struct ptk_table *t, const struct ptk_walk_ops *ops,
 		 void *arg);
+
+/**
+ * ptk_walk_slots_count() - Count the leaves among a run of raw entries
+ * @s: The run, as the walk's @slots hook got it
+ * @bad: If not NULL, set to the number of malformed entries in the run
+ *       (those the walk's @invalid hook would get, or stop at)
+ *
+ * The count uses the format's own entry test, compiled for the format,
+ * one pass over the run; an entry of a contiguous group counts as one.
+ *
+ * Context: Inside the @slots hook that got @s.
+ *
+ * Return: The number of present leaves in @s.
+ */
+uint64_t ptk_walk_slots_count(const struct ptk_walk_slots *s, uint64_t *bad);
+
+/**
+ * ptk_walk_slot() - Decode one entry of a run of raw entries
+ * @s: The run, as the walk's @slots hook got it
+ * @i: Index of the entry in the run, below @s->count
+ * @out: Set, for a leaf, to its page: the VA and OA of this entry's own
+ *       page (of 1 << @s->size_lg2 bytes, also inside a contiguous
+ *       group) and the raw entry
+ *
+ * Context: Inside the @slots hook that got @s.
+ *
+ * Return: 1 for a leaf, 0 for an empty entry, PTK_ECORRUPT for a
+ * malformed one, PTK_EINVAL for a bad @s or @i.
+ */
+int ptk_walk_slot(const struct ptk_walk_slots *s, uint64_t i,
+		  struct ptk_walk_page *out);
 
 /**
  * struct ptk_check - What the invariant checker found

@@ -94,7 +94,8 @@ class _WalkOps(ctypes.Structure):
     _fields_ = [("leaf", _LEAF_FN), ("hole", ctypes.c_void_p),
                 ("pre_table", ctypes.c_void_p),
                 ("post_table", ctypes.c_void_p),
-                ("invalid", _INVALID_FN), ("leaves", ctypes.c_void_p)]
+                ("invalid", _INVALID_FN), ("leaves", ctypes.c_void_p),
+                ("slots", ctypes.c_void_p)]
 
 
 class _Fmt(ctypes.Structure):

@@ -47,6 +47,8 @@ static const struct ptk_impl_ops PTK_NS(ops) = {
 	.iter_set = PTK_NS(iter_set),
 	.iter_clear = PTK_NS(iter_clear),
 	.build = PTK_NS(build),
+	.slots_count = PTK_NS(slots_count),
+	.slot = PTK_NS(slot),
 };
 
 static enum ptk_entry_type PTK_NS(hook_classify)(const struct ptk_fmt *f,

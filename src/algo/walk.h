@@ -123,6 +123,85 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 	return w->ops->leaves(&b, w->arg);
 }
 
+/*
+ * Hand ops->slots the entries from @c (level @l) raw: at level 0 all of
+ * them up to the end of the range, unread; above, up to the next table
+ * entry, which the body enters.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_slots)(struct PTK_NS(walk_ctx) * w,
+						unsigned int l,
+						struct ptk_cur *c)
+{
+	const struct ptk_fmt *f = w->t->fmt;
+	uint64_t max = PTK_NS(cur_room)(c, f, l), k = max;
+	struct ptk_walk_slots s;
+
+	if (l > 0)
+		for (k = 1; k < max; k++) {
+			ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+
+			if (!e)
+				k += PTK_NS(empty_run)(f, l, c->tbl, c->idx + k,
+						       max - k) -
+				     1;
+			else if (ptkf_classify(f, l, e) == PTK_ENTRY_TABLE)
+				break;
+		}
+	s.t = w->t;
+	s.slots = (const unsigned char *)c->tbl + (c->idx << ptkf_entry_lg2(f));
+	s.count = k;
+	s.va = c->e_va;
+	s.level = l;
+	s.size_lg2 = ptkf_shift(f, l);
+	PTK_NS(cur_take)(c, f, l, k);
+	return w->ops->slots(&s, w->arg);
+}
+
+/*
+ * The table entry at @c (level @l): its hooks and its entries, or, when
+ * its table cannot be read, the invalid hook (or PTK_ECORRUPT).
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(walk_table)(struct PTK_NS(walk_ctx) * w,
+						unsigned int l,
+						struct ptk_cur *c)
+{
+	const struct ptk_table *t = w->t;
+	const struct ptk_fmt *f = t->fmt;
+	const struct ptk_walk_ops *ops = w->ops;
+	const void *child = PTK_NS(cur_child)(c, t, l);
+	struct ptk_walk_table tb;
+	int rc = 0;
+
+	if (PTK_UNLIKELY(!child)) {
+		if (!ops->invalid)
+			return PTK_ECORRUPT;
+		return ops->invalid(c->a, c->b, l, c->pte, w->arg);
+	}
+	tb.va = c->e_va;
+	tb.last = PTK_NS(cur_e_last)(c, f, l);
+	tb.oa = ptkf_table_oa(f, l, c->pte);
+	tb.level = l - 1;
+	if (ops->pre_table) {
+		rc = ops->pre_table(&tb, w->arg);
+		if (rc && rc != PTK_WALK_SKIP)
+			return rc;
+	}
+	if (rc != PTK_WALK_SKIP && (l - 1 > 0 || w->scan_leaves)) {
+		if (l == 1) {
+			const unsigned char *nx =
+				PTK_NS(next_leaf_table)(t, c->tbl, c->idx);
+
+			PTK_NS(prefetch_lines)(nx, 8);
+		}
+		rc = PTK_NS(walk_at)(l - 1, w, child, c->a, c->b);
+		if (rc)
+			return rc;
+	}
+	if (ops->post_table)
+		return ops->post_table(&tb, w->arg);
+	return 0;
+}
+
 PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			   const void *tbl, ptk_va_t va, ptk_va_t last)
 {
@@ -135,6 +214,18 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 	int rc;
 
 	PTK_NS(cur_start)(&c, f, l, (void *)tbl, va, last, PTK_ENTRY_EMPTY);
+	if (PTK_UNLIKELY(ops->slots != NULL)) {
+		/* Runs of raw entries; the walk enters only tables. */
+		do {
+			if (PTK_NS(cur_type)(&c, l) == PTK_ENTRY_TABLE)
+				rc = PTK_NS(walk_table)(w, l, &c);
+			else
+				rc = PTK_NS(walk_slots)(w, l, &c);
+			if (rc)
+				return rc;
+		} while (PTK_NS(cur_next)(&c, f, l));
+		return 0;
+	}
 	do {
 		if (c.type == PTK_ENTRY_EMPTY) {
 			if (ops->hole) {
@@ -168,42 +259,12 @@ PTK_BODY PTK_NS(walk_body)(unsigned int l, struct PTK_NS(walk_ctx) * w,
 			continue;
 		}
 		if (PTK_NS(cur_type)(&c, l) == PTK_ENTRY_TABLE) {
-			const void *child = PTK_NS(cur_child)(&c, t, l);
-			struct ptk_walk_table tb;
-
-			if (PTK_UNLIKELY(!child))
-				goto invalid;
-			tb.va = c.e_va;
-			tb.last = PTK_NS(cur_e_last)(&c, f, l);
-			tb.oa = ptkf_table_oa(f, l, c.pte);
-			tb.level = l - 1;
-			rc = 0;
-			if (ops->pre_table) {
-				rc = ops->pre_table(&tb, w->arg);
-				if (rc && rc != PTK_WALK_SKIP)
-					return rc;
-			}
-			if (rc != PTK_WALK_SKIP &&
-			    (l - 1 > 0 || w->scan_leaves)) {
-				if (l == 1) {
-					const unsigned char *nx = PTK_NS(
-						next_leaf_table)(t, c.tbl,
-								 c.idx);
-
-					PTK_NS(prefetch_lines)(nx, 8);
-				}
-				rc = PTK_NS(walk_at)(l - 1, w, child, c.a, c.b);
-				if (rc)
-					return rc;
-			}
-			if (ops->post_table) {
-				rc = ops->post_table(&tb, w->arg);
-				if (rc)
-					return rc;
-			}
+			rc = PTK_NS(walk_table)(w, l, &c);
+			if (rc)
+				return rc;
 			continue;
 		}
-	invalid:
+		/* Malformed. */
 		if (!ops->invalid)
 			return PTK_ECORRUPT;
 		rc = ops->invalid(c.a, c.b, l, c.pte, w->arg);
@@ -234,7 +295,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_with)(const struct ptk_table *t,
 	w.ops = ops;
 	w.arg = arg;
 	w.pages = pages;
-	w.scan_leaves = ops->leaf || ops->leaves || ops->hole || ops->invalid;
+	w.scan_leaves = ops->leaf || ops->leaves || ops->hole || ops->invalid ||
+			ops->slots;
 	if (!w.scan_leaves && !ops->pre_table && !ops->post_table)
 		return 0;
 	return PTK_NS(walk_at)(ptkf_levels(t->fmt) - 1, &w, t->root, va, last);
@@ -248,4 +310,115 @@ static int PTK_NS(walk)(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	if (!ops->leaves)
 		return PTK_NS(walk_with)(t, va, last, ops, arg, NULL);
 	return PTK_NS(walk_with)(t, va, last, ops, arg, pages);
+}
+
+/*
+ * The set bits @bit of @n entries of type @T at @tbl: up to a 16-byte
+ * boundary one by one, then eight 16-byte vectors a step (GCC's and
+ * Clang's vector extension; one SSE2 register each on x86, the aligned
+ * loads folded into the AND), each lane summing its entries' @bit,
+ * which stays far below overflow for a table's entries.
+ */
+#define PTK_SUM_BIT_(T, tbl, n, bit, out)                                   \
+	do {                                                                \
+		typedef T v_t_ __attribute__((vector_size(16), may_alias)); \
+		enum { W_ = 16 / sizeof(T) };                               \
+		const T *p_ = (const T *)(tbl);                             \
+		v_t_ a0_ = { 0 }, a1_ = { 0 }, a2_ = { 0 }, a3_ = { 0 };    \
+		v_t_ m_ = { 0 };                                            \
+		uint64_t i_ = 0, s_ = 0;                                    \
+		unsigned int k_;                                            \
+                                                                            \
+		m_ += (T)(bit);                                             \
+		for (; i_ < (n) && ((uintptr_t)(p_ + i_) & 15); i_++)       \
+			s_ += (p_[i_] & (T)(bit)) != 0;                     \
+		for (; i_ + 8 * W_ <= (n); i_ += 8 * W_) {                  \
+			const v_t_ *v_ = (const v_t_ *)(p_ + i_);           \
+                                                                            \
+			a0_ += v_[0] & m_;                                  \
+			a1_ += v_[1] & m_;                                  \
+			a2_ += v_[2] & m_;                                  \
+			a3_ += v_[3] & m_;                                  \
+			a0_ += v_[4] & m_;                                  \
+			a1_ += v_[5] & m_;                                  \
+			a2_ += v_[6] & m_;                                  \
+			a3_ += v_[7] & m_;                                  \
+		}                                                           \
+		a0_ += a1_ + a2_ + a3_;                                     \
+		for (k_ = 0; k_ < W_; k_++)                                 \
+			s_ += a0_[k_] / (T)(bit);                           \
+		for (; i_ < (n); i_++)                                      \
+			s_ += (p_[i_] & (T)(bit)) != 0;                     \
+		(out) = s_;                                                 \
+	} while (0)
+
+/*
+ * Leaves among @n raw entries at @tbl (level @l); @bad: the malformed
+ * ones. A table entry at level 0 is malformed. Where the format has a
+ * bit that alone tells leaves (ptkf_leaf_bit()) and the table is not
+ * shared, the bit is summed several entries at a time; else each entry
+ * is classified.
+ */
+static PTK_ALWAYS_INLINE uint64_t PTK_NS(count_at)(const struct ptk_fmt *f,
+						   unsigned int l,
+						   const void *tbl, uint64_t n,
+						   bool shared, uint64_t *bad)
+{
+	ptk_pte_t bit = ptkf_leaf_bit(f, l);
+	uint64_t leaves = 0, other = 0, i;
+
+	if (bit && !shared) {
+		if (ptkf_entry_lg2(f) == 3)
+			PTK_SUM_BIT_(uint64_t, tbl, n, bit, leaves);
+		else
+			PTK_SUM_BIT_(uint32_t, tbl, n, bit, leaves);
+		*bad = 0;
+		return leaves;
+	}
+	for (i = 0; i < n; i++) {
+		ptk_pte_t e = PTK_NS(ld)(f, tbl, i);
+		enum ptk_entry_type ty;
+
+		if (!e) {
+			/* Zero is empty in every format: skip the run. */
+			i += PTK_NS(empty_run)(f, l, tbl, i, n - i) - 1;
+			continue;
+		}
+		ty = ptkf_classify(f, l, e);
+		leaves += ty == PTK_ENTRY_LEAF;
+		other += ty != PTK_ENTRY_EMPTY;
+	}
+	*bad = other - leaves;
+	return leaves;
+}
+
+/* ptk_walk_slots_count(): the level-0 loop compiled on its own. */
+static uint64_t PTK_NS(slots_count)(const struct ptk_walk_slots *s,
+				    uint64_t *bad)
+{
+	const struct ptk_fmt *f = s->t->fmt;
+	bool shared = (s->t->flags & PTK_TABLE_SHARED) != 0;
+
+	if (s->level == 0)
+		return PTK_NS(count_at)(f, 0, s->slots, s->count, shared, bad);
+	return PTK_NS(count_at)(f, s->level, s->slots, s->count, shared, bad);
+}
+
+/* ptk_walk_slot(): entry @i of @s, as walk_batch() reports a leaf. */
+static int PTK_NS(slot)(const struct ptk_walk_slots *s, uint64_t i,
+			struct ptk_walk_page *out)
+{
+	const struct ptk_fmt *f = s->t->fmt;
+	unsigned int l = s->level;
+	ptk_pte_t e = PTK_NS(ld)(f, s->slots, i);
+	enum ptk_entry_type ty = ptkf_classify(f, l, e);
+
+	if (ty == PTK_ENTRY_EMPTY)
+		return 0;
+	if (ty != PTK_ENTRY_LEAF)
+		return PTK_ECORRUPT;
+	out->va = s->va + (i << s->size_lg2);
+	out->oa = PTK_NS(entry_oa)(f, l, e, PTK_NS(idx)(f, l, out->va));
+	out->pte = e;
+	return 1;
 }

@@ -177,4 +177,6 @@ const struct ptk_impl_ops ptk_generic_ops = {
 	.iter_set = ptk_generic_iter_set,
 	.iter_clear = ptk_generic_iter_clear,
 	.build = ptk_generic_build,
+	.slots_count = ptk_generic_slots_count,
+	.slot = ptk_generic_slot,
 };

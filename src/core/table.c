@@ -442,6 +442,19 @@ static int walk_range(const struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	return any ? 0 : PTK_ERANGE;
 }
 
+/* The hooks @ops may be given together, and whether @t can call them. */
+static int walk_ops_check(const struct ptk_table *t,
+			  const struct ptk_walk_ops *ops)
+{
+	if (!ops->slots)
+		return 0;
+	if (ops->leaf || ops->leaves || ops->hole)
+		return PTK_EINVAL;
+	if (t->ops->version < 5 || !t->ops->slots_count)
+		return PTK_EIMPL;
+	return 0;
+}
+
 int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 	     const struct ptk_walk_ops *ops, void *arg)
 {
@@ -449,6 +462,7 @@ int ptk_walk(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 
 	if (!t || !t->ops || !ops || !len)
 		return PTK_EINVAL;
+	PTK_TRY(walk_ops_check(t, ops));
 	if (__builtin_add_overflow(va, len - 1, &last))
 		return PTK_EOVERFLOW;
 	return walk_range(t, va, last, ops, arg);
@@ -459,7 +473,30 @@ int ptk_walk_all(const struct ptk_table *t, const struct ptk_walk_ops *ops,
 {
 	if (!t || !t->ops || !ops)
 		return PTK_EINVAL;
+	PTK_TRY(walk_ops_check(t, ops));
 	return walk_range(t, 0, ~(ptk_va_t)0, ops, arg);
+}
+
+uint64_t ptk_walk_slots_count(const struct ptk_walk_slots *s, uint64_t *bad)
+{
+	uint64_t nbad = 0, n = 0;
+
+	if (s && s->t && s->t->ops && s->t->ops->version >= 5 &&
+	    s->t->ops->slots_count && s->count)
+		n = s->t->ops->slots_count(s, &nbad);
+	if (bad)
+		*bad = nbad;
+	return n;
+}
+
+int ptk_walk_slot(const struct ptk_walk_slots *s, uint64_t i,
+		  struct ptk_walk_page *out)
+{
+	if (!s || !s->t || !s->t->fmt || !s->slots || i >= s->count || !out ||
+	    s->level >= s->t->fmt->levels || !s->t->ops ||
+	    s->t->ops->version < 5 || !s->t->ops->slot)
+		return PTK_EINVAL;
+	return s->t->ops->slot(s, i, out);
 }
 
 int ptk_table_check(struct ptk_check *out, const struct ptk_table *t)

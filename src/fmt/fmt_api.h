@@ -116,6 +116,13 @@
  *       The value that, added to a leaf at @l, maps the next page with
  *       the same attributes, or 0 when the OA is not a plain in-place
  *       field (the engine then re-makes each leaf). Default: 0.
+ *   ptkf_leaf_bit(f, l) -> ptk_pte_t
+ *       A single bit that alone tells entries at @l apart: every entry
+ *       with it set classifies LEAF, every entry without it EMPTY (none
+ *       is a table or malformed), or 0 when no bit does. The walk's
+ *       slots count (ptk_walk_slots_count()) then adds that bit over a
+ *       table, several entries per instruction, instead of classifying
+ *       each. Default: 0.
  *   ptkf_table_limit(f, l, pte) -> uint32_t
  *       PTK_LIMIT_* bits the entry @pte at @l (classified TABLE) puts on
  *       everything below it: permissions a non-leaf entry withholds.
@@ -274,6 +281,17 @@ static PTK_ALWAYS_INLINE unsigned int ptkf_contig_lg2(const struct ptk_fmt *f,
 	(void)l;
 	return PTKF_CONTIG_LG2(l);
 }
+#endif
+
+#ifndef ptkf_leaf_bit
+static PTK_ALWAYS_INLINE ptk_pte_t
+ptkf_default_leaf_bit(const struct ptk_fmt *f, unsigned int l)
+{
+	(void)f;
+	(void)l;
+	return 0;
+}
+#define ptkf_leaf_bit ptkf_default_leaf_bit
 #endif
 
 #ifndef ptkf_is_contig

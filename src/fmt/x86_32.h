@@ -91,6 +91,16 @@ x86_32_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 }
 #define ptkf_classify x86_32_classify
 
+/* At level 0 P alone decides for a 32-bit PTE (the table holds nothing
+ * wider: the bits above 31 of what the engine reads are 0). */
+static inline ptk_pte_t x86_32_leaf_bit(const struct ptk_fmt *f,
+					unsigned int level)
+{
+	(void)f;
+	return level == 0 ? X86_P : 0;
+}
+#define ptkf_leaf_bit x86_32_leaf_bit
+
 static inline ptk_oa_t x86_32_table_oa(const struct ptk_fmt *f,
 				       unsigned int level, ptk_pte_t pte)
 {

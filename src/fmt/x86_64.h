@@ -66,6 +66,16 @@ x86_64_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 }
 #define ptkf_classify x86_64_classify
 
+/* At level 0 P alone decides: a present PTE is a leaf (no reserved bits
+ * below the frame, PAT in bit 7). */
+static inline ptk_pte_t x86_64_leaf_bit(const struct ptk_fmt *f,
+					unsigned int level)
+{
+	(void)f;
+	return level == 0 ? X86_P : 0;
+}
+#define ptkf_leaf_bit x86_64_leaf_bit
+
 static inline ptk_oa_t x86_64_table_oa(const struct ptk_fmt *f,
 				       unsigned int level, ptk_pte_t pte)
 {

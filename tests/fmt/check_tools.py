@@ -274,7 +274,7 @@ def check_bench(ptkit, fdir, tmp):
         cpu = fx["cpus"][0]
         rc, rows, err = bench(ptkit, img, fx["format"], cpu["root"])
         names = sorted(r["name"] for r in rows)
-        ok = (rc == 0 and len(rows) == 4 and
+        ok = (rc == 0 and len(rows) == 5 and
               all(r["value"] > 0 for r in rows) and
               any(n.startswith("image_dump") for n in names))
         result(ok, f"bench {name} ({fx['format']}, --root {cpu['root']}): "

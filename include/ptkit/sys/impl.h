@@ -60,6 +60,12 @@ extern "C" {
  * @build: (version 4) ptk_build() on [va, last], arguments checked;
  *         NULL (or a version-3 table) when the implementation has no
  *         tables to hand out: ptk_build() then fails with PTK_EIMPL
+ * @slots_count: (version 5) ptk_walk_slots_count() on a run of entries
+ *               its @walk handed to a @slots hook; NULL (or an older
+ *               version) when @walk has no @slots hook: ptk_walk() with
+ *               one then fails with PTK_EIMPL
+ * @slot: (version 5) ptk_walk_slot(), arguments checked; set with
+ *        @slots_count
  * @walk_refs: (version 5) The memory references (cache lines of table
  *             memory) a hardware walker of this implementation makes to
  *             translate @va, mapped or not, with no cache of its own:
@@ -113,6 +119,9 @@ struct ptk_impl_ops {
 	int (*build)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		     unsigned int level, unsigned int flags, ptk_build_fn fn,
 		     void *arg, struct ptk_gather *g);
+	uint64_t (*slots_count)(const struct ptk_walk_slots *s, uint64_t *bad);
+	int (*slot)(const struct ptk_walk_slots *s, uint64_t i,
+		    struct ptk_walk_page *out);
 	unsigned int (*walk_refs)(const struct ptk_table *t, ptk_va_t va);
 };
 
