@@ -619,7 +619,8 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 			     "cannot allocate the kdump index");
 	img->kd = kd;
 	pthread_mutex_init(&kd->lock, NULL);
-	if (!memcmp(d, "makedumpfile", 12)) {
+	/* (image_setup() saw one of the signatures, in at least 8 bytes) */
+	if (img->size >= 12 && !memcmp(d, "makedumpfile", 12)) {
 		if (img->size < FLAT_HDR + 16)
 			return kfail(img, PTK_ETRUNC,
 				     "flattened dump cut short: %" PRIu64
@@ -635,7 +636,7 @@ int ptk_image__parse_kdump(struct ptk_image *img)
 				"flattened dump: what it rebuilds does not "
 				"start with the KDUMP signature");
 	}
-	if (!memcmp(d, "DISKDUMP", 8))
+	if (img->size >= 8 && !memcmp(d, "DISKDUMP", 8))
 		return kfail(img, PTK_ENOTSUP,
 			     "the old diskdump format (signature DISKDUMP): "
 			     "only makedumpfile's and QEMU's KDUMP format is "
