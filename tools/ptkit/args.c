@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,4 +136,17 @@ int tool_opt(int argc, char **argv, int *i, const char *name, const char **val)
 bool tool_is_help(const char *arg)
 {
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+void *tool_grow(void *v, size_t *cap, size_t nr, size_t size, size_t first)
+{
+	size_t ncap;
+
+	if (nr < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : first;
+	v = realloc(v, ncap * size);
+	if (v)
+		*cap = ncap;
+	return v;
 }

@@ -7,6 +7,7 @@
 #define PTK_TOOL_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes of every subcommand, as `ptkit --help` states them. */
@@ -107,6 +108,21 @@ int tool_opt(int argc, char **argv, int *i, const char *name, const char **val);
  * Return: true for "--help" and "-h".
  */
 bool tool_is_help(const char *arg);
+
+/**
+ * tool_grow() - Room for one more element at the end of a growing array
+ * @v: The array (NULL while @cap is 0)
+ * @cap: Its capacity in elements; doubled when full
+ * @nr: Elements in use
+ * @size: Bytes per element
+ * @first: The capacity of the first allocation
+ *
+ * Context: The ptkit command.
+ *
+ * Return: The array, moved or not, with room for element @nr; NULL when
+ * it cannot grow (then @v and @cap are unchanged and still valid).
+ */
+void *tool_grow(void *v, size_t *cap, size_t nr, size_t size, size_t first);
 
 /**
  * ptk_cmd_formats() - `ptkit formats [--json]`

@@ -72,17 +72,13 @@ struct map {
 
 static void *vec_push(struct vec *v, size_t size, bool *oom)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 256;
-		void *p = realloc(v->p, cap * size);
+	void *p = tool_grow(v->p, &v->cap, v->n, size, 256);
 
-		if (!p) {
-			*oom = true;
-			return NULL;
-		}
-		v->p = p;
-		v->cap = cap;
+	if (!p) {
+		*oom = true;
+		return NULL;
 	}
+	v->p = p;
 	return (char *)v->p + size * v->n++;
 }
 

@@ -310,15 +310,11 @@ struct cand_list {
 
 static int cand_push(struct cand_list *l, const struct root_cand *c)
 {
-	if (l->nr == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct root_cand *n = realloc(l->v, ncap * sizeof(*n));
+	struct root_cand *n = tool_grow(l->v, &l->cap, l->nr, sizeof(*n), 64);
 
-		if (!n)
-			return PTK_ENOMEM;
-		l->v = n;
-		l->cap = ncap;
-	}
+	if (!n)
+		return PTK_ENOMEM;
+	l->v = n;
 	l->v[l->nr++] = *c;
 	return 0;
 }

@@ -146,15 +146,10 @@ static int push_run(struct snap *s, uint64_t va, uint64_t pa, uint64_t len,
 		r->len += len;
 		return 0;
 	}
-	if (s->nr_runs == s->cap_runs) {
-		size_t ncap = s->cap_runs ? s->cap_runs * 2 : 1024;
-		struct run *p = realloc(s->runs, ncap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		s->runs = p;
-		s->cap_runs = ncap;
-	}
+	r = tool_grow(s->runs, &s->cap_runs, s->nr_runs, sizeof(*r), 1024);
+	if (!r)
+		return -1;
+	s->runs = r;
 	r = &s->runs[s->nr_runs++];
 	r->va = va;
 	r->pa = pa;
@@ -203,7 +198,7 @@ static int read_maps(struct snap *s)
 	}
 	errno = 0;
 	while (getline(&line, &lcap, f) >= 0) {
-		struct region r;
+		struct region r, *p;
 		unsigned long long a, b;
 		char perms[8];
 
@@ -224,17 +219,12 @@ static int read_maps(struct snap *s)
 			r.prot |= PTK_PROT_WRITE;
 		if (perms[2] == 'x')
 			r.prot |= PTK_PROT_EXEC;
-		if (s->nr_rg == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct region *p = realloc(s->rg, ncap * sizeof(*p));
-
-			if (!p) {
-				ptk_tool_err("snapshot: out of memory");
-				goto fail;
-			}
-			s->rg = p;
-			cap = ncap;
+		p = tool_grow(s->rg, &cap, s->nr_rg, sizeof(*p), 64);
+		if (!p) {
+			ptk_tool_err("snapshot: out of memory");
+			goto fail;
 		}
+		s->rg = p;
 		s->rg[s->nr_rg++] = r;
 	}
 	if (ferror(f)) {
@@ -418,15 +408,11 @@ struct tblist {
 
 static int tb_push(struct tblist *l, uint64_t oa, unsigned int level)
 {
-	if (l->nr == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 256;
-		struct tb *p = realloc(l->v, ncap * sizeof(*p));
+	struct tb *p = tool_grow(l->v, &l->cap, l->nr, sizeof(*p), 256);
 
-		if (!p)
-			return PTK_ENOMEM;
-		l->v = p;
-		l->cap = ncap;
-	}
+	if (!p)
+		return PTK_ENOMEM;
+	l->v = p;
 	l->v[l->nr].oa = oa;
 	l->v[l->nr].size = 1ull
 			   << (l->fmt->level_bits[level] + l->fmt->entry_lg2);
