@@ -71,6 +71,11 @@
 #define TPT_LEAF_BITS (TPT_P | TPT_RW | TPT_NX)
 #define TARGET_TRANSLATE 1.10
 #define TARGET_RANGE 1.25
+/* The issue's own targets for rows where 1.25 is not the bar. */
+#define TARGET_ITER_RUNS 1.10 /* runs of a table: within 10% */
+#define TARGET_ITER_LEAF 2.00 /* one item per leaf: within 2x */
+#define TARGET_SCATTERED 1.50 /* a walk with a call per table's leaves */
+#define TARGET_MOVE_ALIGNED 1.50 /* one relink against one pointer copy */
 #define TARGET_KERNEL 1.00 /* faster per page than the kernel */
 
 #ifdef __GNUC__
@@ -889,15 +894,15 @@ static int rows_dense(struct bench *b)
 	snprintf(walk->desc, sizeof(walk->desc),
 		 "walk of the 1 GiB, leaf hook counting runs (512 runs: one "
 		 "per PTE table)");
-	scat = row_add(b, "walk_dense_1g_scattered", "leaf", TARGET_RANGE,
+	scat = row_add(b, "walk_dense_1g_scattered", "leaf", TARGET_SCATTERED,
 		       c->reps * c->dense_walks, npages);
 	snprintf(scat->desc, sizeof(scat->desc),
 		 "same, every page at an unrelated OA (262144 runs of 1), "
 		 "the leaves hook (a table's present leaves per call) "
 		 "finding the runs");
-	iter = row_add(b, "iter_dense_1g", "entry", TARGET_RANGE,
+	iter = row_add(b, "iter_dense_1g", "entry", TARGET_ITER_RUNS,
 		       c->reps * c->dense_walks, npages);
-	ileaf = row_add(b, "iter_dense_1g_leaf", "entry", TARGET_RANGE,
+	ileaf = row_add(b, "iter_dense_1g_leaf", "entry", TARGET_ITER_LEAF,
 			c->reps * c->dense_walks, npages);
 	snprintf(ileaf->desc, sizeof(ileaf->desc),
 		 "same, one item per leaf, attributes decoded (flags 0), "
@@ -1066,8 +1071,8 @@ static int row_dram(struct bench *b)
 	uint64_t i;
 	int ret = -1;
 
-	row = row_add(b, "iter_dram_64g", "entry", TARGET_RANGE, c->dram_reps,
-		      npages);
+	row = row_add(b, "iter_dram_64g", "entry", TARGET_ITER_RUNS,
+		      c->dram_reps, npages);
 	frac = row_add_abs(b, "iter_dram_64g_bandwidth", "fraction", 0.6, true,
 			   c->dram_reps);
 	mem_gbps = read_gbps(DRAM_LEN / 512, 3);
@@ -1516,7 +1521,9 @@ static int row_move(struct bench *b, const char *name, uint64_t delta,
 	unsigned int r, side;
 	int ret = -1;
 
-	row = row_add(b, name, "page", TARGET_RANGE, c->range_reps, npages);
+	row = row_add(b, name, "page",
+		      delta & (SZ_1G - 1) ? TARGET_RANGE : TARGET_MOVE_ALIGNED,
+		      c->range_reps, npages);
 	if (!(delta & (SZ_1G - 1)))
 		snprintf(row->desc, sizeof(row->desc),
 			 "mremap: move 1 GiB of 4K pages by a 1 GiB multiple "
@@ -2758,7 +2765,7 @@ static void print_header(const struct bench *b)
 	printf("statistic: minimum over repetitions (sides alternate inside "
 	       "each); ns per op\n");
 	printf("ratio:     ptkit / baseline; targets: translate <= %.2f, "
-	       "range operations <= %.2f\n\n",
+	       "range operations <= %.2f (a row's own in its target column)\n\n",
 	       TARGET_TRANSLATE, TARGET_RANGE);
 	printf("%-24s %-9s %12s %12s %7s %8s %4s\n", "row", "op", "ptkit ns",
 	       "baseline ns", "ratio", "target", "reps");
