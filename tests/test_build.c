@@ -24,7 +24,7 @@
  *  - a callback that stops: PTK_EUSER, the runs before it stay, the
  *    table passes ptk_table_check() and frees everything on destroy;
  *  - gathers: filling empty slots gathers nothing, overwriting leaves
- *    gathers them.
+ *    gathers them (ptk_build_set() and ptk_build_fill() both).
  *
  * build_hash: hashed tables have no slots (PTK_EIMPL); build_args: the
  * argument checks.
@@ -513,6 +513,56 @@ static void test_prune(const struct ptk_fmt *f, unsigned int tf)
 	bteardown(&c);
 }
 
+/* --- filling over leaves */
+
+static int refill_cb(struct ptk_build_run *r, void *arg)
+{
+	const ptk_pte_t *bits = arg;
+
+	return ptk_build_fill(r, 0, r->count,
+			      r->va + (UINT64_C(1) << r->size_lg2), *bits)
+		       ? -1
+		       : 0;
+}
+
+/*
+ * ptk_build_fill() over a run that starts with empty slots and goes on
+ * over leaves mapping something else: the empty ones invalidate
+ * nothing, every changed leaf is gathered, and all translate to the new
+ * addresses.
+ */
+static void test_refill(const struct ptk_fmt *f, unsigned int tf)
+{
+	struct bctx c;
+	uint64_t va, n, k, s0 = UINT64_C(1) << shift_of(f, 0);
+	struct ptk_gather g;
+	struct ptk_xlate x;
+	ptk_pte_t bits;
+
+	bsetup(&c, f, tf);
+	pick_range(f, 0, &va, &n);
+	if (n < 4) {
+		bteardown(&c);
+		return;
+	}
+	bits = bits_at(&c, 0);
+	PTK_ASSERT_OK(ptk_map(&c.t, va, n * s0, va, &c.attrs,
+			      PTK_MAP_MAX_PAGE(shift_of(f, 0)), NULL));
+	PTK_ASSERT_OK(ptk_unmap(&c.t, va, 2 * s0, 0, NULL));
+	ptk_gather_init(&g);
+	PTK_ASSERT_OK(ptk_build(&c.t, va, n * s0, 0, 0, refill_cb, &bits, &g));
+	PTK_EXPECT_EQ(g.nr, 1);
+	PTK_EXPECT_EQ(g.ranges[0].va, va + 2 * s0);
+	PTK_EXPECT_EQ(g.ranges[0].last, va + n * s0 - 1);
+	for (k = 0; k < n; k++) {
+		PTK_ASSERT_OK(ptk_translate(&c.t, va + k * s0, &x));
+		PTK_EXPECT_EQ(x.oa, va + (k + 1) * s0);
+	}
+	PTK_EXPECT_OK(ptk_table_check(NULL, &c.t));
+	ptk_table_flush(&c.t, &g);
+	bteardown(&c);
+}
+
 /* --- a callback that stops */
 
 struct stop_arg {
@@ -579,6 +629,7 @@ static void run_fmt(const struct ptk_fmt *f)
 		test_fault(f, flags);
 		test_in_the_way(f, flags);
 		test_prune(f, flags);
+		test_refill(f, flags);
 		test_stop(f, flags);
 	}
 }

@@ -155,15 +155,27 @@ static inline ptk_pte_t ptk_build_get(const struct ptk_build_run *r, uint64_t i)
 static inline void ptk_build_set(struct ptk_build_run *r, uint64_t i,
 				 ptk_pte_t v)
 {
-	ptk_pte_t old = ptk_build_get(r, i);
+	ptk_pte_t old;
 
+	/* One test of the entry size and one address per slot: the
+	 * atomics make the compiler read @r again at every call. */
+	if (r->entry_lg2 == 3) {
+		uint64_t *p = (uint64_t *)r->slots + r->first + i;
+
+		old = __atomic_load_n(p, __ATOMIC_RELAXED);
+		__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	} else {
+		uint32_t *p = (uint32_t *)r->slots + r->first + i;
+
+		old = __atomic_load_n(p, __ATOMIC_RELAXED);
+		__atomic_store_n(p, (uint32_t)v, __ATOMIC_RELEASE);
+	}
 	if (old && old != v) {
 		if (i < r->chg_first)
 			r->chg_first = i;
 		if (i >= r->chg_end)
 			r->chg_end = i + 1;
 	}
-	ptk_entry_store(r->slots, r->first + i, r->entry_lg2, v);
 }
 
 /**

@@ -39,30 +39,37 @@ PTK_LEVELS_DECLARE(bfill,
 
 /*
  * Set slots [i, i + n) of @r to leaves mapping @oa onwards (checked by
- * ptk_build_fill()), recording those that held something else.
+ * ptk_build_fill()), recording those that held something else. Stretches
+ * of empty slots, all of them in a table the build just made, are
+ * written by map's own loop (put_leaves); only the others are compared.
  */
 PTK_BODY PTK_NS(bfill_body)(unsigned int l, struct ptk_build_run *r, uint64_t i,
 			    uint64_t n, ptk_oa_t oa, ptk_pte_t bits)
 {
 	const struct ptk_fmt *f = r->fmt;
 	unsigned int shift = ptkf_shift(f, l);
-	ptk_pte_t step = ptkf_leaf_step(f, l);
-	ptk_pte_t e = ptkf_make_leaf(f, l, oa, bits);
-	uint64_t k0 = r->first + i, k;
+	void *slots = r->slots;
+	uint64_t k0 = r->first + i, k = 0;
 	uint64_t lo = ~(uint64_t)0, end = 0;
 
-	for (k = 0; k < n; k++) {
-		ptk_pte_t old = PTK_NS(ld)(f, r->slots, k0 + k);
-		ptk_pte_t v =
-			step ? e + k * step
-			     : ptkf_make_leaf(f, l, oa + (k << shift), bits);
+	while (k < n) {
+		ptk_oa_t o = oa + (k << shift);
+		ptk_pte_t old = PTK_NS(ld)(f, slots, k0 + k);
+		ptk_pte_t v;
 
-		if (PTK_UNLIKELY(old && old != v)) {
+		if (!old) {
+			k += PTK_NS(put_leaves)(f, l, slots, k0 + k, o, bits,
+						n - k);
+			continue;
+		}
+		v = ptkf_make_leaf(f, l, o, bits);
+		if (old != v) {
 			if (lo == ~(uint64_t)0)
 				lo = k;
 			end = k + 1;
 		}
-		PTK_NS(st)(f, r->slots, k0 + k, v);
+		PTK_NS(st)(f, slots, k0 + k, v);
+		k++;
 	}
 	if (PTK_UNLIKELY(end)) {
 		if (i + lo < r->chg_first)
