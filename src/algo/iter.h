@@ -126,18 +126,23 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(iter_run)(
 	if (max < 3)
 		return 0;
 	max -= 2;
-	/* Four entries a compare, then one by one to the run's end. */
-	for (k = 0; k + 4 <= max; k += 4) {
+	/* Eight entries a compare (with 8-byte entries, a cache line and
+	 * one prefetch), then one by one to the run's end. */
+	for (k = 0; k + 8 <= max; k += 8) {
 		const uint64_t j = idx + 1 + k;
 
 		if (((PTK_NS(ld)(f, tbl, j) - pte) ^ step) |
 		    ((PTK_NS(ld)(f, tbl, j + 1) - pte) ^ (2 * step)) |
 		    ((PTK_NS(ld)(f, tbl, j + 2) - pte) ^ (3 * step)) |
-		    ((PTK_NS(ld)(f, tbl, j + 3) - pte) ^ (4 * step)))
+		    ((PTK_NS(ld)(f, tbl, j + 3) - pte) ^ (4 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 4) - pte) ^ (5 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 5) - pte) ^ (6 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 6) - pte) ^ (7 * step)) |
+		    ((PTK_NS(ld)(f, tbl, j + 7) - pte) ^ (8 * step)))
 			break;
 		if (pf)
 			__builtin_prefetch(pf + (j << ptkf_entry_lg2(f)));
-		pte += 4 * step;
+		pte += 8 * step;
 	}
 	for (; k < max; k++) {
 		pte += step;
