@@ -702,21 +702,40 @@ struct scan_sum {
 };
 
 /*
- * The caller's loop of the iterator's dense mode: one ptk_iter_next()
- * per run of leaves (up to a PTE table's 512), then a plain loop over the
- * run's raw entries.
+ * How the caller's loop reads the items (the rows iter_dense_1g,
+ * iter_dense_1g_pte, iter_dense_1g_leaf, iter_dense_1g_leaf_next).
+ */
+enum scan_mode {
+	SCAN_RUNS, /* runs, their entries through ptk_iter_ptes64() */
+	SCAN_RUNS_PTE, /* runs, ptk_iter_pte() per entry */
+	SCAN_LEAF, /* per leaf, ptk_iter_for_each() */
+	SCAN_LEAF_NEXT, /* per leaf, while (ptk_iter_next() > 0) */
+};
+
+/*
+ * The caller's loop of the iterator's dense mode: one step per run of
+ * leaves (up to a PTE table's 512), then a plain loop over the run's raw
+ * entries: an array the compiler vectorises (@pte: an atomic load of
+ * each through ptk_iter_pte()).
  */
 static int ptk_iter_scan(struct ptk_table *t, uint64_t va, uint64_t len,
-			 struct scan_sum *s)
+			 bool pte, struct scan_sum *s)
 {
 	struct ptk_iter it;
 	uint64_t sum = 0, n = 0, i;
+	const uint64_t *e;
 	int rc;
 
 	rc = ptk_iter_init(&it, t, va, len, PTK_ITER_RUNS | PTK_ITER_NO_ATTRS);
 	while (!rc && (rc = ptk_iter_next(&it)) > 0) {
-		for (i = 0; i < it.count; i++)
-			sum += ptk_iter_pte(&it, i);
+		e = pte ? NULL : ptk_iter_ptes64(&it);
+		if (e) {
+			for (i = 0; i < it.count; i++)
+				sum += e[i];
+		} else {
+			for (i = 0; i < it.count; i++)
+				sum += ptk_iter_pte(&it, i);
+		}
 		n += it.count;
 		rc = 0;
 	}
@@ -727,9 +746,12 @@ static int ptk_iter_scan(struct ptk_table *t, uint64_t va, uint64_t len,
 	return rc;
 }
 
-/* Per leaf: one item per leaf, attributes decoded. */
+/*
+ * Per leaf: one item per leaf, attributes decoded; the loop written
+ * ptk_iter_for_each() (@next: the plain while loop over ptk_iter_next()).
+ */
 static int ptk_iter_scan_leaf(struct ptk_table *t, uint64_t va, uint64_t len,
-			      struct scan_sum *s)
+			      bool next, struct scan_sum *s)
 {
 	struct ptk_iter it;
 	uint64_t sum = 0, n = 0;
@@ -737,11 +759,18 @@ static int ptk_iter_scan_leaf(struct ptk_table *t, uint64_t va, uint64_t len,
 	int rc;
 
 	rc = ptk_iter_init(&it, t, va, len, 0);
-	while (!rc && (rc = ptk_iter_next(&it)) > 0) {
-		sum += it.pte;
-		prot |= it.attrs.prot;
-		n++;
-		rc = 0;
+	if (!rc && next) {
+		while ((rc = ptk_iter_next(&it)) > 0) {
+			sum += it.pte;
+			prot |= it.attrs.prot;
+			n++;
+		}
+	} else if (!rc) {
+		ptk_iter_for_each(&it, rc) {
+			sum += it.pte;
+			prot |= it.attrs.prot;
+			n++;
+		}
 	}
 	ptk_iter_fini(&it);
 	s->sum = sum;
@@ -752,11 +781,11 @@ static int ptk_iter_scan_leaf(struct ptk_table *t, uint64_t va, uint64_t len,
 
 /*
  * Time @n samples of @per_sample scans of [va, va + len) through the
- * iterator (@leaf: per leaf) and through tpt_scan(), alternating; both
- * must find @want (the leaf mode also the table's protection).
+ * iterator (the loop @mode) and through tpt_scan(), alternating; both
+ * must find @want (the per-leaf modes also the table's protection).
  */
 static int time_scans(struct bench *b, struct pair *p, uint64_t va,
-		      uint64_t len, bool leaf, unsigned int n,
+		      uint64_t len, enum scan_mode mode, unsigned int n,
 		      unsigned int per_sample, const struct scan_sum *want,
 		      struct bench_row *row)
 {
@@ -777,9 +806,15 @@ static int time_scans(struct bench *b, struct pair *p, uint64_t va,
 				continue;
 			}
 			for (k = 0; k < per_sample && !err; k++)
-				err = leaf ? ptk_iter_scan_leaf(&p->t, va, len,
-								&s1)
-					   : ptk_iter_scan(&p->t, va, len, &s1);
+				err = mode >= SCAN_LEAF
+					      ? ptk_iter_scan_leaf(
+							&p->t, va, len,
+							mode == SCAN_LEAF_NEXT,
+							&s1)
+					      : ptk_iter_scan(
+							&p->t, va, len,
+							mode == SCAN_RUNS_PTE,
+							&s1);
 			keep_min(&row->ptk_ns, now_ns() - t0,
 				 row->ops * per_sample);
 			if (err) {
@@ -790,7 +825,7 @@ static int time_scans(struct bench *b, struct pair *p, uint64_t va,
 		}
 		if (s1.sum != want->sum || s1.leaves != want->leaves ||
 		    s2.sum != want->sum || s2.leaves != want->leaves ||
-		    (leaf && s1.prot != b->attrs.prot)) {
+		    (mode >= SCAN_LEAF && s1.prot != b->attrs.prot)) {
 			bench_err("%s: scans differ: ptkit sum 0x%" PRIx64
 				  " of %" PRIu64 " leaves (prot 0x%x), "
 				  "baseline 0x%" PRIx64 " of %" PRIu64
@@ -870,7 +905,8 @@ static int rows_dense(struct bench *b)
 {
 	const struct bench_cfg *c = &b->cfg;
 	const uint64_t npages = SZ_1G / SZ_4K;
-	struct bench_row *map, *unmap, *walk, *scat, *iter, *ileaf;
+	struct bench_row *map, *unmap, *walk, *scat, *iter, *ipte, *ileaf;
+	struct bench_row *inext;
 	struct tpt_walk_sum want = { 0 };
 	struct scan_sum swant = { 0 };
 	double mem_gbps, cached_gbps;
@@ -903,12 +939,23 @@ static int rows_dense(struct bench *b)
 		 "finding the runs");
 	iter = row_add(b, "iter_dense_1g", "entry", TARGET_ITER_RUNS,
 		       c->reps * c->dense_walks, npages);
+	ipte = row_add(b, "iter_dense_1g_pte", "entry", TARGET_ITER_RUNS,
+		       c->reps * c->dense_walks, npages);
+	snprintf(ipte->desc, sizeof(ipte->desc),
+		 "same runs, the caller's loop calling ptk_iter_pte() per "
+		 "entry (an atomic load each, not vectorised); baseline the "
+		 "same tpt_scan()");
 	ileaf = row_add(b, "iter_dense_1g_leaf", "entry", TARGET_ITER_LEAF,
 			c->reps * c->dense_walks, npages);
 	snprintf(ileaf->desc, sizeof(ileaf->desc),
 		 "same, one item per leaf, attributes decoded (flags 0), "
-		 "caller sums it.pte and ORs it.attrs.prot; baseline the "
-		 "same tpt_scan()");
+		 "loop ptk_iter_for_each(), caller sums it.pte and ORs "
+		 "it.attrs.prot; baseline the same tpt_scan()");
+	inext = row_add(b, "iter_dense_1g_leaf_next", "entry", TARGET_ITER_LEAF,
+			c->reps * c->dense_walks, npages);
+	snprintf(inext->desc, sizeof(inext->desc),
+		 "same per leaf, the plain loop while (ptk_iter_next(&it) "
+		 "> 0); baseline the same tpt_scan()");
 
 	/* The machine's read bandwidth: out of cache, and in cache at the
 	 * size of the 1 GiB's PTE tables (2 MiB). */
@@ -920,7 +967,8 @@ static int rows_dense(struct bench *b)
 	}
 	snprintf(iter->desc, sizeof(iter->desc),
 		 "iterator over the 1 GiB, PTK_ITER_RUNS | NO_ATTRS, caller "
-		 "sums ptk_iter_pte() of each entry; baseline tpt_scan(); "
+		 "sums each run's entries through ptk_iter_ptes64(); "
+		 "baseline tpt_scan(); "
 		 "read bandwidth: sum of a %" PRIu64 " MiB buffer, best of %u",
 		 c->bw_bytes >> 20, c->bw_passes);
 
@@ -976,10 +1024,14 @@ static int rows_dense(struct bench *b)
 
 		if (time_walks(&p, DENSE_VA, SZ_1G, c->dense_walks, 1, &want,
 			       walk) ||
-		    time_scans(b, &p, DENSE_VA, SZ_1G, false, c->dense_walks, 1,
-			       &swant, iter) ||
-		    time_scans(b, &p, DENSE_VA, SZ_1G, true, c->dense_walks, 1,
-			       &swant, ileaf))
+		    time_scans(b, &p, DENSE_VA, SZ_1G, SCAN_RUNS,
+			       c->dense_walks, 1, &swant, iter) ||
+		    time_scans(b, &p, DENSE_VA, SZ_1G, SCAN_RUNS_PTE,
+			       c->dense_walks, 1, &swant, ipte) ||
+		    time_scans(b, &p, DENSE_VA, SZ_1G, SCAN_LEAF,
+			       c->dense_walks, 1, &swant, ileaf) ||
+		    time_scans(b, &p, DENSE_VA, SZ_1G, SCAN_LEAF_NEXT,
+			       c->dense_walks, 1, &swant, inext))
 			goto out;
 
 		for (side = 0; side < 2; side++) {
@@ -1083,7 +1135,8 @@ static int row_dram(struct bench *b)
 	}
 	snprintf(row->desc, sizeof(row->desc),
 		 "iterator over 64 GiB of 4K leaves (128 MiB of PTEs, out of "
-		 "cache), PTK_ITER_RUNS | NO_ATTRS, caller sums the entries; "
+		 "cache), PTK_ITER_RUNS | NO_ATTRS, caller sums the entries "
+		 "(ptk_iter_ptes64()); "
 		 "baseline tpt_scan()");
 	snprintf(frac->desc, sizeof(frac->desc),
 		 "iter_dram_64g's entry bytes per ns over the read bandwidth "
@@ -1095,8 +1148,8 @@ static int row_dram(struct bench *b)
 	for (i = 0; i < npages; i++)
 		want.sum += (DENSE_OA + i * SZ_4K) | TPT_LEAF_BITS;
 	want.leaves = npages;
-	if (time_scans(b, &p, DENSE_VA, DRAM_LEN, false, c->dram_reps, 1, &want,
-		       row))
+	if (time_scans(b, &p, DENSE_VA, DRAM_LEN, SCAN_RUNS, c->dram_reps, 1,
+		       &want, row))
 		goto out;
 	g = 8 / row->ptk_ns;
 	frac->ptk_ns = g / mem_gbps;
@@ -2932,7 +2985,8 @@ static const struct bench_group {
 	{ "translate_cold translate_cold_chain", row_translate_cold },
 	{ "translate_shared_rw", row_translate_shared },
 	{ "map_1g_4k unmap_1g_4k walk_dense_1g walk_dense_1g_scattered "
-	  "iter_dense_1g iter_dense_1g_leaf",
+	  "iter_dense_1g iter_dense_1g_pte iter_dense_1g_leaf "
+	  "iter_dense_1g_leaf_next",
 	  rows_dense },
 	{ "walk_sparse iter_sparse", row_walk_sparse },
 	{ "iter_dram_64g iter_dram_64g_bandwidth", row_dram },

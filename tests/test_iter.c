@@ -314,11 +314,13 @@ static void check_all(struct fix *x)
 	unsigned int mode;
 
 	/* Leaves, runs, and leaves with the runs that continue them taken
-	 * (a mirror's way). */
-	for (mode = 0; mode < 3; mode++) {
-		unsigned int flags = mode == 1	 ? PTK_ITER_RUNS
-				     : mode == 2 ? IC_TAKE_RUN
-						 : 0;
+	 * (a mirror's way); then the first two and the last through
+	 * ptk_iter_for_each(). */
+	for (mode = 0; mode < 6; mode++) {
+		unsigned int flags = (mode % 3 == 1   ? PTK_ITER_RUNS
+				      : mode % 3 == 2 ? IC_TAKE_RUN
+						      : 0) |
+				     (mode >= 3 ? IC_FOR_EACH : 0);
 
 		if (!sign_ext(x->f)) {
 			ic_check(&x->t, &x->m, 0, space_last(x->f) + 1, flags);
@@ -1749,6 +1751,166 @@ static void random_run(const struct ptk_fmt *f, unsigned int tflags)
 	fix_fini(&x);
 }
 
+/* An item as a loop saw it. */
+struct seen {
+	uint64_t va, oa, count, pte;
+};
+
+/*
+ * Every item of [@va, +@len) (per leaf, or runs with @flags), by the
+ * plain while loop over ptk_iter_next(); returns how many (at most @max).
+ */
+static size_t items_by_next(struct fix *x, uint64_t va, uint64_t len,
+			    unsigned int flags, struct seen *out, size_t max)
+{
+	struct ptk_iter it;
+	size_t n = 0;
+	int rc;
+
+	PTK_ASSERT_OK(ptk_iter_init(&it, &x->t, va, len, flags));
+	while ((rc = ptk_iter_next(&it)) > 0) {
+		PTK_ASSERT(n < max);
+		out[n++] = (struct seen){ it.va, it.oa, it.count, it.pte };
+	}
+	PTK_EXPECT_RC(rc, 0);
+	ptk_iter_fini(&it);
+	return n;
+}
+
+static bool seen_eq(const struct seen *a, const struct ptk_iter *it)
+{
+	return a->va == it->va && a->oa == it->oa && a->count == it->count &&
+	       a->pte == it->pte;
+}
+
+#define FE_MAX 4096
+
+/*
+ * ptk_iter_for_each() against the while loop over ptk_iter_next() on the
+ * same table: the same items; break leaves rc 1 at the item and the
+ * iterator goes on after it; continue, ptk_iter_yield() and
+ * ptk_iter_clear() inside the body.
+ */
+static void for_each_cases(const struct ptk_fmt *f)
+{
+	static struct seen want[FE_MAX];
+	uint64_t s0 = UINT64_C(1) << f->level_shift[0];
+	uint64_t t0 = s0 << f->level_bits[0]; /* a leaf table's span */
+	uint64_t va = 4 * t0, len = 3 * t0, k, n, cleared;
+	unsigned int flags, brk;
+	struct ptk_iter it;
+	struct fix x;
+	int rc;
+
+	fix_init(&x, f, 0, false);
+	/* three leaf tables: runs of following OAs, a lone page at an
+	 * unrelated OA, holes, a second protection */
+	fix_map(&x, va, 100 * s0, 1000 * s0, RW);
+	fix_map(&x, va + 100 * s0, s0, 77 * s0, RW);
+	fix_map(&x, va + 101 * s0, 60 * s0, 1101 * s0, RW);
+	fix_map(&x, va + 200 * s0, 40 * s0, 5000 * s0, PTK_PROT_READ);
+	fix_map(&x, va + t0 - 3 * s0, t0 + 9 * s0, 9000 * s0, RW);
+	fix_map(&x, va + 2 * t0 + 7 * s0, 5 * s0, 20000 * s0, RW);
+
+	for (flags = 0; flags <= PTK_ITER_RUNS; flags += PTK_ITER_RUNS) {
+		n = items_by_next(&x, va, len, flags, want, FE_MAX);
+		PTK_ASSERT(n > 3);
+
+		/* the same items, the same end */
+		k = 0;
+		PTK_ASSERT_OK(ptk_iter_init(&it, &x.t, va, len, flags));
+		ptk_iter_for_each(&it, rc) {
+			if (k >= n || !seen_eq(&want[k], &it))
+				break;
+			k++;
+		}
+		PTK_EXPECT_RC(rc, 0);
+		PTK_EXPECT_EQ(k, n);
+		ptk_iter_fini(&it);
+
+		/* break at each of a few items: rc 1 there, then the
+		 * plain loop goes on with the next item */
+		for (brk = 0; brk < n; brk += 1 + brk / 2) {
+			k = 0;
+			PTK_ASSERT_OK(ptk_iter_init(&it, &x.t, va, len, flags));
+			ptk_iter_for_each(&it, rc) {
+				if (k == brk)
+					break;
+				k++;
+			}
+			PTK_EXPECT_RC(rc, 1);
+			PTK_EXPECT(seen_eq(&want[brk], &it));
+			rc = ptk_iter_next(&it);
+			if (brk + 1 < n) {
+				PTK_EXPECT_RC(rc, 1);
+				PTK_EXPECT(seen_eq(&want[brk + 1], &it));
+			} else {
+				PTK_EXPECT_RC(rc, 0);
+			}
+			ptk_iter_fini(&it);
+		}
+
+		/* continue over every other item, a yield every third */
+		k = 0;
+		PTK_ASSERT_OK(ptk_iter_init(&it, &x.t, va, len, flags));
+		ptk_iter_for_each(&it, rc) {
+			if (k >= n || !seen_eq(&want[k], &it))
+				break;
+			if (k++ % 3 == 1)
+				ptk_iter_yield(&it);
+			if (k % 2)
+				continue;
+		}
+		PTK_EXPECT_RC(rc, 0);
+		PTK_EXPECT_EQ(k, n);
+		ptk_iter_fini(&it);
+	}
+
+	/* clear every third leaf from inside the body; the others stay */
+	n = items_by_next(&x, va, len, 0, want, FE_MAX);
+	k = 0;
+	cleared = 0;
+	PTK_ASSERT_OK(ptk_iter_init(&it, &x.t, va, len, 0));
+	ptk_iter_for_each(&it, rc) {
+		/* (va and oa: on armv8 the raw entries of neighbouring
+		 * leaves may change as leaves are cleared) */
+		if (k >= n || want[k].va != it.va || want[k].oa != it.oa ||
+		    it.count != 1)
+			break;
+		if (k++ % 3 == 0) {
+			PTK_EXPECT_OK(ptk_iter_clear(&it, NULL));
+			cleared++;
+		}
+	}
+	PTK_EXPECT_RC(rc, 0);
+	PTK_EXPECT_EQ(k, n);
+	ptk_iter_fini(&it);
+	for (k = 0; k < n; k++) {
+		struct ptk_xlate xl = { 0 };
+		int xr = ptk_translate(&x.t, want[k].va, &xl);
+
+		if (k % 3 == 0) {
+			PTK_EXPECT_RC(xr, PTK_ENOENT);
+			PTK_ASSERT_OK(rm_unmap(&x.m, want[k].va,
+					       want[k].va + (s0 - 1), false,
+					       NULL));
+		} else {
+			PTK_EXPECT_OK(xr);
+			PTK_EXPECT_EQ(xl.oa, want[k].oa);
+		}
+	}
+	PTK_EXPECT_EQ(cleared, (n + 2) / 3);
+	check_all(&x);
+	fix_fini(&x);
+}
+
+PTK_TEST(iter_for_each)
+{
+	for_each_cases(&ptk_fmt_x86_64);
+	for_each_cases(&ptk_fmt_x86_32);
+	for_each_cases(ptk_fmt_lookup("armv8_4k_48"));
+}
+
 static void test_by_name(void)
 {
 	const char *name = ptk_test_name() + strlen("iter_");
@@ -1783,6 +1945,7 @@ static const struct ptk_test cases[] = {
 	PTK_TEST_ENTRY(iter_corrupt),
 	PTK_TEST_ENTRY(iter_contig),
 	PTK_TEST_ENTRY(iter_yield_heap),
+	PTK_TEST_ENTRY(iter_for_each),
 	PTK_TEST_END,
 };
 

@@ -724,7 +724,9 @@ static void check_iter_all(struct ctx *c, struct ptk_table *t,
 	unsigned int mode;
 
 	for (mode = 0; mode < 2; mode++) {
-		unsigned int flags = mode ? PTK_ITER_RUNS : 0;
+		/* every other full check steps with ptk_iter_for_each() */
+		unsigned int flags = (mode ? PTK_ITER_RUNS : 0) |
+				     (c->nfull & 2 ? IC_FOR_EACH : 0);
 
 		if (!(f->features & PTK_FMT_SIGN_EXTEND)) {
 			ic_check(t, m, 0, space_last(f) + 1, flags);
@@ -1375,7 +1377,8 @@ static void step(struct ctx *c, const struct wl_op *op)
 				   false);
 			/* the same range with the iterator, per leaf and in
 			 * runs (sometimes without decoded attributes) */
-			ic_check(&c->t, &c->m, op->va, op->len, 0);
+			ic_check(&c->t, &c->m, op->va, op->len,
+				 c->step & 2 ? IC_FOR_EACH : 0);
 			ic_check(&c->t, &c->m, op->va, op->len,
 				 PTK_ITER_RUNS |
 					 (c->step & 1 ? PTK_ITER_NO_ATTRS : 0));

@@ -675,6 +675,11 @@ static void reader_iter(struct reader *rd)
 		uint64_t end = it.va + (it.count << it.size_lg2);
 
 		rd->items++;
+		/* Plain reads of a shared table's entries would race with
+		 * its writers: the array view is not handed out. */
+		if (ptk_iter_ptes64(&it) && (r->t.flags & PTK_TABLE_SHARED))
+			violation(r, "reader",
+				  "ptk_iter_ptes64() on a shared table");
 		if (flags & PTK_ITER_RUNS) {
 			uint64_t pick = ptk_rand_below(&rd->rnd, it.count);
 

@@ -23,7 +23,13 @@
  * With PTK_ITER_RUNS an item is a run of consecutive leaves of one table
  * (same level, any output addresses) and @entries points at the first of
  * them, so a dense scan is a plain loop over ptk_iter_pte() with nothing
- * called per entry.
+ * called per entry (or, faster, over ptk_iter_ptes64(), which the
+ * compiler can vectorise).
+ *
+ * The loop may also be written ptk_iter_for_each(&it, rc) { use(...); },
+ * which means the same but steps inside a run of alike leaves without
+ * a call, so that the compiler keeps the item's fields in registers:
+ * per leaf, the cost of a hand-written scan.
  *
  * The current item can be rewritten (ptk_iter_set()) or cleared
  * (ptk_iter_clear()) through the iterator, which stays valid: a table
@@ -97,6 +103,7 @@ struct ptk_iter {
 	bool in_read;
 	bool have_item;
 	bool pf; /* prefetch the next leaf table at the next leaf */
+	bool raw64; /* ptk_iter_ptes64() may hand out @entries */
 	unsigned long token;
 	ptk_va_t pos; /* next address to look at */
 	ptk_va_t last; /* last address of the range */
@@ -158,20 +165,64 @@ int ptk_iter_next(struct ptk_iter *it);
  * (a call per leaf costs more than the leaf); ptk_iter_next() remains a
  * function for FFI and for taking its address.
  */
+static inline int ptk_iter__run_step(struct ptk_iter *it)
+{
+	if (!it->run_rem)
+		return 0;
+	it->run_rem--;
+	it->va += it->run_size;
+	it->oa += it->run_size;
+	it->pte += it->run_step;
+	it->entries = (const unsigned char *)it->entries + it->run_esize;
+	return 1;
+}
+
 static inline int ptk_iter__next_inline(struct ptk_iter *it)
 {
-	if (it && it->run_rem) {
-		it->run_rem--;
-		it->va += it->run_size;
-		it->oa += it->run_size;
-		it->pte += it->run_step;
-		it->entries =
-			(const unsigned char *)it->entries + it->run_esize;
+	if (it && ptk_iter__run_step(it))
 		return 1;
-	}
 	return (ptk_iter_next)(it);
 }
 #define ptk_iter_next(it) ptk_iter__next_inline(it)
+
+#define PTK_ITER__CAT2(a, b) a##b
+#define PTK_ITER__CAT(a, b) PTK_ITER__CAT2(a, b)
+#define PTK_ITER__BRK PTK_ITER__CAT(ptk_iter__brk_, __LINE__)
+
+/**
+ * ptk_iter_for_each() - Loop over the items, as while ptk_iter_next() > 0
+ * @it: The iterator (a pointer), set up by ptk_iter_init()
+ * @rc: An int lvalue: ptk_iter_next()'s last return value
+ *
+ * Written before a statement (the loop body):
+ *
+ *	ptk_iter_for_each(&it, rc)
+ *		sum += it.pte;
+ *	if (rc < 0)
+ *		error;
+ *
+ * It runs the body for the same items, in the same order, as
+ * while ((rc = ptk_iter_next(&it)) > 0) does, and leaves @rc the same:
+ * 0 at the end, a negative error (PTK_ECORRUPT: the malformed entry is
+ * not handed to the body), or 1 after a break out of the body. break,
+ * continue and return behave as in that while loop, and the body may
+ * call ptk_iter_set(), ptk_iter_clear(), ptk_iter_take_run() and
+ * ptk_iter_yield() as there. The difference is the shape: an outer
+ * loop calls ptk_iter_next(), an inner one hands out the leaves the
+ * step read ahead (see ptk_iter_take_run()) with no call in it, so the
+ * compiler can keep @it's fields in registers across a run instead of
+ * storing and reloading them at every leaf. That only pays when the body
+ * itself calls nothing that could see @it.
+ *
+ * Uses a hidden variable named after the line; two loops on one line do
+ * not nest.
+ */
+#define ptk_iter_for_each(it, rc)                                 \
+	for (int PTK_ITER__BRK = ((rc) = (ptk_iter_next)(it), 0); \
+	     !PTK_ITER__BRK && (rc) > 0;                          \
+	     (rc) = PTK_ITER__BRK ? (rc) : (ptk_iter_next)(it))   \
+		for (PTK_ITER__BRK = 1; PTK_ITER__BRK;            \
+		     PTK_ITER__BRK = ptk_iter__run_step(it))
 
 /**
  * ptk_iter_take_run() - Take the leaves that continue the current one
@@ -286,6 +337,29 @@ static inline ptk_pte_t ptk_iter_pte(const struct ptk_iter *it, uint64_t i)
 				       __ATOMIC_RELAXED);
 	return __atomic_load_n((const uint32_t *)it->entries + i,
 			       __ATOMIC_RELAXED);
+}
+
+/**
+ * ptk_iter_ptes64() - The current run's entries as an array
+ * @it: The iterator
+ *
+ * For a loop over a run's raw entries that the compiler can vectorise:
+ * entry @i of the run is ptk_iter_ptes64(@it)[@i], @i below @count, and
+ * equals ptk_iter_pte(@it, @i). The reads through the array are plain
+ * reads: each entry should be read once (it is the table's memory, not
+ * a copy). That is only race-free when no thread writes the table
+ * meanwhile, so this is NULL on a PTK_TABLE_SHARED table (whose writers
+ * may change entries under its readers: read those with ptk_iter_pte(),
+ * an atomic load each) and for formats whose entries are not 64-bit.
+ *
+ * Context: Inside the iteration, before the next step; the caller
+ * excludes writers of the table, as for ptk_walk().
+ *
+ * Return: The first entry of the run, or NULL.
+ */
+static inline const uint64_t *ptk_iter_ptes64(const struct ptk_iter *it)
+{
+	return it->raw64 ? (const uint64_t *)it->entries : NULL;
 }
 
 /**

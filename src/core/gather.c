@@ -113,29 +113,54 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 	}
 }
 
+/*
+ * The new tables go to the front of the pool in the order they were
+ * allocated, so that ptk_pool__take() hands them out in that order: a
+ * map over a fresh range then lays its tables out at ascending addresses
+ * (a bump allocator's), which a scan of them later reads as one stream
+ * the hardware prefetches; taken last first, they would descend page by
+ * page and a dense scan out of DRAM runs at about half the speed.
+ */
 int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		   unsigned int lg2, unsigned int oa_bits)
 {
+	ptk_oa_t first_oa = 0;
+	void *first = NULL, *last = NULL;
+	uint64_t got = 0;
+	int rc = 0;
+
 	p->lg2 = lg2;
-	while (p->nr < n) {
+	while (p->nr + got < n) {
 		ptk_oa_t oa;
 		void *ptr;
-		int rc = ptk_table__alloc(t, lg2, &oa, &ptr);
 
+		rc = ptk_table__alloc(t, lg2, &oa, &ptr);
 		if (rc == 0 && oa_bits < 64 &&
 		    ((oa | ptk_lg2_mask(lg2)) >> oa_bits)) {
 			/* The format cannot point to memory that high. */
 			ptk_table__free(t, oa, ptr, lg2);
 			rc = PTK_ETABLEOA;
 		}
-		if (rc < 0) {
-			ptk_pool__drain(t, p);
-			return rc;
+		if (rc < 0)
+			break;
+		if (last) {
+			ptk_link__set(last, oa, ptr, 0);
+		} else {
+			first_oa = oa;
+			first = ptr;
 		}
-		ptk_link__set(ptr, p->oa, p->ptr, 0);
-		p->oa = oa;
-		p->ptr = ptr;
-		p->nr++;
+		last = ptr;
+		got++;
+	}
+	if (got) {
+		ptk_link__set(last, p->oa, p->ptr, 0);
+		p->oa = first_oa;
+		p->ptr = first;
+		p->nr += got;
+	}
+	if (rc < 0) {
+		ptk_pool__drain(t, p);
+		return rc;
 	}
 	return 0;
 }

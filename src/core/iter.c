@@ -62,6 +62,9 @@ int ptk_iter_init(struct ptk_iter *it, struct ptk_table *t, ptk_va_t va,
 	it->t = t;
 	it->flags = flags;
 	it->entry_lg2 = f->entry_lg2;
+	/* Plain reads of the entries race with nothing only when no other
+	 * thread may write the table (see ptk_iter_ptes64()). */
+	it->raw64 = f->entry_lg2 == 3 && !ptk_table__shared(t);
 	it->pos = va;
 	it->last = last;
 	it->dkey = ~(ptk_pte_t)0;

@@ -34,6 +34,35 @@ static void ic_fail_item(const struct ptk_iter *it, uint64_t k,
 	PTK_FAIL("iter: %s: item %s, leaf %llu; model: %s", what, a, (ull)k, b);
 }
 
+/*
+ * ptk_iter_ptes64(): the run's entries, as ptk_iter_pte() reads them,
+ * where entries are 64-bit and the table is not shared; else NULL.
+ */
+static bool ic_ptes64_ok(const struct ptk_iter *it, const struct ptk_table *t)
+{
+	const uint64_t *e = ptk_iter_ptes64(it);
+	bool want = ptk_table_fmt(t)->entry_lg2 == 3 &&
+		    !(t->flags & PTK_TABLE_SHARED);
+	uint64_t k;
+
+	if (!e != !want) {
+		ic_fail_item(it, 0, NULL,
+			     want ? "ptk_iter_ptes64() is NULL"
+				  : "ptk_iter_ptes64() is not NULL (shared "
+				    "table or 32-bit entries)");
+		return false;
+	}
+	for (k = 0; e && k < it->count; k++) {
+		if (e[k] != ptk_iter_pte(it, k)) {
+			ic_fail_item(it, k, NULL,
+				     "ptk_iter_ptes64() differs from "
+				     "ptk_iter_pte()");
+			return false;
+		}
+	}
+	return true;
+}
+
 bool ic_compare_item(const struct ptk_iter *it, const struct ptk_table *t,
 		     unsigned int flags, const struct ref_model *m, size_t *mi,
 		     uint64_t last)
@@ -65,6 +94,8 @@ bool ic_compare_item(const struct ptk_iter *it, const struct ptk_table *t,
 			     "ptk_iter_pte()/ptk_iter_oa()");
 		return false;
 	}
+	if (!ic_ptes64_ok(it, t))
+		return false;
 	span = (it->count << s) - 1;
 	if (it->va + span < it->va ||
 	    (l + 1 < f->levels &&
@@ -145,7 +176,36 @@ bool ic_compare_rest(struct ptk_iter *it, struct ptk_table *t,
 
 	if (nr_items)
 		*nr_items = 0;
-	for (;;) {
+	if (flags & IC_FOR_EACH) {
+		/* The macro's loop; a failed item breaks out of it. */
+		bool ok = true;
+
+		ptk_iter_for_each(it, rc) {
+			if (flags & IC_TAKE_RUN)
+				(void)ptk_iter_take_run(it);
+			ok = ic_compare_item(it, t, flags, m, &mi, last);
+			if (!ok)
+				break;
+			n++;
+		}
+		if (!ok || rc != 0) {
+			if (ok)
+				PTK_FAIL("iter [0x%" PRIx64 ", 0x%" PRIx64
+					 "] flags %#x: ptk_iter_for_each "
+					 "ended with %s after %" PRIu64
+					 " items",
+					 from, last, flags, ptk_errname(rc), n);
+			else if (rc != 1)
+				PTK_FAIL("ptk_iter_for_each: rc %d after a "
+					 "break, want 1",
+					 rc);
+			PTK_FAIL("... iterating [0x%" PRIx64 ", 0x%" PRIx64
+				 "] flags %#x, item %" PRIu64,
+				 from, last, flags, n);
+			return false;
+		}
+	}
+	while (!(flags & IC_FOR_EACH)) {
 		rc = ptk_iter_next(it);
 		if (!rc)
 			break;
@@ -190,7 +250,7 @@ bool ic_check(struct ptk_table *t, const struct ref_model *m, uint64_t va,
 	bool ok;
 	int rc;
 
-	rc = ptk_iter_init(&it, t, va, len, flags & ~IC_TAKE_RUN);
+	rc = ptk_iter_init(&it, t, va, len, flags & ~IC_OWN_FLAGS);
 	if (rc) {
 		PTK_FAIL("ptk_iter_init(0x%" PRIx64 ", 0x%" PRIx64 ", %#x): %s",
 			 va, len, flags, ptk_errname(rc));

@@ -8,7 +8,9 @@
  * level: exactly the model's leaves that intersect the range (the model
  * records groups as their pages too). With PTK_ITER_RUNS an item is a
  * run of such leaves in one table, expanded here with ptk_iter_oa() and
- * ptk_iter_pte(); a run must be maximal (the model has no leaf of the
+ * ptk_iter_pte() (and compared with ptk_iter_ptes64(), which must hand
+ * out the same entries for 64-bit formats, and NULL for others and on a
+ * shared table); a run must be maximal (the model has no leaf of the
  * same level right after it in the same table and inside the range).
  *
  * Failures are recorded with PTK_FAIL() (the running test fails); the
@@ -30,6 +32,14 @@
  * on in output address and have the first one's attributes.
  */
 #define IC_TAKE_RUN 0x10000u
+
+/*
+ * Another: step with ptk_iter_for_each() instead of a loop over
+ * ptk_iter_next() (the same items must come out, and the loop must end
+ * with the same return value).
+ */
+#define IC_FOR_EACH 0x20000u
+#define IC_OWN_FLAGS (IC_TAKE_RUN | IC_FOR_EACH)
 
 /*
  * Step @it (set up on @t with @flags) to its end and compare every item
