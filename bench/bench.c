@@ -270,24 +270,52 @@ static int pair_check_xlate(struct pair *p, uint64_t va, int want_err,
 /* ---- translate loops (the timed parts) ---- */
 
 /*
+ * ptkit's side of the loops, two ways: @plain calls ptk_translate() (which
+ * checks @t and loads its entry point on every call), else the entry point
+ * ptk_table_translate_fn() gave once, the documented fastest path.
+ * @plain is a constant in each caller.
+ */
+static inline __attribute__((always_inline)) int
+ptk_xlate_one(ptk_translate_fn_t fn, const struct ptk_table *t, uint64_t va,
+	      struct ptk_xlate *x, bool plain)
+{
+	return plain ? ptk_translate(t, va, x) : fn(t, va, x);
+}
+
+/*
  * Independent lookups: the CPU may overlap several (memory-level
  * parallelism), as a TLB-fill or IOMMU lookup loop would.
  */
-static uint64_t ptk_xlate_loop(const struct ptk_table *t, const uint64_t *va,
-			       size_t n, uint64_t *misses)
+static inline __attribute__((always_inline)) uint64_t
+ptk_xlate_loop_(const struct ptk_table *t, const uint64_t *va, size_t n,
+		uint64_t *misses, bool plain)
 {
+	ptk_translate_fn_t fn = ptk_table_translate_fn(t);
 	struct ptk_xlate x;
 	uint64_t sum = 0, miss = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!ptk_translate(t, va[i], &x))
+		if (!ptk_xlate_one(fn, t, va[i], &x, plain))
 			sum += x.oa;
 		else
 			miss++;
 	}
 	*misses = miss;
 	return sum;
+}
+
+static uint64_t ptk_xlate_loop(const struct ptk_table *t, const uint64_t *va,
+			       size_t n, uint64_t *misses)
+{
+	return ptk_xlate_loop_(t, va, n, misses, false);
+}
+
+static uint64_t ptk_xlate_loop_plain(const struct ptk_table *t,
+				     const uint64_t *va, size_t n,
+				     uint64_t *misses)
+{
+	return ptk_xlate_loop_(t, va, n, misses, true);
 }
 
 static uint64_t tpt_xlate_loop(const struct tpt *tp, const uint64_t *va,
@@ -311,15 +339,17 @@ static uint64_t tpt_xlate_loop(const struct tpt *tp, const uint64_t *va,
  * result, so lookups cannot overlap and each costs its full latency.
  * @n must be a power of two.
  */
-static uint64_t ptk_chain_loop(const struct ptk_table *t, const uint64_t *va,
-			       size_t n, uint64_t *misses)
+static inline __attribute__((always_inline)) uint64_t
+ptk_chain_loop_(const struct ptk_table *t, const uint64_t *va, size_t n,
+		uint64_t *misses, bool plain)
 {
+	ptk_translate_fn_t fn = ptk_table_translate_fn(t);
 	struct ptk_xlate x;
 	uint64_t sum = 0, miss = 0;
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!ptk_translate(t, va[k], &x))
+		if (!ptk_xlate_one(fn, t, va[k], &x, plain))
 			sum += x.oa;
 		else
 			miss++;
@@ -327,6 +357,19 @@ static uint64_t ptk_chain_loop(const struct ptk_table *t, const uint64_t *va,
 	}
 	*misses = miss;
 	return sum;
+}
+
+static uint64_t ptk_chain_loop(const struct ptk_table *t, const uint64_t *va,
+			       size_t n, uint64_t *misses)
+{
+	return ptk_chain_loop_(t, va, n, misses, false);
+}
+
+static uint64_t ptk_chain_loop_plain(const struct ptk_table *t,
+				     const uint64_t *va, size_t n,
+				     uint64_t *misses)
+{
+	return ptk_chain_loop_(t, va, n, misses, true);
 }
 
 static uint64_t tpt_chain_loop(const struct tpt *tp, const uint64_t *va,
@@ -357,6 +400,10 @@ static const struct xlate_loops xlate_indep = { ptk_xlate_loop,
 						tpt_xlate_loop };
 static const struct xlate_loops xlate_chain = { ptk_chain_loop,
 						tpt_chain_loop };
+static const struct xlate_loops xlate_indep_plain = { ptk_xlate_loop_plain,
+						      tpt_xlate_loop };
+static const struct xlate_loops xlate_chain_plain = { ptk_chain_loop_plain,
+						      tpt_chain_loop };
 
 /*
  * Time @passes passes over @n addresses on both sides, @reps times,
@@ -429,7 +476,7 @@ static int row_translate_hot(struct bench *b)
 		      c->hot_reps, (uint64_t)c->hot_addrs * c->hot_passes);
 	snprintf(row->desc, sizeof(row->desc),
 		 "64 4K pages in one 2M region, %u random addresses, "
-		 "%u passes per sample",
+		 "%u passes per sample; ptkit through ptk_table_translate_fn()",
 		 c->hot_addrs, c->hot_passes);
 	if (pair_init(&p))
 		goto out;
@@ -458,7 +505,15 @@ static int row_translate_hot(struct bench *b)
 	    pair_check_xlate(&p, HOT_VA + SZ_2M, PTK_ENOENT, 0) ||
 	    pair_check_xlate(&p, 0x0000800000000000ull, PTK_ERANGE, 0))
 		goto out;
-	ret = time_xlate(&p, &xlate_indep, va, c->hot_addrs, c->hot_addrs,
+	if (time_xlate(&p, &xlate_indep, va, c->hot_addrs, c->hot_addrs,
+		       c->hot_passes, c->hot_reps, row))
+		goto out;
+	row = row_add(b, "translate_hot_plain", "translate", TARGET_TRANSLATE,
+		      c->hot_reps, (uint64_t)c->hot_addrs * c->hot_passes);
+	snprintf(row->desc, sizeof(row->desc),
+		 "translate_hot through ptk_translate() (checks the table "
+		 "and loads its entry point per call)");
+	ret = time_xlate(&p, &xlate_indep_plain, va, c->hot_addrs, c->hot_addrs,
 			 c->hot_passes, c->hot_reps, row);
 out:
 	free(va);
@@ -485,7 +540,7 @@ static int row_translate_cold(struct bench *b)
 	snprintf(row->desc, sizeof(row->desc),
 		 "%" PRIu64 " 4K pages in %u 2M regions over 1 TiB "
 		 "(%" PRIu64 " MiB of PTE tables per side), independent random "
-		 "lookups",
+		 "lookups through ptk_table_translate_fn()",
 		 npages, c->cold_regions,
 		 (uint64_t)((c->cold_regions * SZ_4K) >> 20));
 	if (pair_init(&p))
@@ -533,8 +588,22 @@ static int row_translate_cold(struct bench *b)
 	snprintf(row->desc, sizeof(row->desc),
 		 "same tables, each lookup's address picked by the previous "
 		 "result (no overlap: latency)");
-	ret = time_xlate(&p, &xlate_chain, va, c->cold_lookups, c->chain_sample,
-			 1, c->cold_reps, row);
+	if (time_xlate(&p, &xlate_chain, va, c->cold_lookups, c->chain_sample,
+		       1, c->cold_reps, row))
+		goto out;
+	row = row_add(b, "translate_cold_plain", "translate", TARGET_TRANSLATE,
+		      c->cold_reps, c->cold_sample);
+	snprintf(row->desc, sizeof(row->desc),
+		 "translate_cold through ptk_translate()");
+	if (time_xlate(&p, &xlate_indep_plain, va, c->cold_lookups,
+		       c->cold_sample, 1, c->cold_reps, row))
+		goto out;
+	row = row_add(b, "translate_cold_chain_plain", "translate",
+		      TARGET_TRANSLATE, c->cold_reps, c->chain_sample);
+	snprintf(row->desc, sizeof(row->desc),
+		 "translate_cold_chain through ptk_translate()");
+	ret = time_xlate(&p, &xlate_chain_plain, va, c->cold_lookups,
+			 c->chain_sample, 1, c->cold_reps, row);
 out:
 	free(page_va);
 	free(va);
@@ -2981,8 +3050,10 @@ static const struct bench_group {
 	const char *rows;
 	int (*fn)(struct bench *b);
 } groups[] = {
-	{ "translate_hot", row_translate_hot },
-	{ "translate_cold translate_cold_chain", row_translate_cold },
+	{ "translate_hot translate_hot_plain", row_translate_hot },
+	{ "translate_cold translate_cold_chain translate_cold_plain "
+	  "translate_cold_chain_plain",
+	  row_translate_cold },
 	{ "translate_shared_rw", row_translate_shared },
 	{ "map_1g_4k unmap_1g_4k walk_dense_1g walk_dense_1g_scattered "
 	  "iter_dense_1g iter_dense_1g_pte iter_dense_1g_leaf "

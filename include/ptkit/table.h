@@ -47,6 +47,16 @@ struct ptk_impl_ops;
 #define PTK_TABLE_HASH 0x8u /* create: a hashed table (ptkit/hash.h) */
 
 /**
+ * typedef ptk_translate_fn_t - A table's translate entry point
+ *
+ * What ptk_table_translate_fn() hands out: called as fn(t, va, out) with
+ * the table it was fetched for, it does what ptk_translate(t, va, out)
+ * does.
+ */
+typedef int (*ptk_translate_fn_t)(const struct ptk_table *t, ptk_va_t va,
+				  struct ptk_xlate *out);
+
+/**
  * struct ptk_table - A translation table
  *
  * All fields are private; use the functions below.
@@ -77,8 +87,7 @@ struct ptk_table {
 	 * engine's protect and copy-on-write; filled at the first use) */
 	uint64_t prot_bits[PTK_MAX_LEVELS];
 	uint32_t prot_bits_have; /* bit l: prot_bits[l] holds; bit 31: set */
-	int (*xlate)(const struct ptk_table *t, ptk_va_t va,
-		     struct ptk_xlate *out);
+	ptk_translate_fn_t xlate;
 };
 
 #define PTK_GATHER_RANGES 4
@@ -395,6 +404,29 @@ inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
 		return PTK_EINVAL;
 	return t->xlate(t, va, out);
 }
+
+/**
+ * ptk_table_translate_fn() - The translate entry point of one table
+ * @t: The table
+ *
+ * ptk_translate() checks @t and calls through it on every lookup; a
+ * caller that translates many addresses through one table fetches it
+ * once and calls fn(@t, va, out) itself, the fastest correct path. It
+ * is the function ptk_translate() would call for @t: the format's own
+ * engine instance (or the run-time one with PTK_TABLE_GENERIC, the
+ * hashed or the caller's implementation, an image's checked walk), so
+ * its results and errors are ptk_translate()'s, @out NULL included, and
+ * so are its rules (PTK_TABLE_SHARED: inside a read section).
+ *
+ * Valid for @t until ptk_table_destroy(@t) or until @t is created or
+ * attached again; call it with no other table.
+ *
+ * Context: Any context.
+ *
+ * Return: The entry point; for a NULL or not set up @t, a function that
+ * returns PTK_EINVAL (as ptk_translate() does). Never NULL.
+ */
+ptk_translate_fn_t ptk_table_translate_fn(const struct ptk_table *t);
 
 /**
  * ptk_leaf_attrs() - Decode a leaf's attributes

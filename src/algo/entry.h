@@ -153,15 +153,19 @@ static PTK_ALWAYS_INLINE ptk_va_t PTK_NS(top_va)(const struct ptk_fmt *f,
 	return va;
 }
 
-/* Whether @va is in the format's VA space (canonical, if sign-extended). */
+/*
+ * Whether @va is in the format's VA space (canonical, if sign-extended:
+ * bits 63..vb-1 all equal). Not written as "sign-extend and compare":
+ * the compiler then uses the sign-extended copy for @va, and translate's
+ * first index waits for the check's two shifts.
+ */
 static PTK_ALWAYS_INLINE bool PTK_NS(va_ok)(const struct ptk_fmt *f,
 					    ptk_va_t va)
 {
 	unsigned int vb = ptkf_va_bits(f);
 
 	if (ptkf_sign_extend(f))
-		return (ptk_va_t)((int64_t)(va << (64 - vb)) >> (64 - vb)) ==
-		       va;
+		return (ptk_va_t)(((int64_t)va >> (vb - 1)) + 1) <= 1;
 	return (va >> vb) == 0;
 }
 

@@ -3,13 +3,6 @@
  * translate: one address, root to leaf, the hot path of every reader.
  */
 
-/* Out of line, so the hot path carries no error constants. */
-static PTK_NOINLINE __attribute__((cold)) int
-PTK_NS(translate_miss)(enum ptk_entry_type type)
-{
-	return type == PTK_ENTRY_EMPTY ? PTK_ENOENT : PTK_ECORRUPT;
-}
-
 /* One level of translate_body(); @l is a constant in each expansion. */
 static PTK_ALWAYS_INLINE int
 PTK_NS(translate_step)(const struct ptk_table *t, ptk_va_t va,
@@ -45,7 +38,7 @@ PTK_NS(translate_step)(const struct ptk_table *t, ptk_va_t va,
 		}
 		return 0;
 	}
-	return PTK_NS(translate_miss)(type);
+	return type == PTK_ENTRY_EMPTY ? PTK_ENOENT : PTK_ECORRUPT;
 }
 
 /*

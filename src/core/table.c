@@ -392,6 +392,23 @@ int ptk_unmap(struct ptk_table *t, ptk_va_t va, uint64_t len,
 extern inline int ptk_translate(const struct ptk_table *t, ptk_va_t va,
 				struct ptk_xlate *out);
 
+/* What ptk_table_translate_fn() hands out for a table it cannot use. */
+static int translate_inval(const struct ptk_table *t, ptk_va_t va,
+			   struct ptk_xlate *out)
+{
+	(void)t;
+	(void)va;
+	(void)out;
+	return PTK_EINVAL;
+}
+
+ptk_translate_fn_t ptk_table_translate_fn(const struct ptk_table *t)
+{
+	if (!t || !t->xlate)
+		return translate_inval;
+	return t->xlate;
+}
+
 int ptk_leaf_attrs(struct ptk_attrs *out, const struct ptk_table *t,
 		   unsigned int level, ptk_pte_t pte)
 {
