@@ -30,6 +30,7 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 	struct ptk_range in[PTK_GATHER_RANGES + 1];
 	struct ptk_range r[PTK_GATHER_RANGES + 1];
 	unsigned int n = 0, i, k = 0, best;
+	ptk_va_t bgap;
 
 	if (!g || last < va)
 		return;
@@ -52,9 +53,15 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 		 * last and touches none, without building it in copies (a
 		 * harvest of scattered runs comes here once a run). */
 		best = 0;
-		for (i = 1; i < g->nr; i++)
-			if (gap_after(g, i, va) < gap_after(g, best, va))
+		bgap = gap_after(g, 0, va);
+		for (i = 1; i < g->nr; i++) {
+			ptk_va_t gap = gap_after(g, i, va);
+
+			if (gap < bgap) {
+				bgap = gap;
 				best = i;
+			}
+		}
 		if (best + 1 < g->nr) {
 			g->ranges[best].last = g->ranges[best + 1].last;
 			for (i = best + 1; i + 1 < g->nr; i++)
