@@ -88,11 +88,14 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 {
 	const struct ptk_fmt *f = w->t->fmt;
 	unsigned int shift = ptkf_shift(f, l);
-	uint64_t max = PTK_NS(cur_room)(c, f, l), k;
+	unsigned int elg2 = ptkf_entry_lg2(f);
+	uint64_t max = PTK_NS(cur_room)(c, f, l);
 	bool stop_at_hole = w->ops->hole != NULL;
-	/* The entries from the cursor's: row[0] is c->idx */
-	const void *row =
-		(const unsigned char *)c->tbl + (c->idx << ptkf_entry_lg2(f));
+	/* The entries from the cursor's to the range's end, one pointer
+	 * moving over them (with the VA beside it) */
+	const unsigned char *row =
+		(const unsigned char *)c->tbl + (c->idx << elg2);
+	const unsigned char *q = row, *end = row + (max << elg2);
 	struct ptk_walk_page *p = w->pages, *full = w->pages + PTK_WALK_BATCH;
 	ptk_va_t va = c->e_va;
 	struct ptk_walk_batch b;
@@ -101,8 +104,8 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 	b.pages = w->pages;
 	b.level = l;
 	b.size_lg2 = shift;
-	for (k = 0; k < max; k++, va += (ptk_va_t)1 << shift) {
-		ptk_pte_t e = PTK_NS(ld)(f, row, k);
+	for (; q != end; q += 1u << elg2, va += (ptk_va_t)1 << shift) {
+		ptk_pte_t e = PTK_NS(ld)(f, q, 0);
 		enum ptk_entry_type ty = ptkf_classify(f, l, e);
 
 		if (ty != PTK_ENTRY_LEAF) {
@@ -118,11 +121,12 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 			p = w->pages;
 		}
 		p->va = va;
-		p->oa = PTK_NS(entry_oa)(f, l, e, c->idx + k);
+		p->oa = PTK_NS(entry_oa)(
+			f, l, e, c->idx + (uint64_t)((q - row) >> elg2));
 		p->pte = e;
 		p++;
 	}
-	PTK_NS(cur_take)(c, f, l, k);
+	PTK_NS(cur_take)(c, f, l, (uint64_t)(q - row) >> elg2);
 	b.count = (uint64_t)(p - w->pages);
 	return w->ops->leaves(&b, w->arg);
 }
