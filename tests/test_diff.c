@@ -245,6 +245,20 @@ static void compare_batches(struct dctx *c, uint64_t va, uint64_t len, bool all)
 				 "%zu in %zu",
 				 h ? " with holes" : "", r[0].n, r[0].nends,
 				 r[1].n, r[1].nends);
+		/* Each page as translate, which does not share the walk's
+		 * code, reads it: both sides could be wrong alike. */
+		for (size_t i = 0; i < r[0].n; i++) {
+			struct ptk_xlate x;
+
+			if (ptk_translate(&c->s[0].t, r[0].v[i].va, &x) ||
+			    x.oa != r[0].v[i].oa) {
+				PTK_FAIL("batched walk: page 0x%" PRIx64
+					 " at OA 0x%" PRIx64
+					 ", translate says otherwise",
+					 r[0].v[i].va, r[0].v[i].oa);
+				break;
+			}
+		}
 		for (k = 0; k < 2; k++) {
 			free(r[k].v);
 			free(r[k].ends);

@@ -151,6 +151,83 @@ PTK_TEST(gather_top)
 	run(0 - (uint64_t)PAGES * PG, 20000);
 }
 
+/*
+ * Ranges added in address order, as operations add them: past
+ * PTK_GATHER_RANGES runs every add takes the path for a full gather
+ * that a range comes after.
+ */
+static void run_in_order(uint64_t base, unsigned int rounds)
+{
+	struct ptk_rand r;
+	unsigned int round, step, i;
+
+	ptk_test_rand(&r);
+	for (round = 0; round < rounds; round++) {
+		struct ptk_gather g;
+		struct oracle o;
+		unsigned int a = (unsigned int)ptk_rand_below(&r, 4);
+
+		memset(&o, 0, sizeof(o));
+		ptk_gather_init(&g);
+		for (step = 0; a < PAGES; step++) {
+			unsigned int n = (unsigned int)ptk_rand_range(&r, 1, 3);
+
+			if (a + n > PAGES)
+				n = PAGES - a;
+			ptk_gather_add(&g, base + (uint64_t)a * PG,
+				       base + (uint64_t)(a + n) * PG - 1);
+			for (i = a; i < a + n; i++)
+				o.page[i] = true;
+			if (runs(&o) > PTK_GATHER_RANGES)
+				o.ever_over = true;
+			check(&g, &o, base, step);
+			if (ptk_test_failures()) {
+				PTK_FAIL("round %u", round);
+				ptk_test_abort();
+			}
+			a += n + (unsigned int)ptk_rand_below(&r, 5);
+		}
+	}
+}
+
+PTK_TEST(gather_in_order)
+{
+	struct ptk_gather g;
+
+	run_in_order(0, 5000);
+	run_in_order(0 - (uint64_t)PAGES * PG, 5000);
+	/* A full gather and one more range after it: the two neighbours
+	 * with the smallest gap are joined (the first of equal ones). */
+	ptk_gather_init(&g);
+	ptk_gather_add(&g, 0x00000, 0x00fff);
+	ptk_gather_add(&g, 0x10000, 0x10fff);
+	ptk_gather_add(&g, 0x12000, 0x12fff);
+	ptk_gather_add(&g, 0x30000, 0x30fff);
+	PTK_EXPECT_EQ(g.flags, 0);
+	ptk_gather_add(&g, 0x50000, 0x50fff);
+	PTK_EXPECT_EQ(g.nr, 4);
+	PTK_EXPECT(g.flags & PTK_GATHER_MERGED);
+	PTK_EXPECT_EQ(g.ranges[1].va, 0x10000);
+	PTK_EXPECT_EQ(g.ranges[1].last, 0x12fff);
+	PTK_EXPECT_EQ(g.ranges[2].va, 0x30000);
+	PTK_EXPECT_EQ(g.ranges[3].va, 0x50000);
+	PTK_EXPECT_EQ(g.ranges[3].last, 0x50fff);
+	/* the new range's own gap the smallest: it joins the last */
+	ptk_gather_add(&g, 0x51800, 0x51fff);
+	PTK_EXPECT_EQ(g.nr, 4);
+	PTK_EXPECT_EQ(g.ranges[3].va, 0x50000);
+	PTK_EXPECT_EQ(g.ranges[3].last, 0x51fff);
+	/* equal gaps: the first pair */
+	ptk_gather_init(&g);
+	for (unsigned int i = 0; i < 5; i++)
+		ptk_gather_add(&g, i * 0x10000, i * 0x10000 + 0xfff);
+	PTK_EXPECT_EQ(g.ranges[0].va, 0);
+	PTK_EXPECT_EQ(g.ranges[0].last, 0x10fff);
+	PTK_EXPECT_EQ(g.ranges[1].va, 0x20000);
+	PTK_EXPECT_EQ(g.ranges[3].va, 0x40000);
+	PTK_EXPECT_EQ(g.ranges[3].last, 0x40fff);
+}
+
 PTK_TEST(gather_examples)
 {
 	struct ptk_gather g;
@@ -191,6 +268,7 @@ PTK_TEST(gather_examples)
 static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(gather_bottom),
 	PTK_TEST_ENTRY(gather_top),
+	PTK_TEST_ENTRY(gather_in_order),
 	PTK_TEST_ENTRY(gather_examples),
 	PTK_TEST_END,
 };

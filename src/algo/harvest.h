@@ -139,10 +139,29 @@ PTK_NS(harvest_group)(struct PTK_NS(mut) * m, struct PTK_NS(harv_args) * ha,
 }
 
 /*
+ * Whether @e, at level @l of a format whose groups there have 2^@cl
+ * entries, is a leaf that harvest_run() reports alone: a leaf not in a
+ * contiguous group.
+ */
+static PTK_ALWAYS_INLINE bool PTK_NS(h_plain)(const struct ptk_fmt *f,
+					      unsigned int l, unsigned int cl,
+					      ptk_pte_t e)
+{
+	return ptkf_classify(f, l, e) == PTK_ENTRY_LEAF &&
+	       !(cl && ptkf_is_contig(f, l, e));
+}
+
+/*
  * The run of entries from @c that are leaves (not in a contiguous group)
  * or empty, in this table, up to the range's end: report their state,
- * clear it if asked. The pending run is kept in locals meanwhile (the
- * stores may alias anything to the compiler).
+ * clear it if asked. Entries with nothing to report are skipped in a
+ * loop of their own; from a leaf with something, the leaves after it
+ * with the same bits (so the same state) join its run in another, which
+ * clears them. The pending run is kept in locals meanwhile (the stores
+ * may alias anything to the compiler), and handed to the callback only
+ * when a leaf that does not continue it is found, or by the caller: a
+ * callback that stops the harvest thus sees its run before anything
+ * after it is cleared.
  */
 static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 						 struct PTK_NS(harv_args) * ha,
@@ -153,59 +172,42 @@ static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 	unsigned int shift = ptkf_shift(f, l);
 	unsigned int cl = ptkf_contig_lg2(f, l);
 	ptk_pte_t ma = ha->admask[l][0], md = ha->admask[l][1];
-	ptk_pte_t clear = (ha->flags & PTK_HARVEST_CLEAR) ? (ma | md) : 0;
-	uint64_t max = PTK_NS(cur_room)(c, f, l), k;
-	void *tbl = c->tbl;
-	uint64_t idx = c->idx;
+	ptk_pte_t mm = ma | md;
+	ptk_pte_t clear = (ha->flags & PTK_HARVEST_CLEAR) ? mm : 0;
+	ptk_pte_t keep = ~clear;
+	uint64_t max = PTK_NS(cur_room)(c, f, l), k = 0, j;
+	/* The entries from the cursor's: row[0] is c->idx */
+	void *row = (unsigned char *)c->tbl + (c->idx << ptkf_entry_lg2(f));
 	ptk_va_t e_va = c->e_va;
 	ptk_va_t hv = ha->h_va, hl = ha->h_last;
 	unsigned int hf = ha->h_found;
 	int rc = 0;
 
-	for (k = 0; k < max; k++) {
-		ptk_pte_t e = PTK_NS(ld)(f, tbl, idx + k);
-		enum ptk_entry_type ty = ptkf_classify(f, l, e);
+	while (k < max) {
+		ptk_pte_t e = PTK_NS(ld)(f, row, k), bits;
 		unsigned int found;
 		ptk_va_t p, pl;
 
 		/* (The first entry is a plain leaf: k > 0 on a break.) */
-		if (ty != PTK_ENTRY_LEAF) {
-			if (ty != PTK_ENTRY_EMPTY)
-				break; /* a table or a malformed entry */
-			found = 0;
-		} else if (cl && ptkf_is_contig(f, l, e)) {
-			break; /* a group: see harvest_group() */
-		} else if (PTK_LIKELY(!(e & (ma | md)))) {
-			found = 0;
-		} else {
-			found = PTK_NS(h_found)(e, ma, md);
-		}
-		if (!found) {
-			if (PTK_UNLIKELY(hf)) {
-				ha->h_va = hv;
-				ha->h_last = hl;
-				ha->h_found = hf;
-				hf = 0;
-				rc = PTK_NS(h_flush)(m, ha);
-				if (rc)
-					break;
-			}
+		if (!PTK_NS(h_plain)(f, l, cl, e)) {
+			if (ptkf_classify(f, l, e) != PTK_ENTRY_EMPTY)
+				break; /* a table, a group or a malformed one */
+			k++;
 			continue;
 		}
-		p = e_va + (k << shift);
-		pl = p + ptk_lg2_mask(shift);
-		if (l > 0) {
-			if (p < c->a)
-				p = c->a;
-			if (pl > c->last)
-				pl = c->last;
+		bits = e & mm;
+		if (PTK_LIKELY(!bits)) {
+			k++;
+			continue;
 		}
+		found = PTK_NS(h_found)(e, ma, md);
+		p = e_va + (k << shift);
+		if (l > 0 && p < c->a)
+			p = c->a;
 		/* Part of the run (reported, or about to be) before it is
 		 * cleared: a callback that stops the harvest leaves the rest
 		 * as it was. */
-		if (hf == found && p == hl + 1) {
-			hl = pl;
-		} else {
+		if (hf != found || p != hl + 1) {
 			if (hf) {
 				ha->h_va = hv;
 				ha->h_last = hl;
@@ -217,19 +219,39 @@ static PTK_ALWAYS_INLINE int PTK_NS(harvest_run)(struct PTK_NS(mut) * m,
 				}
 			}
 			hv = p;
-			hl = pl;
 			hf = found;
 		}
+		j = k;
 		if (clear) {
-			PTK_NS(st)(f, tbl, idx + k, e & ~clear);
-			/* A huge page the range cuts is cleared whole: gather
-			 * it whole (the run gathers only what it reports). */
-			if (l > 0) {
-				ptk_va_t cv = e_va + (k << shift);
+			do {
+				PTK_NS(st)(f, row, j, e & keep);
+				/* A huge page the range cuts is cleared
+				 * whole: gather it whole (the run gathers
+				 * only what it reports). */
+				if (l > 0) {
+					ptk_va_t cv = e_va + (j << shift);
 
-				PTK_NS(gather)(m, cv, cv + ptk_lg2_mask(shift));
-			}
+					PTK_NS(gather)
+					(m, cv, cv + ptk_lg2_mask(shift));
+				}
+				if (++j == max)
+					break;
+				e = PTK_NS(ld)(f, row, j);
+			} while (PTK_NS(h_plain)(f, l, cl, e) &&
+				 (e & mm) == bits);
+		} else {
+			do {
+				if (++j == max)
+					break;
+				e = PTK_NS(ld)(f, row, j);
+			} while (PTK_NS(h_plain)(f, l, cl, e) &&
+				 (e & mm) == bits);
 		}
+		pl = e_va + ((j << shift) - 1);
+		if (l > 0 && pl > c->last)
+			pl = c->last;
+		hl = pl;
+		k = j;
 	}
 	ha->h_va = hv;
 	ha->h_last = hl;

@@ -88,38 +88,46 @@ static PTK_ALWAYS_INLINE int PTK_NS(walk_batch)(struct PTK_NS(walk_ctx) * w,
 {
 	const struct ptk_fmt *f = w->t->fmt;
 	unsigned int shift = ptkf_shift(f, l);
-	uint64_t max = PTK_NS(cur_room)(c, f, l), k, n = 0;
+	unsigned int elg2 = ptkf_entry_lg2(f);
+	uint64_t max = PTK_NS(cur_room)(c, f, l);
 	bool stop_at_hole = w->ops->hole != NULL;
+	/* The entries from the cursor's to the range's end, one pointer
+	 * moving over them (with the VA beside it) */
+	const unsigned char *row =
+		(const unsigned char *)c->tbl + (c->idx << elg2);
+	const unsigned char *q = row, *end = row + (max << elg2);
+	struct ptk_walk_page *p = w->pages, *full = w->pages + PTK_WALK_BATCH;
+	ptk_va_t va = c->e_va;
 	struct ptk_walk_batch b;
 	int rc;
 
 	b.pages = w->pages;
 	b.level = l;
 	b.size_lg2 = shift;
-	for (k = 0; k < max; k++) {
-		ptk_pte_t e = PTK_NS(ld)(f, c->tbl, c->idx + k);
+	for (; q != end; q += 1u << elg2, va += (ptk_va_t)1 << shift) {
+		ptk_pte_t e = PTK_NS(ld)(f, q, 0);
 		enum ptk_entry_type ty = ptkf_classify(f, l, e);
-		struct ptk_walk_page *p;
 
 		if (ty != PTK_ENTRY_LEAF) {
 			if (ty != PTK_ENTRY_EMPTY || stop_at_hole)
 				break;
 			continue;
 		}
-		if (n == PTK_WALK_BATCH) {
-			b.count = n;
+		if (PTK_UNLIKELY(p == full)) {
+			b.count = PTK_WALK_BATCH;
 			rc = w->ops->leaves(&b, w->arg);
 			if (rc)
 				return rc;
-			n = 0;
+			p = w->pages;
 		}
-		p = &w->pages[n++];
-		p->va = c->e_va + (k << shift);
-		p->oa = PTK_NS(entry_oa)(f, l, e, c->idx + k);
+		p->va = va;
+		p->oa = PTK_NS(entry_oa)(
+			f, l, e, c->idx + (uint64_t)((q - row) >> elg2));
 		p->pte = e;
+		p++;
 	}
-	PTK_NS(cur_take)(c, f, l, k);
-	b.count = n;
+	PTK_NS(cur_take)(c, f, l, (uint64_t)(q - row) >> elg2);
+	b.count = (uint64_t)(p - w->pages);
 	return w->ops->leaves(&b, w->arg);
 }
 

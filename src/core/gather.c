@@ -16,11 +16,21 @@ static bool touches(const struct ptk_range *a, const struct ptk_range *b)
 	return a->last == ~(ptk_va_t)0 || b->va <= a->last + 1;
 }
 
+/* The gap after range @i of a full @g, the last one's up to @va. */
+static ptk_va_t gap_after(const struct ptk_gather *g, unsigned int i,
+			  ptk_va_t va)
+{
+	ptk_va_t next = i + 1 < g->nr ? g->ranges[i + 1].va : va;
+
+	return next - g->ranges[i].last;
+}
+
 void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 {
 	struct ptk_range in[PTK_GATHER_RANGES + 1];
 	struct ptk_range r[PTK_GATHER_RANGES + 1];
 	unsigned int n = 0, i, k = 0, best;
+	ptk_va_t bgap;
 
 	if (!g || last < va)
 		return;
@@ -39,6 +49,28 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 			g->nr++;
 			return;
 		}
+		/* Full: what the merge below does when the new range comes
+		 * last and touches none, without building it in copies (a
+		 * harvest of scattered runs comes here once a run). */
+		best = 0;
+		bgap = gap_after(g, 0, va);
+		for (i = 1; i < g->nr; i++) {
+			ptk_va_t gap = gap_after(g, i, va);
+
+			if (gap < bgap) {
+				bgap = gap;
+				best = i;
+			}
+		}
+		if (best + 1 < g->nr) {
+			g->ranges[best].last = g->ranges[best + 1].last;
+			for (i = best + 1; i + 1 < g->nr; i++)
+				g->ranges[i] = g->ranges[i + 1];
+			t->va = va;
+		}
+		t->last = last;
+		g->flags |= PTK_GATHER_MERGED;
+		return;
 	}
 	/* The ranges plus the new one, sorted by start. */
 	for (i = 0; i < g->nr && g->ranges[i].va <= va; i++)

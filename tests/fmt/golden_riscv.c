@@ -530,6 +530,44 @@ PTK_TEST(sv39_napot_harvest)
 }
 
 /*
+ * The same group after a plain 4 KiB leaf (entry 0x0f) with the same
+ * bits, D set in 0x0f and, as a store would set it, in alias 0x17: the
+ * scan of plain leaves that starts at 0x0f must stop at the group and
+ * leave it to the group rule, so one run [0x4040f000, 0x40420000) is
+ * reported and every alias is cleared (a scan that took the aliases for
+ * plain leaves reports 0x0f and 0x17 as two 4 KiB runs).
+ */
+PTK_TEST(sv39_napot_harvest_after_leaf)
+{
+	static const struct ptk_attrs rwa = { P_R | P_W, F_A, 1, 0 };
+	const struct ptk_fmt *f = &ptk_fmt_riscv_sv39;
+	struct harvested h = { 0, 0, 0, 0 };
+	struct ctx c;
+	uint64_t l0 = BASE + 0x1000, k, plain;
+
+	ctx_init(&c, f);
+	PTK_ASSERT_OK(
+		ptk_map(&c.t, 0x40410000, 0x10000, 0x87650000, &rwa, 0, NULL));
+	PTK_ASSERT_OK(
+		ptk_map(&c.t, 0x4040f000, 0x1000, 0x8764f000, &rwa, 0, NULL));
+	plain = rd(&c.a, f, l0, 0x0f);
+	PTK_EXPECT_EQ(plain & 0x80, 0);
+	PTK_EXPECT_EQ(plain >> 63, 0);
+	wr(&c.a, f, l0, 0x0f, plain | 0x80);
+	wr(&c.a, f, l0, 0x17, 0xa000000021d960c7ull);
+	PTK_ASSERT_OK(ptk_harvest(&c.t, 0x40400000, 0x200000, PTK_ATTR_DIRTY,
+				  PTK_HARVEST_CLEAR, harvest_fn, &h, NULL));
+	PTK_EXPECT_EQ(h.n, 1);
+	PTK_EXPECT_EQ(h.va, 0x4040f000);
+	PTK_EXPECT_EQ(h.len, 0x11000);
+	PTK_EXPECT_EQ(h.found, PTK_ATTR_DIRTY);
+	PTK_EXPECT_EQ(rd(&c.a, f, l0, 0x0f), plain);
+	for (k = 0x10; k < 0x20; k++)
+		PTK_EXPECT_EQ(rd(&c.a, f, l0, k), 0xa000000021d96047ull);
+	ctx_fini(&c);
+}
+
+/*
  * A NAPOT PTE's output address, from ch. 11 alone: the PTE holds
  * ppn[0][3:0] = 1000 (64 KiB) and N = bit 63; the group's PA is the PPN
  * with those four bits cleared, times 4 KiB, and the walk puts
@@ -940,6 +978,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(sv39_napot_capped),
 	PTK_TEST_ENTRY(sv39_napot_broken_group),
 	PTK_TEST_ENTRY(sv39_napot_harvest),
+	PTK_TEST_ENTRY(sv39_napot_harvest_after_leaf),
 	PTK_TEST_ENTRY(napot_leaf_oa),
 	PTK_TEST_ENTRY(encode_errors),
 	PTK_TEST_ENTRY(sv39_invalid),
