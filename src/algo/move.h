@@ -279,12 +279,132 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	return PTK_NS(unmap_at)(top, m, &mv->un, m->t->root, mv->va, mv->last);
 }
 
+/*
+ * The tables from the root down to the one at level @l that holds the
+ * entry for @va, into @chain[@l..top], found without making or changing
+ * anything. False when one is missing or the way is not a table.
+ */
+static PTK_ALWAYS_INLINE bool PTK_NS(find_chain)(const struct ptk_table *t,
+						 unsigned int l, ptk_va_t va,
+						 void **chain)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int lv = ptkf_levels(f) - 1;
+
+	chain[lv] = t->root;
+	for (; lv > l; lv--) {
+		ptk_pte_t pte =
+			PTK_NS(ld)(f, chain[lv], PTK_NS(idx)(f, lv, va));
+
+		if (ptkf_classify(f, lv, pte) != PTK_ENTRY_TABLE)
+			return false;
+		chain[lv - 1] = PTK_NS(child)(t, lv, pte);
+		if (!chain[lv - 1])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A move that is only relinks, without the driver: the range is whole
+ * entries of one table at a level above 0, each a table or empty, and
+ * the destination's slots for the tables, in one table that exists, are
+ * empty. Then the driver's passes would do exactly this: move_body()
+ * relinks each table (its check pass finds nothing that can fail and
+ * nothing to allocate), and the unmap of the source that follows finds
+ * only empty entries and prunes the source's tables left empty, bottom
+ * up. Everything is checked before the first write, and nothing after it
+ * can fail, so this is all-or-nothing too.
+ *
+ * Returns false, having changed nothing, for anything else (a table to
+ * make, a leaf, a malformed entry, a slot in use, a shared or attached
+ * table, contiguous groups): the driver handles that, errors included.
+ */
+static bool PTK_NS(move_relink)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
+				ptk_va_t delta, struct ptk_gather *g)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int top = ptkf_levels(f) - 1, l, lv;
+	void *src[PTK_MAX_LEVELS], *dst[PTK_MAX_LEVELS];
+	ptk_va_t dva = va + delta, smask, pmask;
+	struct ptk_gpend gp = { 0, 0, false };
+	uint64_t si, di, n, k;
+
+	if (top < 2 || ptk_table__shared(t) || !PTK_NS(trusted)(t) ||
+	    PTK_NS(has_groups)(f))
+		return false;
+	/* The biggest entries below the root the range and its move are
+	 * made of, ... */
+	for (l = top - 1;; l--) {
+		smask = ptk_lg2_mask(ptkf_shift(f, l));
+		if (!((va | (last + 1) | delta) & smask))
+			break;
+		if (l == 1)
+			return false;
+	}
+	/* ... in one table on each side. */
+	pmask = ptk_lg2_mask(ptkf_shift(f, l + 1));
+	if ((va & ~pmask) != (last & ~pmask) ||
+	    (dva & ~pmask) != ((last + delta) & ~pmask))
+		return false;
+	if (!PTK_NS(find_chain)(t, l, va, src) ||
+	    !PTK_NS(find_chain)(t, l, dva, dst))
+		return false;
+	si = PTK_NS(idx)(f, l, va);
+	di = PTK_NS(idx)(f, l, dva);
+	n = ((last - va) >> ptkf_shift(f, l)) + 1;
+	for (k = 0; k < n; k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, src[l], si + k);
+
+		switch (ptkf_classify(f, l, e)) {
+		case PTK_ENTRY_EMPTY:
+			continue;
+		case PTK_ENTRY_TABLE:
+			if (PTK_NS(child)(t, l, e) &&
+			    ptkf_classify(f, l,
+					  PTK_NS(ld)(f, dst[l], di + k)) ==
+				    PTK_ENTRY_EMPTY)
+				continue;
+			return false;
+		default:
+			return false;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		ptk_pte_t e = PTK_NS(ld)(f, src[l], si + k);
+		ptk_va_t e_va = va + (k << ptkf_shift(f, l));
+
+		if (ptkf_classify(f, l, e) != PTK_ENTRY_TABLE)
+			continue;
+		PTK_NS(st)(f, dst[l], di + k, e);
+		PTK_NS(st)(f, src[l], si + k, 0);
+		ptk_gpend__add(&gp, g, e_va, e_va | smask);
+	}
+	ptk_gpend__flush(&gp, g);
+	/* The unmap's prune(), bottom up (not the root). */
+	for (lv = l; lv < top; lv++) {
+		uint64_t pi = PTK_NS(idx)(f, lv + 1, va);
+		ptk_oa_t oa = ptkf_table_oa(f, lv + 1,
+					    PTK_NS(ld)(f, src[lv + 1], pi));
+
+		if (!PTK_NS(table_empty)(f, lv, src[lv]))
+			break;
+		PTK_NS(st)(f, src[lv + 1], pi, 0);
+		ptk_table__unlinked(t, lv, oa);
+		ptk_table__defer_free(t, g, oa, src[lv],
+				      PTK_NS(tbl_lg2)(f, lv));
+	}
+	return true;
+}
+
 static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			ptk_va_t new_va, unsigned int flags,
 			struct ptk_gather *g)
 {
 	struct PTK_NS(move_args) mv;
 
+	if (PTK_NS(move_relink)(t, va, last, new_va - va, g))
+		return 0;
 	PTK_MEMSET(&mv, 0, sizeof(mv));
 	mv.va = va;
 	mv.last = last;
