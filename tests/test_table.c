@@ -980,7 +980,6 @@ PTK_TEST(move_relink_failures)
 {
 	struct ptk_gather g;
 	struct relink r;
-	uint64_t *pde3;
 
 	relink_init(&r);
 	relink_map_page(&r, 0x40201000, 0x9000);
@@ -992,25 +991,36 @@ PTK_TEST(move_relink_failures)
 	relink_probe(&r, 0x40201000, 0x9000);
 	relink_probe(&r, 0x40400000, 0xa000);
 	relink_probe(&r, 0x40a01000, ~UINT64_C(0));
-	/* PD entry 3 malformed (a 2M leaf with reserved bit 13); on the
-	 * hashed oracle it is a valid huge page, so only the radix table
-	 * is moved here */
-	pde3 = entry_ptr(&r.a,
-			 *entry_ptr(&r.a,
-				    *entry_ptr(&r.a, ptk_table_root(&r.t), 0) &
-					    ADDR,
-				    1) &
-				 ADDR,
-			 3);
-	PTK_ASSERT_EQ(*pde3, 0);
-	*pde3 = UINT64_C(0x0000000000202083);
-	memcpy(r.before, r.a.buf, r.a.size);
-	ptk_gather_init(&g);
-	PTK_EXPECT_RC(ptk_move(&r.t, 0x40200000, 0x40e00000, 0x600000, 0, &g),
-		      PTK_ECORRUPT);
-	PTK_EXPECT(memcmp(r.before, r.a.buf, r.a.size) == 0);
-	PTK_EXPECT_EQ(g.nr, 0);
-	*pde3 = 0;
+#if PTK_DEBUG < 3
+	/*
+	 * (At PTK_DEBUG=3 every mutation ends in a full check, which stops
+	 * at the malformed entry this leaves in place: a table ptkit made
+	 * holds none, so there the case is for the optimised builds.)
+	 */
+	{
+		/* PD entry 3 malformed (a 2M leaf with reserved bit 13); on the
+		 * hashed oracle it is a valid huge page, so only the radix table
+		 * is moved here */
+		uint64_t *pde3 = entry_ptr(
+			&r.a,
+			*entry_ptr(&r.a,
+				   *entry_ptr(&r.a, ptk_table_root(&r.t), 0) &
+					   ADDR,
+				   1) &
+				ADDR,
+			3);
+		PTK_ASSERT_EQ(*pde3, 0);
+		*pde3 = UINT64_C(0x0000000000202083);
+		memcpy(r.before, r.a.buf, r.a.size);
+		ptk_gather_init(&g);
+		PTK_EXPECT_RC(ptk_move(&r.t, 0x40200000, 0x40e00000, 0x600000,
+				       0, &g),
+			      PTK_ECORRUPT);
+		PTK_EXPECT(memcmp(r.before, r.a.buf, r.a.size) == 0);
+		PTK_EXPECT_EQ(g.nr, 0);
+		*pde3 = 0;
+	}
+#endif
 	/* a destination PD to make, and no memory for it (radix only) */
 	r.fail_alloc = 1;
 	memcpy(r.before, r.a.buf, r.a.size);
