@@ -794,8 +794,8 @@ PTK_TEST(shared_needs_read_sections)
 }
 
 /*
- * Moves that are only relinks of whole tables (ptk_move's path without
- * the driver), checked by hand and against the hashed implementation
+ * Moves that are only relinks of whole tables (the driver's move
+ * relinks a table the range covers whole), checked by hand and against the hashed implementation
  * (PTK_TABLE_HASH, which moves entry by entry) as an oracle: same result
  * code, same translations. The failing ones must leave the radix table's
  * memory byte for byte as it was.

@@ -47,13 +47,6 @@
  * A pass says which mode it is in through cur_next_checked() below: in a
  * check pass over entries that cannot fail, the cursor goes from the
  * first entry straight to the last.
- *
- * One operation does not come here when it need not: a move that is only
- * relinks of whole tables into slots of existing tables (move_relink() in
- * move.h) allocates nothing, and checks every entry it will write before
- * the first write, so it is all-or-nothing without a second pass; for
- * anything else it declines, having changed nothing, and the move runs
- * here.
  */
 
 /* In a check pass, a table that does not exist yet: empty, or the split

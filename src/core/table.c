@@ -316,21 +316,6 @@ int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
 		return PTK_EALIGN;
 	if (__builtin_add_overflow(va, len - 1, last))
 		return PTK_EOVERFLOW;
-	if (f->va_bits < 64) {
-		/* Both ends in one half (or in the one range) of the VA
-		 * space: the bits above it equal, and all 0 (or all 1 in a
-		 * sign-extended upper half). What ptk_fmt_va_valid() and
-		 * va_half() below decide, in one test on every mutation. */
-		unsigned int s = f->va_bits -
-				 ((f->features & PTK_FMT_SIGN_EXTEND) ? 1 : 0);
-		uint64_t top = va >> s;
-
-		if (top != *last >> s ||
-		    (top && (!(f->features & PTK_FMT_SIGN_EXTEND) ||
-			     top != ~(uint64_t)0 >> s)))
-			return PTK_ERANGE;
-		return 0;
-	}
 	if (!ptk_fmt_va_valid(f, va))
 		return PTK_ERANGE;
 	va_half(f, va, &lo, &hi);
