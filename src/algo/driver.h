@@ -485,6 +485,66 @@ PTK_LEVELS_DECLARE(rel,
 		   (t, g, tbl, oa))
 
 /*
+ * rel_body() at level 1 of a private table: queue the level-0 tables
+ * below @tbl, which hold no tables. The same as calling rel_body() for
+ * each (unlinked, then ptk_gather__defer_free()), with the count, the
+ * checksum and the queue's head kept in locals: an unmap of a dense range
+ * frees one such table per 512 pages, and this is most of its work.
+ * @lin: trusted linear memory, child = oa + @delta (no call, no check).
+ */
+static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_loop)(struct ptk_table *t,
+						    struct ptk_gather *g,
+						    void *tbl, bool lin,
+						    uintptr_t delta)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int lg2 = PTK_NS(tbl_lg2)(f, 0);
+	uint64_t n = PTK_NS(nr_entries)(f, 1), j, nr = 0;
+	ptk_oa_t sum = 0, hoa = g->free_oa;
+	void *hptr = g->free_ptr;
+	unsigned int hlg2 = g->free_lg2;
+
+	for (j = 0; j < n; j++) {
+		ptk_pte_t pte = PTK_NS(ld)(f, tbl, j);
+		ptk_oa_t coa;
+		void *child;
+
+		if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
+			continue;
+		coa = ptkf_table_oa(f, 1, pte);
+		child = lin ? (void *)(uintptr_t)((uintptr_t)coa + delta)
+			    : PTK_NS(child)(t, 1, pte);
+		if (PTK_UNLIKELY(!child)) {
+			PTK_ASSERT(!"release: table not addressable");
+			continue;
+		}
+		ptk_link__set(child, hoa, hptr, hlg2);
+		hoa = coa;
+		hptr = child;
+		hlg2 = lg2;
+		sum += coa;
+		nr++;
+	}
+	g->free_oa = hoa;
+	g->free_ptr = hptr;
+	g->free_lg2 = hlg2;
+	g->nr_free += nr;
+	/* (ptk_oa_mix() is a product: the sum of the mixes is the mix of
+	 * the sum.) */
+	t->nr_tables[0] -= nr < t->nr_tables[0] ? nr : t->nr_tables[0];
+	t->tables_sum -= ptk_oa_mix(sum);
+}
+
+static PTK_ALWAYS_INLINE void
+PTK_NS(rel_leaf_tables)(struct ptk_table *t, struct ptk_gather *g, void *tbl)
+{
+	if (PTK_LIKELY(t->linear == PTK_LIN_TRUSTED))
+		PTK_NS(rel_leaf_loop)(t, g, tbl, true, t->lin_delta);
+	else
+		PTK_NS(rel_leaf_loop)(t, g, tbl, false, 0);
+}
+
+/*
  * Queue table @tbl (entries at level @l, at @oa) and everything below it
  * for freeing after the flush. Children go first: a queued table's first
  * words are overwritten by the queue link.
@@ -494,7 +554,9 @@ PTK_BODY PTK_NS(rel_body)(unsigned int l, struct ptk_table *t,
 {
 	const struct ptk_fmt *f = t->fmt;
 
-	if (l > 0) {
+	if (l == 1 && !ptk_table__shared(t)) {
+		PTK_NS(rel_leaf_tables)(t, g, tbl);
+	} else if (l > 0) {
 		uint64_t n = PTK_NS(nr_entries)(f, l);
 		uint64_t j;
 

@@ -34,7 +34,14 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 
 	if (!g || last < va)
 		return;
-	if (g->nr && va > g->ranges[g->nr - 1].last &&
+	if (!g->nr) {
+		/* The first range: most operations gather only one. */
+		g->ranges[0].va = va;
+		g->ranges[0].last = last;
+		g->nr = 1;
+		return;
+	}
+	if (va > g->ranges[g->nr - 1].last &&
 	    g->ranges[g->nr - 1].last != ~(ptk_va_t)0) {
 		/* After every range: what operations in address order do. */
 		struct ptk_range *t = &g->ranges[g->nr - 1];
@@ -108,41 +115,47 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 
 void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 {
-	const struct ptk_mem *m;
+	void (*free_fn)(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2);
+	void *arg;
+	ptk_oa_t oa;
+	void *ptr;
+	unsigned int lg2, i;
+	uint64_t n;
 
 	if (!g)
 		return;
-	m = t->mem;
-	while (g->nr_free) {
-		ptk_oa_t oa = g->free_oa;
-		void *ptr = g->free_ptr;
-		unsigned int lg2 = g->free_lg2;
+	if (g->nr_free) {
+		free_fn = t->mem->ops->free;
+		arg = t->mem->arg;
+		oa = g->free_oa;
+		ptr = g->free_ptr;
+		lg2 = g->free_lg2;
+		/* Read each link before the provider gets the table. */
+		for (n = g->nr_free; n; n--) {
+			ptk_oa_t noa;
+			void *nptr;
+			unsigned int nlg2;
 
-		ptk_link__get(ptr, &g->free_oa, &g->free_ptr, &g->free_lg2);
-		m->ops->free(m->arg, oa, ptr,
-			     lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
-		g->nr_free--;
+			ptk_link__get(ptr, &noa, &nptr, &nlg2);
+			free_fn(arg, oa, ptr,
+				lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
+			oa = noa;
+			ptr = nptr;
+			lg2 = nlg2;
+		}
 	}
-	/* The caller's settings and an open batch outlive the flush. */
-	{
-		const void *owner = g->owner;
-		unsigned int atomic = g->flags & PTK_GATHER_ATOMIC;
-		struct ptk_table *bt = g->batch_t;
-		unsigned int breason = g->batch_reason, biv = g->batch_iv;
-		unsigned int bnr = g->batch_iv_nr;
-		void *bone = g->batch_iv_one;
-		struct ptk_range br = g->batch_r;
-
-		ptk_gather_init(g);
-		g->owner = owner;
-		g->flags = atomic;
-		g->batch_t = bt;
-		g->batch_reason = breason;
-		g->batch_iv = biv;
-		g->batch_iv_nr = bnr;
-		g->batch_iv_one = bone;
-		g->batch_r = br;
+	g->nr_free = 0;
+	/* The caller's settings and an open batch outlive the flush: the
+	 * rest is as ptk_gather_init() leaves it. */
+	for (i = 0; i < PTK_GATHER_RANGES; i++) {
+		g->ranges[i].va = 0;
+		g->ranges[i].last = 0;
 	}
+	g->nr = 0;
+	g->flags &= PTK_GATHER_ATOMIC;
+	g->free_oa = 0;
+	g->free_ptr = NULL;
+	g->free_lg2 = 0;
 }
 
 /*
