@@ -50,11 +50,11 @@ static inline enum ptk_entry_type
 x86_64_classify(const struct ptk_fmt *f, unsigned int level, ptk_pte_t pte)
 {
 	(void)f;
-	if (PTK_UNLIKELY(!(pte & X86_P)))
+	if (!(pte & X86_P))
 		return PTK_ENTRY_EMPTY;
 	if (level == 0)
 		return PTK_ENTRY_LEAF;
-	if (PTK_LIKELY(!(pte & X86_PS)))
+	if (!(pte & X86_PS))
 		return PTK_ENTRY_TABLE;
 	/* PS in a PML4E/PML5E is reserved (Tables 4-14, 4-15). */
 	if (level > 2)
