@@ -490,12 +490,9 @@ PTK_LEVELS_DECLARE(rel,
  * each (unlinked, then ptk_gather__defer_free()), with the count, the
  * checksum and the queue's head kept in locals: an unmap of a dense range
  * frees one such table per 512 pages, and this is most of its work.
- * @lin: trusted linear memory, child = oa + @delta (no call, no check).
  */
-static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_loop)(struct ptk_table *t,
-						    struct ptk_gather *g,
-						    void *tbl, bool lin,
-						    uintptr_t delta)
+static PTK_ALWAYS_INLINE void
+PTK_NS(rel_leaf_tables)(struct ptk_table *t, struct ptk_gather *g, void *tbl)
 {
 	const struct ptk_fmt *f = t->fmt;
 	unsigned int lg2 = PTK_NS(tbl_lg2)(f, 0);
@@ -512,8 +509,7 @@ static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_loop)(struct ptk_table *t,
 		if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
 			continue;
 		coa = ptkf_table_oa(f, 1, pte);
-		child = lin ? (void *)(uintptr_t)((uintptr_t)coa + delta)
-			    : PTK_NS(child)(t, 1, pte);
+		child = PTK_NS(tptr)(t, coa, lg2);
 		if (PTK_UNLIKELY(!child)) {
 			PTK_ASSERT(!"release: table not addressable");
 			continue;
@@ -533,15 +529,6 @@ static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_loop)(struct ptk_table *t,
 	 * the sum.) */
 	t->nr_tables[0] -= nr < t->nr_tables[0] ? nr : t->nr_tables[0];
 	t->tables_sum -= ptk_oa_mix(sum);
-}
-
-static PTK_ALWAYS_INLINE void
-PTK_NS(rel_leaf_tables)(struct ptk_table *t, struct ptk_gather *g, void *tbl)
-{
-	if (PTK_LIKELY(t->linear == PTK_LIN_TRUSTED))
-		PTK_NS(rel_leaf_loop)(t, g, tbl, true, t->lin_delta);
-	else
-		PTK_NS(rel_leaf_loop)(t, g, tbl, false, 0);
 }
 
 /*
