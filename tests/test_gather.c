@@ -100,10 +100,35 @@ static void check(const struct ptk_gather *g, const struct oracle *o,
 	}
 }
 
+/*
+ * Add pages [a, a + n) (cut at the universe's end) to @g and to the
+ * oracle, then check @g against it; stop the test at the first failure.
+ */
+static void add_checked(struct ptk_gather *g, struct oracle *o, uint64_t base,
+			unsigned int a, unsigned int n, unsigned int step,
+			unsigned int round)
+{
+	unsigned int i;
+
+	if (a + n > PAGES)
+		n = PAGES - a;
+	ptk_gather_add(g, base + (uint64_t)a * PG,
+		       base + (uint64_t)(a + n) * PG - 1);
+	for (i = a; i < a + n; i++)
+		o->page[i] = true;
+	if (runs(o) > PTK_GATHER_RANGES)
+		o->ever_over = true;
+	check(g, o, base, step);
+	if (ptk_test_failures()) {
+		PTK_FAIL("round %u", round);
+		ptk_test_abort();
+	}
+}
+
 static void run(uint64_t base, unsigned int rounds)
 {
 	struct ptk_rand r;
-	unsigned int round, step, i;
+	unsigned int round, step;
 
 	ptk_test_rand(&r);
 	for (round = 0; round < rounds; round++) {
@@ -123,19 +148,7 @@ static void run(uint64_t base, unsigned int rounds)
 			unsigned int n =
 				(unsigned int)ptk_rand_range(&r, 1, maxlen);
 
-			if (a + n > PAGES)
-				n = PAGES - a;
-			ptk_gather_add(&g, base + (uint64_t)a * PG,
-				       base + (uint64_t)(a + n) * PG - 1);
-			for (i = a; i < a + n; i++)
-				o.page[i] = true;
-			if (runs(&o) > PTK_GATHER_RANGES)
-				o.ever_over = true;
-			check(&g, &o, base, step);
-			if (ptk_test_failures()) {
-				PTK_FAIL("round %u", round);
-				ptk_test_abort();
-			}
+			add_checked(&g, &o, base, a, n, step, round);
 		}
 	}
 }
@@ -159,7 +172,7 @@ PTK_TEST(gather_top)
 static void run_in_order(uint64_t base, unsigned int rounds)
 {
 	struct ptk_rand r;
-	unsigned int round, step, i;
+	unsigned int round, step;
 
 	ptk_test_rand(&r);
 	for (round = 0; round < rounds; round++) {
@@ -172,19 +185,7 @@ static void run_in_order(uint64_t base, unsigned int rounds)
 		for (step = 0; a < PAGES; step++) {
 			unsigned int n = (unsigned int)ptk_rand_range(&r, 1, 3);
 
-			if (a + n > PAGES)
-				n = PAGES - a;
-			ptk_gather_add(&g, base + (uint64_t)a * PG,
-				       base + (uint64_t)(a + n) * PG - 1);
-			for (i = a; i < a + n; i++)
-				o.page[i] = true;
-			if (runs(&o) > PTK_GATHER_RANGES)
-				o.ever_over = true;
-			check(&g, &o, base, step);
-			if (ptk_test_failures()) {
-				PTK_FAIL("round %u", round);
-				ptk_test_abort();
-			}
+			add_checked(&g, &o, base, a, n, step, round);
 			a += n + (unsigned int)ptk_rand_below(&r, 5);
 		}
 	}
