@@ -173,7 +173,7 @@ PTK_TEST(ebr_init)
 	ops = f->ops;
 	ops.version = 0;
 	PTK_EXPECT_RC(ptk_ebr_init(e, &m), PTK_EVERSION);
-	ops.version = 3;
+	ops.version = PTK_MEM_OPS_VERSION + 1;
 	PTK_EXPECT_RC(ptk_ebr_init(e, &m), PTK_EVERSION);
 	ops = f->ops;
 	ops.alloc = NULL;

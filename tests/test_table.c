@@ -752,7 +752,10 @@ PTK_TEST(shared_needs_read_sections)
 	m.ops.version = 1;
 	PTK_EXPECT_OK(ptk_table_create(&t, f, &m.mem, 0));
 	ptk_table_destroy(&t);
-	m.ops.version = 3;
+	m.ops.version = 2;
+	PTK_EXPECT_OK(ptk_table_create(&t, f, &m.mem, 0));
+	ptk_table_destroy(&t);
+	m.ops.version = PTK_MEM_OPS_VERSION + 1;
 	PTK_EXPECT_RC(ptk_table_create(&t, f, &m.mem, 0), PTK_EVERSION);
 	ptk_mem_heap_fini(&m.heap);
 

@@ -43,11 +43,13 @@
 extern "C" {
 #endif
 
-#define PTK_MEM_OPS_VERSION 2 /* 1 is still accepted (no read sections) */
+/* 1 and 2 are still accepted (without the fields added since) */
+#define PTK_MEM_OPS_VERSION 3
 
 /**
  * struct ptk_mem_ops - A table-memory provider
- * @version: PTK_MEM_OPS_VERSION (or 1, without the fields from @read_lock on)
+ * @version: PTK_MEM_OPS_VERSION (or 1, without the fields from @read_lock
+ *           on, or 2, without @free_chain)
  * @alloc: Allocate 2^@size_lg2 bytes, aligned to their size and zeroed.
  *         Store the output address in *@oa_out and a pointer to it in
  *         *@ptr_out. Return 0 or PTK_ENOMEM; on failure nothing is
@@ -67,6 +69,18 @@ extern "C" {
  *          struct ptk_ebr otherwise). Writers call it from the mutation
  *          that unlinked the block; it may wait for readers but must not
  *          fail.
+ * @free_chain: (version 3, optional) Give back @nr blocks of 2^@size_lg2
+ *              bytes at once, all returned by @alloc: @first is the
+ *              first block's pointer, the first pointer-sized word of
+ *              each block holds the next one's (NULL in @last's), and
+ *              the rest of the blocks' bytes are undefined. The
+ *              unlinked tables of one ptk_table_flush() come this way
+ *              when they are all of one size: a provider whose free
+ *              lists have this shape splices them in O(1) (the host
+ *              heap does). NULL: ptkit calls @free once per block.
+ *              Only for providers that can find a block from its
+ *              pointer; never called for shared tables' blocks (those
+ *              go to @retire).
  *
  * The three read-section hooks are what PTK_TABLE_SHARED needs. A
  * provider leaves them NULL when its environment has nothing of the kind:
@@ -83,6 +97,8 @@ struct ptk_mem_ops {
 	void (*read_unlock)(void *arg, unsigned long token);
 	void (*retire)(void *arg, ptk_oa_t oa, void *ptr,
 		       unsigned int size_lg2);
+	void (*free_chain)(void *arg, void *first, void *last, uint64_t nr,
+			   unsigned int size_lg2);
 };
 
 /* struct ptk_mem.flags */

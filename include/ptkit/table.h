@@ -133,6 +133,8 @@ struct ptk_gather {
 	ptk_oa_t free_oa;
 	void *free_ptr;
 	unsigned int free_lg2;
+	unsigned int free_mixed; /* the queue holds tables of two sizes */
+	void *free_tail; /* the queue's last table (the first queued) */
 	/* A notification batch (ptk_notify_batch_begin()). */
 	struct ptk_table *batch_t;
 	unsigned int batch_reason;

@@ -490,45 +490,81 @@ PTK_LEVELS_DECLARE(rel,
  * each (unlinked, then ptk_gather__defer_free()), with the count, the
  * checksum and the queue's head kept in locals: an unmap of a dense range
  * frees one such table per 512 pages, and this is most of its work.
+ * @lin (a constant): the table is in trusted linear memory, whose offset
+ * is @delta (a local: the links written here might alias *@t for all the
+ * compiler knows, and t->lin_delta would be read again per table).
  */
+struct ptk_relq {
+	uint64_t hw; /* the queue head's ptk_link__word() */
+	void *hptr; /* and its pointer */
+	void *first; /* the first table this call queued */
+	ptk_oa_t sum;
+	uint64_t nr;
+};
+
+/* One entry of rel_leaf_tables(); @first: none was queued yet. */
 static PTK_ALWAYS_INLINE void
-PTK_NS(rel_leaf_tables)(struct ptk_table *t, struct ptk_gather *g, void *tbl)
+PTK_NS(rel_leaf_one)(struct ptk_table *t, struct ptk_relq *q, ptk_pte_t pte,
+		     uint64_t mark, bool lin, uintptr_t delta, bool first)
 {
 	const struct ptk_fmt *f = t->fmt;
-	unsigned int lg2 = PTK_NS(tbl_lg2)(f, 0);
-	uint64_t n = PTK_NS(nr_entries)(f, 1), j, nr = 0;
-	ptk_oa_t sum = 0, hoa = g->free_oa;
-	void *hptr = g->free_ptr;
-	unsigned int hlg2 = g->free_lg2;
+	ptk_oa_t coa;
+	void *child;
 
-	for (j = 0; j < n; j++) {
-		ptk_pte_t pte = PTK_NS(ld)(f, tbl, j);
-		ptk_oa_t coa;
-		void *child;
-
-		if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
-			continue;
-		coa = ptkf_table_oa(f, 1, pte);
-		child = PTK_NS(tptr)(t, coa, lg2);
+	if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
+		return;
+	coa = ptkf_table_oa(f, 1, pte);
+	if (lin) {
+		child = PTK_NS(lin_ptr)(delta, coa);
+	} else {
+		child = PTK_NS(tptr)(t, coa, PTK_NS(tbl_lg2)(f, 0));
 		if (PTK_UNLIKELY(!child)) {
 			PTK_ASSERT(!"release: table not addressable");
-			continue;
+			return;
 		}
-		ptk_link__set(child, hoa, hptr, hlg2);
-		hoa = coa;
-		hptr = child;
-		hlg2 = lg2;
-		sum += coa;
-		nr++;
 	}
-	g->free_oa = hoa;
-	g->free_ptr = hptr;
-	g->free_lg2 = hlg2;
-	g->nr_free += nr;
+	ptk_link__put(child, q->hptr, q->hw);
+	if (first)
+		q->first = child;
+	q->hw = coa | mark;
+	q->hptr = child;
+	q->sum += coa;
+	q->nr++;
+}
+
+static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_tables)(struct ptk_table *t,
+						      struct ptk_gather *g,
+						      void *tbl, bool lin,
+						      uintptr_t delta)
+{
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int blg2 = ptk_block_lg2(PTK_NS(tbl_lg2)(f, 0));
+	uint64_t n = PTK_NS(nr_entries)(f, 1), j;
+	uint64_t mark = ptk_link__word(0, blg2);
+	struct ptk_relq q = { ptk_link__word(g->free_oa, g->free_lg2),
+			      g->free_ptr, NULL, 0, 0 };
+
+	/* (Two loops: only until the first table is found is it noted.) */
+	for (j = 0; j < n && !q.nr; j++)
+		PTK_NS(rel_leaf_one)
+	(t, &q, PTK_NS(ld)(f, tbl, j), mark, lin, delta, true);
+	for (; j < n; j++)
+		PTK_NS(rel_leaf_one)
+	(t, &q, PTK_NS(ld)(f, tbl, j), mark, lin, delta, false);
+	if (!q.nr)
+		return;
+	if (!g->nr_free)
+		g->free_tail = q.first;
+	else if (g->free_lg2 != blg2)
+		g->free_mixed = 1;
+	g->free_oa = q.hw & ~mark;
+	g->free_ptr = q.hptr;
+	g->free_lg2 = blg2;
+	g->nr_free += q.nr;
 	/* (ptk_oa_mix() is a product: the sum of the mixes is the mix of
 	 * the sum.) */
-	t->nr_tables[0] -= nr < t->nr_tables[0] ? nr : t->nr_tables[0];
-	t->tables_sum -= ptk_oa_mix(sum);
+	t->nr_tables[0] -= q.nr < t->nr_tables[0] ? q.nr : t->nr_tables[0];
+	t->tables_sum -= ptk_oa_mix(q.sum);
 }
 
 /*
@@ -542,7 +578,10 @@ PTK_BODY PTK_NS(rel_body)(unsigned int l, struct ptk_table *t,
 	const struct ptk_fmt *f = t->fmt;
 
 	if (l == 1 && !ptk_table__shared(t)) {
-		PTK_NS(rel_leaf_tables)(t, g, tbl);
+		if (PTK_LIKELY(t->linear == PTK_LIN_TRUSTED))
+			PTK_NS(rel_leaf_tables)(t, g, tbl, true, t->lin_delta);
+		else
+			PTK_NS(rel_leaf_tables)(t, g, tbl, false, 0);
 	} else if (l > 0) {
 		uint64_t n = PTK_NS(nr_entries)(f, l);
 		uint64_t j;

@@ -86,11 +86,16 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(idx)(const struct ptk_fmt *f,
 
 /* SAFETY: tables ptkit created came from the provider; a linear provider
  * maps them by adding a constant. Anything else is bounds-checked. */
+static PTK_ALWAYS_INLINE void *PTK_NS(lin_ptr)(uintptr_t delta, ptk_oa_t oa)
+{
+	return (void *)(uintptr_t)((uintptr_t)oa + delta);
+}
+
 static PTK_ALWAYS_INLINE void *PTK_NS(tptr)(const struct ptk_table *t,
 					    ptk_oa_t oa, unsigned int lg2)
 {
 	if (PTK_LIKELY(t->linear == PTK_LIN_TRUSTED))
-		return (void *)(uintptr_t)((uintptr_t)oa + t->lin_delta);
+		return PTK_NS(lin_ptr)(t->lin_delta, oa);
 	return ptk_table__ptr(t, oa, lg2);
 }
 
@@ -124,9 +129,7 @@ PTK_NS(next_leaf_table)(const struct ptk_table *t, const void *tbl,
 	pte = PTK_NS(ld)(f, tbl, idx + 1);
 	if (ptkf_classify(f, 1, pte) != PTK_ENTRY_TABLE)
 		return NULL;
-	return (const unsigned char *)(uintptr_t)((uintptr_t)ptkf_table_oa(
-							  f, 1, pte) +
-						  t->lin_delta);
+	return PTK_NS(lin_ptr)(t->lin_delta, ptkf_table_oa(f, 1, pte));
 }
 
 /* The first @lines cache lines of @p on their way (@p may be NULL). */
@@ -197,19 +200,6 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(whole_entries)(unsigned int shift,
 	       ((d & ptk_lg2_mask(shift)) == ptk_lg2_mask(shift));
 }
 
-static PTK_ALWAYS_INLINE bool
-PTK_NS(table_empty)(const struct ptk_fmt *f, unsigned int l, const void *tbl)
-{
-	uint64_t n = PTK_NS(nr_entries)(f, l);
-	uint64_t j;
-
-	for (j = 0; j < n; j++)
-		if (ptkf_classify(f, l, PTK_NS(ld)(f, tbl, j)) !=
-		    PTK_ENTRY_EMPTY)
-			return false;
-	return true;
-}
-
 /*
  * The run of empty entries from @idx, which is empty itself, up to @max
  * entries: all-zero entries four at a time, then any other empty ones.
@@ -233,6 +223,16 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(empty_run)(const struct ptk_fmt *f,
 				  PTK_ENTRY_EMPTY)
 		n++;
 	return n;
+}
+
+/* Whether every entry of @tbl (level @l) is empty. */
+static PTK_ALWAYS_INLINE bool
+PTK_NS(table_empty)(const struct ptk_fmt *f, unsigned int l, const void *tbl)
+{
+	uint64_t n = PTK_NS(nr_entries)(f, l);
+
+	return ptkf_classify(f, l, PTK_NS(ld)(f, tbl, 0)) == PTK_ENTRY_EMPTY &&
+	       PTK_NS(empty_run)(f, l, tbl, 0, n) == n;
 }
 
 /* --- leaves */

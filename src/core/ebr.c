@@ -279,7 +279,7 @@ int ptk_ebr_init(struct ptk_ebr *e, const struct ptk_mem *inner)
 		return PTK_EINVAL;
 	ops = inner->ops;
 	/* Check the version first: other versions may lay ops out anew. */
-	if (ops->version != 1 && ops->version != 2)
+	if (ops->version < 1 || ops->version > PTK_MEM_OPS_VERSION)
 		return PTK_EVERSION;
 	if (!ops->alloc || !ops->free)
 		return PTK_EINVAL;

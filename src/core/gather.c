@@ -113,37 +113,46 @@ void ptk_gather_add(struct ptk_gather *g, ptk_va_t va, ptk_va_t last)
 	g->nr = n;
 }
 
+/*
+ * Give the queued tables back to the provider: the whole queue in one
+ * call when it can take a chain of blocks of one size (the queue's links
+ * put each next pointer where free_chain() reads it), else one by one.
+ */
+static void free_queued(struct ptk_table *t, struct ptk_gather *g)
+{
+	const struct ptk_mem_ops *o = t->mem->ops;
+	void *arg = t->mem->arg;
+	ptk_oa_t oa = g->free_oa;
+	void *ptr = g->free_ptr;
+	unsigned int lg2 = g->free_lg2;
+	uint64_t n;
+
+	if (o->version >= 3 && o->free_chain && !g->free_mixed) {
+		o->free_chain(arg, ptr, g->free_tail, g->nr_free, lg2);
+		return;
+	}
+	/* Read each link before the provider gets the table. */
+	for (n = g->nr_free; n; n--) {
+		ptk_oa_t noa;
+		void *nptr;
+		unsigned int nlg2;
+
+		ptk_link__get(ptr, &noa, &nptr, &nlg2);
+		o->free(arg, oa, ptr, lg2);
+		oa = noa;
+		ptr = nptr;
+		lg2 = nlg2;
+	}
+}
+
 void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 {
-	void (*free_fn)(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2);
-	void *arg;
-	ptk_oa_t oa;
-	void *ptr;
-	unsigned int lg2, i;
-	uint64_t n;
+	unsigned int i;
 
 	if (!g)
 		return;
-	if (g->nr_free) {
-		free_fn = t->mem->ops->free;
-		arg = t->mem->arg;
-		oa = g->free_oa;
-		ptr = g->free_ptr;
-		lg2 = g->free_lg2;
-		/* Read each link before the provider gets the table. */
-		for (n = g->nr_free; n; n--) {
-			ptk_oa_t noa;
-			void *nptr;
-			unsigned int nlg2;
-
-			ptk_link__get(ptr, &noa, &nptr, &nlg2);
-			free_fn(arg, oa, ptr,
-				lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
-			oa = noa;
-			ptr = nptr;
-			lg2 = nlg2;
-		}
-	}
+	if (g->nr_free)
+		free_queued(t, g);
 	g->nr_free = 0;
 	/* The caller's settings and an open batch outlive the flush: the
 	 * rest is as ptk_gather_init() leaves it. */
@@ -156,6 +165,8 @@ void ptk_table_flush(struct ptk_table *t, struct ptk_gather *g)
 	g->free_oa = 0;
 	g->free_ptr = NULL;
 	g->free_lg2 = 0;
+	g->free_mixed = 0;
+	g->free_tail = NULL;
 }
 
 /*
@@ -189,7 +200,7 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		if (rc < 0)
 			break;
 		if (last) {
-			ptk_link__set(last, oa, ptr, 0);
+			ptk_link__set(last, oa, ptr, lg2);
 		} else {
 			first_oa = oa;
 			first = ptr;
@@ -198,7 +209,7 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		got++;
 	}
 	if (got) {
-		ptk_link__set(last, p->oa, p->ptr, 0);
+		ptk_link__set(last, p->oa, p->ptr, p->nr ? lg2 : 0);
 		p->oa = first_oa;
 		p->ptr = first;
 		p->nr += got;

@@ -48,20 +48,13 @@ void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src)
 	dst->flags |= src->flags;
 	if (src->nr_free) {
 		/* Hang dst's queue behind src's last table, take src's head. */
-		ptk_oa_t oa = src->free_oa, noa;
-		void *ptr = src->free_ptr, *nptr;
-		unsigned int lg2 = src->free_lg2, nlg2;
-		uint64_t k;
-
-		for (k = 1; k < src->nr_free; k++) {
-			ptk_link__get(ptr, &noa, &nptr, &nlg2);
-			oa = noa;
-			ptr = nptr;
-			lg2 = nlg2;
-		}
-		(void)oa;
-		(void)lg2;
-		ptk_link__set(ptr, dst->free_oa, dst->free_ptr, dst->free_lg2);
+		ptk_link__set(src->free_tail, dst->free_oa, dst->free_ptr,
+			      dst->free_lg2);
+		if (!dst->nr_free)
+			dst->free_tail = src->free_tail;
+		else if (dst->free_lg2 != src->free_lg2)
+			dst->free_mixed = 1;
+		dst->free_mixed |= src->free_mixed;
 		dst->free_oa = src->free_oa;
 		dst->free_ptr = src->free_ptr;
 		dst->free_lg2 = src->free_lg2;

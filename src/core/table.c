@@ -75,7 +75,7 @@ static int check_mem(const struct ptk_mem *mem)
 {
 	if (!mem || !mem->ops)
 		return PTK_EINVAL;
-	if (mem->ops->version != PTK_MEM_OPS_VERSION && mem->ops->version != 1)
+	if (mem->ops->version < 1 || mem->ops->version > PTK_MEM_OPS_VERSION)
 		return PTK_EVERSION;
 	if (!mem->ops->alloc || !mem->ops->free)
 		return PTK_EINVAL;

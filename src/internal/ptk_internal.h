@@ -186,26 +186,47 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		   unsigned int lg2, unsigned int oa_bits);
 void ptk_pool__drain(struct ptk_table *t, struct ptk_pool *p);
 
-/* The queue link lives in the first two 8-byte words of a table. */
+/* The block size a table of 2^@lg2 bytes is allocated with. */
+static inline unsigned int ptk_block_lg2(unsigned int lg2)
+{
+	return lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2;
+}
+
+/*
+ * The link of a queue of tables (a pool, the tables a gather frees) lives
+ * in the first 16 bytes of each table: at offset 0 the next table's
+ * pointer, where a provider's free_chain() looks for it; at offset 8 its
+ * address with the bit just below its block's alignment set, which gives
+ * the block size back (bit lg2-1 of a block of 2^lg2 bytes is clear).
+ * @lg2 0: the end of a queue (no table).
+ */
+static inline uint64_t ptk_link__word(ptk_oa_t oa, unsigned int lg2)
+{
+	return lg2 ? oa | PTK_BIT(ptk_block_lg2(lg2) - 1) : 0;
+}
+
+/* Write a link whose second word ptk_link__word() made. */
+static inline void ptk_link__put(void *tbl, void *ptr, uint64_t w)
+{
+	PTK_MEMCPY(tbl, &ptr, sizeof(ptr));
+	PTK_MEMCPY((unsigned char *)tbl + 8, &w, sizeof(w));
+}
+
 static inline void ptk_link__set(void *tbl, ptk_oa_t oa, void *ptr,
 				 unsigned int lg2)
 {
-	uint64_t w[2];
-
-	w[0] = oa | (lg2 & 0xf);
-	w[1] = (uint64_t)(uintptr_t)ptr | (lg2 >> 4);
-	PTK_MEMCPY(tbl, w, sizeof(w));
+	ptk_link__put(tbl, ptr, ptk_link__word(oa, lg2));
 }
 
 static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
 				 unsigned int *lg2)
 {
-	uint64_t w[2];
+	uint64_t w;
 
-	PTK_MEMCPY(w, tbl, sizeof(w));
-	*oa = w[0] & ~(uint64_t)0xf;
-	*ptr = (void *)(uintptr_t)(w[1] & ~(uint64_t)0xf);
-	*lg2 = (unsigned int)((w[0] & 0xf) | ((w[1] & 0xf) << 4));
+	PTK_MEMCPY(ptr, tbl, sizeof(*ptr));
+	PTK_MEMCPY(&w, (const unsigned char *)tbl + 8, sizeof(w));
+	*lg2 = w ? (unsigned int)__builtin_ctzll(w) + 1 : 0;
+	*oa = w & (w - 1);
 }
 
 /*
@@ -216,7 +237,12 @@ static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
 static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
 					  void *ptr, unsigned int lg2)
 {
+	lg2 = ptk_block_lg2(lg2);
 	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
+	if (!g->nr_free)
+		g->free_tail = ptr;
+	else if (lg2 != g->free_lg2)
+		g->free_mixed = 1;
 	g->free_oa = oa;
 	g->free_ptr = ptr;
 	g->free_lg2 = lg2;
@@ -236,8 +262,7 @@ static inline void ptk_table__defer_free(struct ptk_table *t,
 	if (ptk_table__shared(t)) {
 		const struct ptk_mem *m = t->mem;
 
-		m->ops->retire(m->arg, oa, ptr,
-			       lg2 < PTK_MEM_MIN_LG2 ? PTK_MEM_MIN_LG2 : lg2);
+		m->ops->retire(m->arg, oa, ptr, ptk_block_lg2(lg2));
 		return;
 	}
 	ptk_gather__defer_free(g, oa, ptr, lg2);
@@ -246,7 +271,7 @@ static inline void ptk_table__defer_free(struct ptk_table *t,
 /* Give back a table taken from the pool (zeroed: it held nothing). */
 static inline void ptk_pool__put(struct ptk_pool *p, ptk_oa_t oa, void *ptr)
 {
-	ptk_link__set(ptr, p->oa, p->ptr, 0);
+	ptk_link__set(ptr, p->oa, p->ptr, p->nr ? p->lg2 : 0);
 	p->oa = oa;
 	p->ptr = ptr;
 	p->nr++;

@@ -128,15 +128,12 @@ static int arena_alloc(void *arg, unsigned int lg2, ptk_oa_t *oa_out,
 	return 0;
 }
 
-static void arena_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
+/* Free the block at offset @off (2^@lg2 bytes). */
+static void arena_free_off(struct ptk_mem_arena *a, uint64_t off,
+			   unsigned int lg2)
 {
-	struct ptk_mem_arena *a = arg;
-	uint64_t off = oa - a->base;
-
-	(void)ptr;
-	if (lg2 < PTK_MEM_MIN_LG2 || lg2 > PTK_MEM_MAX_LG2 || oa < a->base ||
-	    off >= a->bump || a->bump - off < PTK_BIT(lg2) ||
-	    (off & ptk_lg2_mask(lg2)))
+	if (lg2 < PTK_MEM_MIN_LG2 || lg2 > PTK_MEM_MAX_LG2 || off >= a->bump ||
+	    a->bump - off < PTK_BIT(lg2) || (off & ptk_lg2_mask(lg2)))
 		PTK_BUG("arena: free of a block it does not own");
 	a->stats.frees++;
 	a->stats.live--;
@@ -150,6 +147,36 @@ static void arena_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
 	PTK_MEMSET(a->buf + off, 0, 16);
 	arena_push_free(a, off, lg2);
 #endif
+}
+
+static void arena_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
+{
+	struct ptk_mem_arena *a = arg;
+
+	(void)ptr;
+	if (oa < a->base)
+		PTK_BUG("arena: free of a block it does not own");
+	arena_free_off(a, oa - a->base, lg2);
+}
+
+/* free_chain(): block by block (the free lists hold offsets), each found
+ * from its pointer. */
+static void arena_free_chain(void *arg, void *first, void *last, uint64_t nr,
+			     unsigned int lg2)
+{
+	struct ptk_mem_arena *a = arg;
+	unsigned char *p = first;
+
+	for (; nr; nr--) {
+		void *next;
+
+		if (!p || (uintptr_t)p < (uintptr_t)a->buf ||
+		    (nr == 1) != (p == last))
+			PTK_BUG("arena: bad chain");
+		PTK_MEMCPY(&next, p, sizeof(next));
+		arena_free_off(a, (uint64_t)(p - a->buf), lg2);
+		p = next;
+	}
 }
 
 void *ptk_mem_arena_ptr(const struct ptk_mem_arena *a, ptk_oa_t oa)
@@ -174,6 +201,7 @@ static const struct ptk_mem_ops arena_ops = {
 	.alloc = arena_alloc,
 	.free = arena_free,
 	.map = arena_map,
+	.free_chain = arena_free_chain,
 };
 
 int ptk_mem_arena_init(struct ptk_mem_arena *a, void *buf, ptk_oa_t base,

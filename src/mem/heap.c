@@ -208,6 +208,38 @@ static void heap_free(void *arg, ptk_oa_t oa, void *ptr, unsigned int lg2)
 #endif
 }
 
+/*
+ * free_chain(): the chain's links are this heap's free-list links, so a
+ * release build splices the whole chain in; a debug build frees block by
+ * block through the quarantine, checking the chain on the way.
+ */
+static void heap_free_chain(void *arg, void *first, void *last, uint64_t nr,
+			    unsigned int lg2)
+{
+	struct ptk_mem_heap *h = arg;
+
+	if (lg2 < PTK_MEM_MIN_LG2 || lg2 > PTK_MEM_MAX_LG2 || !first || !last ||
+	    !nr)
+		PTK_BUG("heap: bad free");
+#if PTK_DEBUG >= 2
+	for (; nr; nr--) {
+		void *next;
+
+		memcpy(&next, first, sizeof(next));
+		if ((nr == 1) != (first == last) || (nr == 1) != !next)
+			PTK_BUG("heap: bad chain");
+		heap_free(h, 0, first, lg2);
+		first = next;
+	}
+#else
+	h->stats.frees += nr;
+	h->stats.live -= nr;
+	h->stats.live_bytes -= nr << lg2;
+	memcpy(last, &h->free_head[lg2], sizeof(void *));
+	h->free_head[lg2] = first;
+#endif
+}
+
 static void *heap_map(void *arg, ptk_oa_t oa, unsigned int lg2)
 {
 	(void)arg;
@@ -220,6 +252,7 @@ static const struct ptk_mem_ops heap_ops = {
 	.alloc = heap_alloc,
 	.free = heap_free,
 	.map = heap_map,
+	.free_chain = heap_free_chain,
 };
 
 int ptk_mem_heap_init(struct ptk_mem_heap *h)
