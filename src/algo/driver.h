@@ -65,14 +65,14 @@ struct PTK_NS(vtable) {
  * @g: Where invalidated ranges and unlinked tables go
  * @gp: The range being gathered (merged locally, see ptk_gpend)
  * @check: This is the check pass: change nothing
+ * @need_mask: Bit l: @need[l] is set (and not 0)
  * @need: Tables the check pass counted, per level
- * @need_mask: Bit l: @need[l] is not 0
  * @pooled: Bit l: @pool[l] is in use (the others are not even read)
  * @pool: Tables allocated for the real pass, per level
  * @v: The tables that do not exist yet, per level (check pass)
  * @nv_va: The last new table counted per level (its VA base), so that an
  *         operation placing several pieces (copy, move) counts it once
- * @nv_ok: @nv_va is set
+ * @nv_ok: Bit l: @nv_va[l] is set
  * @wrote: The real pass wrote a leaf since this was last cleared (copy
  *         takes back new tables that stay empty)
  */
@@ -81,11 +81,11 @@ struct PTK_NS(mut) {
 	struct ptk_gpend gp;
 	bool check;
 	bool wrote;
-	bool nv_ok[PTK_MAX_LEVELS];
+	unsigned int nv_ok;
 	unsigned int need_mask;
 	unsigned int pooled;
-	uint64_t need[PTK_MAX_LEVELS];
 	/* Set before use: */
+	uint64_t need[PTK_MAX_LEVELS];
 	struct ptk_table *t;
 	struct ptk_gather *g;
 	struct ptk_pool pool[PTK_MAX_LEVELS];
@@ -173,16 +173,26 @@ static PTK_ALWAYS_INLINE bool PTK_NS(cur_next_checked)(struct ptk_cur *c,
 	return true;
 }
 
+/* Check pass: one more table is needed at level @l. */
+static PTK_ALWAYS_INLINE void PTK_NS(need_one)(struct PTK_NS(mut) * m,
+					       unsigned int l)
+{
+	if (!(m->need_mask & (1u << l))) {
+		m->need_mask |= 1u << l;
+		m->need[l] = 0;
+	}
+	m->need[l]++;
+}
+
 /* Check pass: a new table for level @l spanning from @va is needed. */
 static PTK_ALWAYS_INLINE void PTK_NS(count_new)(struct PTK_NS(mut) * m,
 						unsigned int l, ptk_va_t va)
 {
-	if (m->nv_ok[l] && m->nv_va[l] == va)
+	if ((m->nv_ok & (1u << l)) && m->nv_va[l] == va)
 		return;
-	m->need[l]++;
-	m->need_mask |= 1u << l;
+	PTK_NS(need_one)(m, l);
 	m->nv_va[l] = va;
-	m->nv_ok[l] = true;
+	m->nv_ok |= 1u << l;
 }
 
 /*
@@ -282,7 +292,7 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 
 	/* (Not all of it: the pools' and the tables' state is set where it
 	 * is first used; this is on the path of every small operation.) */
-	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), t));
+	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), need));
 	/* vtype() reads every level's split flag, also where no check pass
 	 * set it (the argument is evaluated for real tables too). */
 	for (l = 0; l < levels; l++)
@@ -367,8 +377,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(check_split)(struct PTK_NS(mut) * m,
 	struct PTK_NS(vtable) *v = &m->v[l - 1];
 	ptk_pte_t bits;
 
-	m->need[l - 1]++;
-	m->need_mask |= 1u << (l - 1);
+	PTK_NS(need_one)(m, l - 1);
 	v->split = !empty;
 	if (empty)
 		return 0;
