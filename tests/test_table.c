@@ -975,6 +975,36 @@ PTK_TEST(move_relink_prunes)
 }
 
 /*
+ * A move whose first relink empties a source PD into which a later piece
+ * lands: the PT of the last 2M of [1G, 2G) goes to [0, 1G), that of the
+ * first 2M of [2G, 3G) into the emptied PD. The pass must not prune that
+ * PD on the way (the check pass counted on it); the PD of [2G, 3G) is
+ * left empty for good and is pruned.
+ */
+PTK_TEST(move_relink_lands_in_emptied)
+{
+	struct ptk_check chk;
+	struct ptk_gather g;
+	struct relink r;
+
+	relink_init(&r);
+	relink_map_page(&r, 0x7fe01000, 0x9000);
+	relink_map_page(&r, 0x80000000, 0xa000);
+	PTK_ASSERT_OK(relink_move(&r, 0x7fe00000, 0x3fe00000, 0x400000, &g));
+	PTK_EXPECT_EQ(g.nr_free, 1);
+	ptk_table_flush(&r.t, &g);
+	relink_probe(&r, 0x3fe01000, 0x9000);
+	relink_probe(&r, 0x40000000, 0xa000);
+	relink_probe(&r, 0x7fe01000, ~UINT64_C(0));
+	relink_probe(&r, 0x80000000, ~UINT64_C(0));
+	PTK_ASSERT_OK(ptk_table_check(&chk, &r.t));
+	PTK_EXPECT_EQ(chk.tables[2], 1);
+	PTK_EXPECT_EQ(chk.tables[1], 2);
+	PTK_EXPECT_EQ(chk.tables[0], 2);
+	relink_fini(&r);
+}
+
+/*
  * Failures change nothing: a destination slot in use, a malformed entry
  * after two good ones, and (when a destination table is missing, so
  * that the driver has to make one) an allocation failure.
@@ -1061,6 +1091,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(shared_needs_read_sections),
 	PTK_TEST_ENTRY(move_relink_tables),
 	PTK_TEST_ENTRY(move_relink_prunes),
+	PTK_TEST_ENTRY(move_relink_lands_in_emptied),
 	PTK_TEST_ENTRY(move_relink_failures),
 	PTK_TEST_END,
 };

@@ -65,12 +65,14 @@ struct PTK_NS(vtable) {
  * @g: Where invalidated ranges and unlinked tables go
  * @gp: The range being gathered (merged locally, see ptk_gpend)
  * @check: This is the check pass: change nothing
+ * @need_mask: Bit l: @need[l] is set (and not 0)
  * @need: Tables the check pass counted, per level
+ * @pooled: Bit l: @pool[l] is in use (the others are not even read)
  * @pool: Tables allocated for the real pass, per level
  * @v: The tables that do not exist yet, per level (check pass)
  * @nv_va: The last new table counted per level (its VA base), so that an
  *         operation placing several pieces (copy, move) counts it once
- * @nv_ok: @nv_va is set
+ * @nv_ok: Bit l: @nv_va[l] is set
  * @wrote: The real pass wrote a leaf since this was last cleared (copy
  *         takes back new tables that stay empty)
  */
@@ -79,9 +81,11 @@ struct PTK_NS(mut) {
 	struct ptk_gpend gp;
 	bool check;
 	bool wrote;
-	bool nv_ok[PTK_MAX_LEVELS];
-	uint64_t need[PTK_MAX_LEVELS];
+	unsigned int nv_ok;
+	unsigned int need_mask;
+	unsigned int pooled;
 	/* Set before use: */
+	uint64_t need[PTK_MAX_LEVELS];
 	struct ptk_table *t;
 	struct ptk_gather *g;
 	struct ptk_pool pool[PTK_MAX_LEVELS];
@@ -169,15 +173,26 @@ static PTK_ALWAYS_INLINE bool PTK_NS(cur_next_checked)(struct ptk_cur *c,
 	return true;
 }
 
+/* Check pass: one more table is needed at level @l. */
+static PTK_ALWAYS_INLINE void PTK_NS(need_one)(struct PTK_NS(mut) * m,
+					       unsigned int l)
+{
+	if (!(m->need_mask & (1u << l))) {
+		m->need_mask |= 1u << l;
+		m->need[l] = 0;
+	}
+	m->need[l]++;
+}
+
 /* Check pass: a new table for level @l spanning from @va is needed. */
 static PTK_ALWAYS_INLINE void PTK_NS(count_new)(struct PTK_NS(mut) * m,
 						unsigned int l, ptk_va_t va)
 {
-	if (m->nv_ok[l] && m->nv_va[l] == va)
+	if ((m->nv_ok & (1u << l)) && m->nv_va[l] == va)
 		return;
-	m->need[l]++;
+	PTK_NS(need_one)(m, l);
 	m->nv_va[l] = va;
-	m->nv_ok[l] = true;
+	m->nv_ok |= 1u << l;
 }
 
 /*
@@ -220,13 +235,15 @@ static PTK_ALWAYS_INLINE void *PTK_NS(link_new)(struct PTK_NS(mut) * m,
 static int PTK_NS(fill_pools)(struct PTK_NS(mut) * m)
 {
 	const struct ptk_fmt *f = m->t->fmt;
-	unsigned int l;
+	unsigned int todo = m->need_mask;
 
-	for (l = 0; l + 1 < ptkf_levels(f); l++) {
+	while (todo) {
+		unsigned int l = (unsigned int)__builtin_ctz(todo);
 		int rc;
 
-		if (!m->need[l])
-			continue;
+		todo &= todo - 1;
+		m->pool[l].nr = 0;
+		m->pooled |= 1u << l;
 		rc = ptk_pool__fill(m->t, &m->pool[l], m->need[l],
 				    PTK_NS(tbl_lg2)(f, l),
 				    ptkf_table_oa_bits(f));
@@ -236,15 +253,18 @@ static int PTK_NS(fill_pools)(struct PTK_NS(mut) * m)
 	return 0;
 }
 
-/* The driver's step 4 (the pools' first word is their count). */
+/* The driver's step 4. */
 static void PTK_NS(drain_pools)(struct PTK_NS(mut) * m)
 {
-	const struct ptk_fmt *f = m->t->fmt;
-	unsigned int l;
+	unsigned int todo = m->pooled;
 
-	for (l = 0; l + 1 < ptkf_levels(f); l++)
+	while (todo) {
+		unsigned int l = (unsigned int)__builtin_ctz(todo);
+
+		todo &= todo - 1;
 		if (m->pool[l].nr)
 			ptk_pool__drain(m->t, &m->pool[l]);
+	}
 }
 
 /* An operation's pass over the table: 0, or an error (check pass). */
@@ -272,9 +292,7 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 
 	/* (Not all of it: the pools' and the tables' state is set where it
 	 * is first used; this is on the path of every small operation.) */
-	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), t));
-	for (l = 0; l + 1 < levels; l++)
-		m.pool[l].nr = 0;
+	PTK_MEMSET(&m, 0, offsetof(struct PTK_NS(mut), need));
 	/* vtype() reads every level's split flag, also where no check pass
 	 * set it (the argument is evaluated for real tables too). */
 	for (l = 0; l < levels; l++)
@@ -283,13 +301,14 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 	m.g = g;
 	m.check = true;
 	rc = pass(&m, arg);
-	if (!rc)
+	if (!rc && m.need_mask)
 		rc = PTK_NS(fill_pools)(&m);
 	if (!rc) {
 		m.check = false;
 		rc = pass(&m, arg);
 	}
-	PTK_NS(drain_pools)(&m);
+	if (m.pooled)
+		PTK_NS(drain_pools)(&m);
 	ptk_gpend__flush(&m.gp, g);
 	return rc;
 }
@@ -358,7 +377,7 @@ static PTK_ALWAYS_INLINE int PTK_NS(check_split)(struct PTK_NS(mut) * m,
 	struct PTK_NS(vtable) *v = &m->v[l - 1];
 	ptk_pte_t bits;
 
-	m->need[l - 1]++;
+	PTK_NS(need_one)(m, l - 1);
 	v->split = !empty;
 	if (empty)
 		return 0;

@@ -6,6 +6,11 @@
  * into the destination's tables (the kernel's move_ptes); anything else
  * is mapped again with map's body. Then the source range is unmapped
  * with unmap's body, which frees the tables left empty.
+ *
+ * When the move leaves nothing behind in the source (whole tables
+ * relinked, holes), that unmap would only prune: then the move prunes as
+ * it goes, where no piece still to be placed can land in the table (see
+ * move_prune()), and the unmap is not run.
  */
 
 /**
@@ -14,6 +19,11 @@
  * @last: Its last address
  * @delta: new_va - va
  * @flags: PTK_MOVE_* flags
+ * @left: This pass left work to the unmap that follows: source entries to
+ *        clear, or a table to release or prune
+ * @dc_tbl: The destination table dst_table() found last (a real one)...
+ * @dc_va: ...the first address it spans...
+ * @dc_l: ...and its level
  * @un: The unmap of the source range that follows
  */
 struct PTK_NS(move_args) {
@@ -21,6 +31,10 @@ struct PTK_NS(move_args) {
 	ptk_va_t last;
 	ptk_va_t delta;
 	unsigned int flags;
+	bool left;
+	unsigned int dc_l;
+	void *dc_tbl;
+	ptk_va_t dc_va;
 	struct PTK_NS(unmap_args) un;
 };
 
@@ -28,9 +42,16 @@ struct PTK_NS(move_args) {
  * Find (real pass: make) the table at level @l that holds the entry for
  * @va of the destination. Returns it in *@tbl_out (NULL in the check pass
  * when it would be new).
+ *
+ * The last table found is remembered, also from the check pass to the
+ * real one: a table that exists stays linked until the move is done (the
+ * pass unlinks only source tables no piece can land in, move_prune(); on
+ * a shared table, other writers unlink nothing in this range).
  */
-static int PTK_NS(dst_table)(struct PTK_NS(mut) * m, unsigned int l,
-			     ptk_va_t va, void **tbl_out)
+static PTK_NOINLINE int PTK_NS(dst_walk)(struct PTK_NS(mut) * m,
+					 struct PTK_NS(move_args) * mv,
+					 unsigned int l, ptk_va_t va,
+					 ptk_va_t base, void **tbl_out)
 {
 	struct ptk_table *t = m->t;
 	const struct ptk_fmt *f = t->fmt;
@@ -66,8 +87,26 @@ static int PTK_NS(dst_table)(struct PTK_NS(mut) * m, unsigned int l,
 			return PTK_ECORRUPT;
 		}
 	}
+	mv->dc_tbl = c.tbl;
+	mv->dc_va = base;
+	mv->dc_l = l;
 	*tbl_out = c.tbl;
 	return 0;
+}
+
+static PTK_ALWAYS_INLINE int PTK_NS(dst_table)(struct PTK_NS(mut) * m,
+					       struct PTK_NS(move_args) * mv,
+					       unsigned int l, ptk_va_t va,
+					       void **tbl_out)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	ptk_va_t base = va & ~ptk_lg2_mask(ptkf_shift(f, l) + ptkf_bits(f, l));
+
+	if (mv->dc_tbl && mv->dc_l == l && mv->dc_va == base) {
+		*tbl_out = mv->dc_tbl;
+		return 0;
+	}
+	return PTK_NS(dst_walk)(m, mv, l, va, base, tbl_out);
 }
 
 /*
@@ -131,7 +170,7 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 	void *dtbl;
 	int rc;
 
-	rc = PTK_NS(dst_table)(m, l, dva, &dtbl);
+	rc = PTK_NS(dst_table)(m, mv, l, dva, &dtbl);
 	if (rc)
 		return rc;
 	max = PTK_NS(cur_whole_room)(c, f, l);
@@ -152,6 +191,38 @@ static PTK_ALWAYS_INLINE int64_t PTK_NS(move_run)(struct PTK_NS(mut) * m,
 					 true, false);
 	return PTK_NS(move_loop)(t, l, c->tbl, c->idx, dtbl, didx, max, false,
 				 false);
+}
+
+/*
+ * Real pass: the move is done with [c->a, c->b] of @child, the table below
+ * the entry at @c (level @l), and left nothing there for the unmap. Do
+ * the unmap's part here: prune @child if it is empty, unless a piece still
+ * to be placed may land in it (the check pass counted on it being there),
+ * or leave that to the unmap. A whole table is always left to it.
+ */
+static PTK_ALWAYS_INLINE void PTK_NS(move_prune)(struct PTK_NS(mut) * m,
+						 struct PTK_NS(move_args) * mv,
+						 unsigned int l,
+						 struct ptk_cur *c, void *child)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	ptk_va_t e_last = PTK_NS(cur_e_last)(c, f, l);
+
+	if (mv->left)
+		return;
+	if (c->whole) {
+		mv->left = true;
+		return;
+	}
+	/* The pieces still to place go to [c->b + 1, last] + delta. */
+	if (c->b < mv->last && c->b + 1 + mv->delta <= e_last &&
+	    mv->last + mv->delta >= c->e_va) {
+		if (!ptk_table__shared(m->t) &&
+		    PTK_NS(table_empty)(f, l - 1, child))
+			mv->left = true;
+		return;
+	}
+	PTK_NS(prune)(m, l, c, child, ptkf_table_oa(f, l, c->pte));
 }
 
 PTK_LEVELS_DECLARE(move,
@@ -192,14 +263,21 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut) * m,
 			 */
 			if (!c.whole || l == top || !keep_size ||
 			    ptk_table__shared(t)) {
+				bool left = mv->left;
+
+				mv->left = false;
 				rc = PTK_NS(move_at)(l - 1, m, mv, child, c.a,
 						     c.b);
 				if (rc)
 					return rc;
+				if (!m->check)
+					PTK_NS(move_prune)(m, mv, l, &c, child);
+				mv->left |= left;
 				break;
 			}
 			/* Aligned: relink the whole table. */
-			rc = PTK_NS(dst_table)(m, l, c.e_va + mv->delta, &dtbl);
+			rc = PTK_NS(dst_table)(m, mv, l, c.e_va + mv->delta,
+					       &dtbl);
 			if (rc)
 				return rc;
 			didx = PTK_NS(idx)(f, l, c.e_va + mv->delta);
@@ -226,6 +304,7 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut) * m,
 					return (int)n;
 				if (n) {
 					PTK_NS(cur_take)(&c, f, l, (uint64_t)n);
+					mv->left = true;
 					break;
 				}
 			}
@@ -242,6 +321,7 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut) * m,
 					  l, c.pte);
 			if (rc)
 				return rc;
+			mv->left = true;
 			break;
 		default:
 			return PTK_ECORRUPT;
@@ -267,9 +347,13 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	unsigned int top = ptkf_levels(m->t->fmt) - 1;
 	int rc;
 
+	mv->left = false;
 	rc = PTK_NS(move_at)(top, m, mv, m->t->root, mv->va, mv->last);
 	if (rc)
 		return rc;
+	/* Nothing left in the source: the move pruned what it emptied. */
+	if (!m->check && !mv->left)
+		return 0;
 	/* Without PTK_MOVE_SPLIT and contiguous groups the unmap cannot
 	 * fail: the move checked the source's edges (a cut huge leaf, a
 	 * malformed entry). */
@@ -285,11 +369,15 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 {
 	struct PTK_NS(move_args) mv;
 
-	PTK_MEMSET(&mv, 0, sizeof(mv));
+	/* (Every field is set: this is on the path of every small move.) */
 	mv.va = va;
 	mv.last = last;
 	mv.delta = new_va - va;
 	mv.flags = flags;
+	mv.left = false;
+	mv.dc_l = 0;
+	mv.dc_tbl = NULL;
+	mv.dc_va = 0;
 	mv.un.va = va;
 	mv.un.last = last;
 	mv.un.flags = (flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;

@@ -556,7 +556,7 @@ int ptk_notify_batch_begin(struct ptk_table *t, struct ptk_gather *g,
 	g->batch_reason = reason;
 	g->batch_r = r;
 	/* The bracket's "before" half; batch_t set after, so it notifies. */
-	ptk_op__begin(&op, t, g, reason, &g->batch_r, 1);
+	ptk_op__open(&op, t, g, reason, &g->batch_r, 1);
 	g->batch_iv = op.iv;
 	g->batch_iv_nr = op.ivc.nr;
 	g->batch_iv_one = op.ivc.one;
@@ -582,6 +582,6 @@ int ptk_notify_batch_end(struct ptk_gather *g, int result)
 	op.nr = 1;
 	op.ranges = &g->batch_r;
 	g->batch_t = NULL;
-	ptk_op__end(&op, result);
+	ptk_op__close(&op, result);
 	return 0;
 }

@@ -107,10 +107,11 @@ static bool in_batch(const struct ptk_table *t, const struct ptk_gather *g,
 	return true;
 }
 
-void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
-		   enum ptk_notify_reason reason, const struct ptk_range *r,
-		   unsigned int nr)
+void ptk_op__open(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
+		  enum ptk_notify_reason reason, const struct ptk_range *r,
+		  unsigned int nr)
 {
+	op->slow = true;
 	op->t = t;
 	op->user = g;
 	op->reason = reason;
@@ -143,7 +144,7 @@ void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
 	}
 }
 
-int ptk_op__end(struct ptk_op *op, int rc)
+int ptk_op__close(struct ptk_op *op, int rc)
 {
 	if (op->notify) {
 		/* A callback's stop (harvest, build) leaves what changed

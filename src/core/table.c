@@ -299,31 +299,6 @@ static void va_half(const struct ptk_fmt *f, ptk_va_t va, ptk_va_t *lo,
 	}
 }
 
-/*
- * Check a mutation's range: (va, len) aligned to the smallest page, not
- * wrapping, inside one part of the VA space. Sets *@last.
- */
-int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
-		     ptk_va_t *last)
-{
-	const struct ptk_fmt *f = t->fmt;
-	uint64_t gmask = ptk_lg2_mask(f->level_shift[0]);
-	ptk_va_t lo, hi;
-
-	if (!len)
-		return PTK_EINVAL;
-	if ((va | len) & gmask)
-		return PTK_EALIGN;
-	if (__builtin_add_overflow(va, len - 1, last))
-		return PTK_EOVERFLOW;
-	if (!ptk_fmt_va_valid(f, va))
-		return PTK_ERANGE;
-	va_half(f, va, &lo, &hi);
-	if (*last > hi)
-		return PTK_ERANGE;
-	return 0;
-}
-
 #define PTK_MAP_KNOWN \
 	(PTK_MAP_REPLACE | PTK_MAP_SUPERSET | PTK_MAP_MAX_PAGE(0x3f))
 

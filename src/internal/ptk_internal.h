@@ -116,9 +116,35 @@ static inline void ptk_table__unlinked(struct ptk_table *t, unsigned int level,
 	t->tables_sum -= ptk_oa_mix(oa);
 }
 
-/* Check a mutation's (va, len) and convert it to [va, *last]. */
-int ptk_table__range(const struct ptk_table *t, ptk_va_t va, uint64_t len,
-		     ptk_va_t *last);
+/*
+ * Check a mutation's (va, len) and convert it to [va, *last]: aligned to
+ * the smallest page, not wrapping, inside one part of the VA space (the
+ * whole of it, or one canonical half when it is sign-extended). Inline
+ * and without a call: this is on the path of every small operation.
+ */
+static inline int ptk_table__range(const struct ptk_table *t, ptk_va_t va,
+				   uint64_t len, ptk_va_t *last)
+{
+	const struct ptk_fmt *f = t->fmt;
+	bool sx = f->features & PTK_FMT_SIGN_EXTEND;
+	/* The bits above the part's own: 1 <= va_bits <= 63 (ptk_fmt_check) */
+	unsigned int s = f->va_bits - (sx ? 1 : 0);
+	uint64_t top;
+
+	if (PTK_UNLIKELY(!len))
+		return PTK_EINVAL;
+	if (PTK_UNLIKELY((va | len) & ptk_lg2_mask(f->level_shift[0])))
+		return PTK_EALIGN;
+	if (PTK_UNLIKELY(__builtin_add_overflow(va, len - 1, last)))
+		return PTK_EOVERFLOW;
+	/* Both ends in the low part (all 0 above), or both in the upper
+	 * half of a sign-extended space (all 1 above). */
+	top = va >> s;
+	if (PTK_UNLIKELY((*last >> s) != top ||
+			 (top && (!sx || top != ~(uint64_t)0 >> s))))
+		return PTK_ERANGE;
+	return 0;
+}
 
 /* Move @src's ranges and queued tables into @dst; @src ends empty. */
 void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src);
@@ -136,6 +162,7 @@ struct ptk_iv_called {
 };
 
 struct ptk_op {
+	bool slow; /* the bracket is open: ptk_op__close() must run */
 	struct ptk_table *t;
 	struct ptk_gather *user;
 	struct ptk_gather *g; /* hand this to the engine */
@@ -159,10 +186,41 @@ void ptk_interval__end(struct ptk_table *t, const struct ptk_interval_event *ev,
 		       const struct ptk_iv_called *c);
 void ptk_interval__release(struct ptk_table *t);
 
-void ptk_op__begin(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
-		   enum ptk_notify_reason reason, const struct ptk_range *r,
-		   unsigned int nr);
-int ptk_op__end(struct ptk_op *op, int rc);
+void ptk_op__open(struct ptk_op *op, struct ptk_table *t, struct ptk_gather *g,
+		  enum ptk_notify_reason reason, const struct ptk_range *r,
+		  unsigned int nr);
+int ptk_op__close(struct ptk_op *op, int rc);
+
+/*
+ * Open the bracket. With a gather from the caller and nobody to tell (no
+ * notifier, no interval subscription: one test), there is nothing to do
+ * around the operation, and it writes into the caller's gather; this is
+ * on the path of every small operation.
+ */
+static inline void ptk_op__begin(struct ptk_op *op, struct ptk_table *t,
+				 struct ptk_gather *g,
+				 enum ptk_notify_reason reason,
+				 const struct ptk_range *r, unsigned int nr)
+{
+	uintptr_t watched =
+		(uintptr_t)t->notifiers |
+		(uintptr_t)__atomic_load_n(&t->iv_root, __ATOMIC_RELAXED);
+
+	if (PTK_LIKELY(g && !watched)) {
+		op->slow = false;
+		op->g = g;
+		return;
+	}
+	ptk_op__open(op, t, g, reason, r, nr);
+}
+
+/* Close the bracket; returns @rc, the operation's result. */
+static inline int ptk_op__end(struct ptk_op *op, int rc)
+{
+	if (PTK_LIKELY(!op->slow))
+		return rc;
+	return ptk_op__close(op, rc);
+}
 
 /* Allocate / free one table through the table's provider. */
 int ptk_table__alloc(struct ptk_table *t, unsigned int lg2, ptk_oa_t *oa_out,
