@@ -572,14 +572,7 @@ static PTK_ALWAYS_INLINE void PTK_NS(rel_leaf_tables)(struct ptk_table *t,
 	(t, &q, PTK_NS(ld)(f, tbl, j), mark, lin, delta, false);
 	if (!q.nr)
 		return;
-	if (!g->nr_free)
-		g->free_tail = q.first;
-	else if (g->free_lg2 != blg2)
-		g->free_mixed = 1;
-	g->free_oa = q.hw & ~mark;
-	g->free_ptr = q.hptr;
-	g->free_lg2 = blg2;
-	g->nr_free += q.nr;
+	ptk_gather__push(g, q.hw & ~mark, q.hptr, blg2, q.first, q.nr, false);
 	/* (ptk_oa_mix() is a product: the sum of the mixes is the mix of
 	 * the sum.) */
 	t->nr_tables[0] -= q.nr < t->nr_tables[0] ? q.nr : t->nr_tables[0];

@@ -343,15 +343,9 @@ const char *ptk_fmt_level_name(const struct ptk_fmt *f, unsigned int level)
 
 bool ptk_fmt_va_valid(const struct ptk_fmt *f, ptk_va_t va)
 {
-	unsigned int vb = f->va_bits;
-	uint64_t hi;
-
-	if (vb >= 64)
+	if (f->va_bits >= 64)
 		return true;
-	hi = va >> (vb - ((f->features & PTK_FMT_SIGN_EXTEND) ? 1 : 0));
-	if (!(f->features & PTK_FMT_SIGN_EXTEND))
-		return hi == 0;
-	return hi == 0 || hi == (~(uint64_t)0 >> (vb - 1));
+	return ptk_fmt__part_ok(f, va >> ptk_fmt__part_shift(f));
 }
 
 /* --- the machine around the tables (struct ptk_fmt_arch) */

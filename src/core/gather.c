@@ -214,7 +214,7 @@ int ptk_pool__fill(struct ptk_table *t, struct ptk_pool *p, uint64_t n,
 		got++;
 	}
 	if (got) {
-		ptk_link__set(last, p->oa, p->ptr, p->nr ? lg2 : 0);
+		ptk_link__set(last, p->oa, p->ptr, lg2);
 		p->oa = first_oa;
 		p->ptr = first;
 		p->nr += got;

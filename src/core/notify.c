@@ -50,15 +50,9 @@ void ptk_gather__merge(struct ptk_gather *dst, struct ptk_gather *src)
 		/* Hang dst's queue behind src's last table, take src's head. */
 		ptk_link__set(src->free_tail, dst->free_oa, dst->free_ptr,
 			      dst->free_lg2);
-		if (!dst->nr_free)
-			dst->free_tail = src->free_tail;
-		else if (dst->free_lg2 != src->free_lg2)
-			dst->free_mixed = 1;
-		dst->free_mixed |= src->free_mixed;
-		dst->free_oa = src->free_oa;
-		dst->free_ptr = src->free_ptr;
-		dst->free_lg2 = src->free_lg2;
-		dst->nr_free += src->nr_free;
+		ptk_gather__push(dst, src->free_oa, src->free_ptr,
+				 src->free_lg2, src->free_tail, src->nr_free,
+				 src->free_mixed);
 	}
 	ptk_gather_init(src);
 }

@@ -52,8 +52,7 @@ int ptk_table__alloc(struct ptk_table *t, unsigned int lg2, ptk_oa_t *oa_out,
 	const struct ptk_mem *m = t->mem;
 	int rc;
 
-	if (lg2 < PTK_MEM_MIN_LG2)
-		lg2 = PTK_MEM_MIN_LG2;
+	lg2 = ptk_block_lg2(lg2);
 	rc = m->ops->alloc(m->arg, lg2, oa_out, ptr_out);
 	if (rc < 0)
 		return rc;
@@ -66,9 +65,7 @@ void ptk_table__free(struct ptk_table *t, ptk_oa_t oa, void *ptr,
 {
 	const struct ptk_mem *m = t->mem;
 
-	if (lg2 < PTK_MEM_MIN_LG2)
-		lg2 = PTK_MEM_MIN_LG2;
-	m->ops->free(m->arg, oa, ptr, lg2);
+	m->ops->free(m->arg, oa, ptr, ptk_block_lg2(lg2));
 }
 
 static int check_mem(const struct ptk_mem *mem)

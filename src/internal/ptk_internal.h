@@ -117,18 +117,33 @@ static inline void ptk_table__unlinked(struct ptk_table *t, unsigned int level,
 }
 
 /*
+ * The VA space is one part, or two canonical halves when it is
+ * sign-extended: the shift above which an address's bits name its part
+ * (1 <= va_bits <= 63, ptk_fmt_check()), and whether @top, those bits,
+ * name one (all 0: the low part; all 1: the high half).
+ */
+static inline unsigned int ptk_fmt__part_shift(const struct ptk_fmt *f)
+{
+	return f->va_bits - ((f->features & PTK_FMT_SIGN_EXTEND) ? 1 : 0);
+}
+
+static inline bool ptk_fmt__part_ok(const struct ptk_fmt *f, uint64_t top)
+{
+	return !top || ((f->features & PTK_FMT_SIGN_EXTEND) &&
+			top == ~(uint64_t)0 >> ptk_fmt__part_shift(f));
+}
+
+/*
  * Check a mutation's (va, len) and convert it to [va, *last]: aligned to
- * the smallest page, not wrapping, inside one part of the VA space (the
- * whole of it, or one canonical half when it is sign-extended). Inline
- * and without a call: this is on the path of every small operation.
+ * the smallest page, not wrapping, inside one part of the VA space.
+ * Inline and without a call: this is on the path of every small
+ * operation.
  */
 static inline int ptk_table__range(const struct ptk_table *t, ptk_va_t va,
 				   uint64_t len, ptk_va_t *last)
 {
 	const struct ptk_fmt *f = t->fmt;
-	bool sx = f->features & PTK_FMT_SIGN_EXTEND;
-	/* The bits above the part's own: 1 <= va_bits <= 63 (ptk_fmt_check) */
-	unsigned int s = f->va_bits - (sx ? 1 : 0);
+	unsigned int s = ptk_fmt__part_shift(f);
 	uint64_t top;
 
 	if (PTK_UNLIKELY(!len))
@@ -137,11 +152,9 @@ static inline int ptk_table__range(const struct ptk_table *t, ptk_va_t va,
 		return PTK_EALIGN;
 	if (PTK_UNLIKELY(__builtin_add_overflow(va, len - 1, last)))
 		return PTK_EOVERFLOW;
-	/* Both ends in the low part (all 0 above), or both in the upper
-	 * half of a sign-extended space (all 1 above). */
+	/* Both ends in the same part. */
 	top = va >> s;
-	if (PTK_UNLIKELY((*last >> s) != top ||
-			 (top && (!sx || top != ~(uint64_t)0 >> s))))
+	if (PTK_UNLIKELY((*last >> s) != top || !ptk_fmt__part_ok(f, top)))
 		return PTK_ERANGE;
 	return 0;
 }
@@ -292,19 +305,33 @@ static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
  * through the first 16 bytes of the queued tables themselves, so queuing
  * never allocates (and so never fails).
  */
-static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
-					  void *ptr, unsigned int lg2)
+/*
+ * Put a chain of @nr queued tables in front of @g's queue. Its links are
+ * written, the last one's (@tail's) to the queue's old head; @oa, @ptr
+ * and @lg2 (a block size) are its first table's; @mixed: it holds
+ * tables of two sizes.
+ */
+static inline void ptk_gather__push(struct ptk_gather *g, ptk_oa_t oa,
+				    void *ptr, unsigned int lg2, void *tail,
+				    uint64_t nr, bool mixed)
 {
-	lg2 = ptk_block_lg2(lg2);
-	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
 	if (!g->nr_free)
-		g->free_tail = ptr;
+		g->free_tail = tail;
 	else if (lg2 != g->free_lg2)
+		mixed = true;
+	if (mixed)
 		g->free_mixed = 1;
 	g->free_oa = oa;
 	g->free_ptr = ptr;
 	g->free_lg2 = lg2;
-	g->nr_free++;
+	g->nr_free += nr;
+}
+
+static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
+					  void *ptr, unsigned int lg2)
+{
+	ptk_link__set(ptr, g->free_oa, g->free_ptr, g->free_lg2);
+	ptk_gather__push(g, oa, ptr, ptk_block_lg2(lg2), ptr, 1, false);
 }
 
 /*
@@ -329,7 +356,7 @@ static inline void ptk_table__defer_free(struct ptk_table *t,
 /* Give back a table taken from the pool (zeroed: it held nothing). */
 static inline void ptk_pool__put(struct ptk_pool *p, ptk_oa_t oa, void *ptr)
 {
-	ptk_link__set(ptr, p->oa, p->ptr, p->nr ? p->lg2 : 0);
+	ptk_link__set(ptr, p->oa, p->ptr, p->lg2);
 	p->oa = oa;
 	p->ptr = ptr;
 	p->nr++;
