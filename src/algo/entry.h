@@ -367,13 +367,34 @@ static PTK_ALWAYS_INLINE uint64_t PTK_NS(run_len)(const struct ptk_fmt *f,
 
 	if (max > room + 1)
 		max = room + 1;
-	if (step) {
+	if (step && !ulg2) {
+		/* Four entries a test, then one at a time. A loop of one
+		 * entry a test (the atomic load does not fold into the
+		 * compare: eight instructions) ran a dense walk at 0.68-0.70
+		 * ns a leaf against 0.35-0.41 for the hand-written loop;
+		 * this one at 0.38-0.42. */
+		ptk_pte_t expect = pte + step;
+		uint64_t i = idx + 1, end = idx + max;
+
+		while (i + 4 <= end &&
+		       !((PTK_NS(ld)(f, tbl, i) ^ expect) |
+			 (PTK_NS(ld)(f, tbl, i + 1) ^ (expect + step)) |
+			 (PTK_NS(ld)(f, tbl, i + 2) ^ (expect + 2 * step)) |
+			 (PTK_NS(ld)(f, tbl, i + 3) ^ (expect + 3 * step)))) {
+			i += 4;
+			expect += 4 * step;
+		}
+		while (i < end && PTK_NS(ld)(f, tbl, i) == expect) {
+			i++;
+			expect += step;
+		}
+		n = i - idx;
+	} else if (step) {
 		ptk_pte_t expect = pte + step;
 
 		while (n < max &&
 		       PTK_NS(ld)(f, tbl, idx + (n << ulg2)) == expect &&
-		       (!ulg2 ||
-			PTK_NS(group_whole)(f, l, tbl, idx + (n << ulg2)))) {
+		       PTK_NS(group_whole)(f, l, tbl, idx + (n << ulg2))) {
 			n++;
 			expect += step;
 		}
