@@ -644,18 +644,23 @@ static int walk_leaves(const struct ptk_walk_batch *bt, void *arg)
 	struct walk_batch_sum *w = arg;
 	uint64_t size = (uint64_t)1 << bt->size_lg2;
 	uint64_t span = size << 9, i;
+	/* The sums in locals: stores through @w could alias the pages. */
+	uint64_t runs = 0, mix = 0, nva = w->next_va, noa = w->next_oa;
 
 	for (i = 0; i < bt->count; i++) {
 		const struct ptk_walk_page *pg = &bt->pages[i];
 
-		if (pg->va != w->next_va || pg->oa != w->next_oa ||
-		    !(pg->va & (span - 1))) {
-			w->s.runs++;
-			w->s.mix += pg->va ^ pg->oa;
+		if (pg->va != nva || pg->oa != noa || !(pg->va & (span - 1))) {
+			runs++;
+			mix += pg->va ^ pg->oa;
 		}
-		w->next_va = pg->va + size;
-		w->next_oa = pg->oa + size;
+		nva = pg->va + size;
+		noa = pg->oa + size;
 	}
+	w->next_va = nva;
+	w->next_oa = noa;
+	w->s.runs += runs;
+	w->s.mix += mix;
 	w->s.leaves += bt->count;
 	return 0;
 }
