@@ -301,11 +301,6 @@ static inline void ptk_link__get(const void *tbl, ptk_oa_t *oa, void **ptr,
 }
 
 /*
- * Queue a table for freeing at ptk_table_flush(). The queue is threaded
- * through the first 16 bytes of the queued tables themselves, so queuing
- * never allocates (and so never fails).
- */
-/*
  * Put a chain of @nr queued tables in front of @g's queue. Its links are
  * written, the last one's (@tail's) to the queue's old head; @oa, @ptr
  * and @lg2 (a block size) are its first table's; @mixed: it holds
@@ -327,6 +322,11 @@ static inline void ptk_gather__push(struct ptk_gather *g, ptk_oa_t oa,
 	g->nr_free += nr;
 }
 
+/*
+ * Queue a table for freeing at ptk_table_flush(). The queue is threaded
+ * through the first 16 bytes of the queued tables themselves, so queuing
+ * never allocates (and so never fails).
+ */
 static inline void ptk_gather__defer_free(struct ptk_gather *g, ptk_oa_t oa,
 					  void *ptr, unsigned int lg2)
 {
