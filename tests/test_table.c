@@ -1070,6 +1070,58 @@ PTK_TEST(move_relink_failures)
 	relink_fini(&r);
 }
 
+#if PTK_DEBUG < 3
+/*
+ * One-page mutations start at the deepest table that holds their range
+ * (the driver's descend()): a malformed entry on the way down must stop
+ * that descent and be reported by the operation, which changes nothing.
+ * (Not at PTK_DEBUG=3, where every mutation ends in a full check that
+ * stops at the entry left in place.)
+ */
+static void expect_mutations_corrupt(struct victim *v, uint64_t va)
+{
+	unsigned char *before = malloc(v->a.size);
+	struct ptk_gather g;
+
+	PTK_ASSERT(before != NULL);
+	memcpy(before, v->a.buf, v->a.size);
+	ptk_gather_init(&g);
+	PTK_EXPECT_RC(ptk_map(&v->t, va + 0x2000, 0x1000, 0xb000, &rw, 0, &g),
+		      PTK_ECORRUPT);
+	PTK_EXPECT_RC(ptk_protect(&v->t, va, 0x1000, PTK_PROT_READ, 0, &g),
+		      PTK_ECORRUPT);
+	PTK_EXPECT_RC(ptk_unmap(&v->t, va, 0x1000, 0, &g), PTK_ECORRUPT);
+	PTK_EXPECT_RC(ptk_move(&v->t, va, UINT64_C(0x4000201000), 0x1000, 0,
+			       &g),
+		      PTK_ECORRUPT);
+	PTK_EXPECT(memcmp(before, v->a.buf, v->a.size) == 0);
+	PTK_EXPECT_EQ(g.nr, 0);
+	PTK_EXPECT_EQ(g.nr_free, 0);
+	free(before);
+}
+
+PTK_TEST(descent_stops_at_malformed)
+{
+	struct victim v;
+	uint64_t saved;
+
+	victim_init(&v);
+	/* PS in the PML4E: reserved, at the top */
+	saved = *v.pml4e;
+	*v.pml4e |= 0x80;
+	expect_mutations_corrupt(&v, 0x40201000);
+	*v.pml4e = saved;
+	/* a 2M leaf with reserved bit 13 in PD entry 1, two levels down */
+	saved = *v.pde1;
+	*v.pde1 = UINT64_C(0x0000000000202083);
+	expect_mutations_corrupt(&v, 0x40201000);
+	*v.pde1 = saved;
+	PTK_EXPECT_OK(
+		ptk_protect(&v.t, 0x40201000, 0x1000, PTK_PROT_READ, 0, NULL));
+	victim_fini(&v);
+}
+#endif
+
 static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(destroy_frees_everything_arena),
 	PTK_TEST_ENTRY(destroy_frees_everything_heap),
@@ -1093,6 +1145,9 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(move_relink_prunes),
 	PTK_TEST_ENTRY(move_relink_lands_in_emptied),
 	PTK_TEST_ENTRY(move_relink_failures),
+#if PTK_DEBUG < 3
+	PTK_TEST_ENTRY(descent_stops_at_malformed),
+#endif
 	PTK_TEST_END,
 };
 

@@ -314,5 +314,5 @@ static int PTK_NS(copy)(struct ptk_table *dst, const struct ptk_table *src,
 	ca.cow = flags & PTK_COPY_COW;
 	ca.rp.cow = ca.cow;
 	PTK_NS(reprot_init)(dst, &ca.rp);
-	return PTK_NS(mutate)(dst, g, PTK_NS(copy_pass), &ca);
+	return PTK_NS(mutate)(dst, g, PTK_NS(copy_pass), &ca, NULL);
 }

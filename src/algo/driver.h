@@ -47,6 +47,17 @@
  * A pass says which mode it is in through cur_next_checked() below: in a
  * check pass over entries that cannot fail, the cursor goes from the
  * first entry straight to the last.
+ *
+ * Where the passes start: an operation that names its range starts both
+ * passes at the deepest table that holds all of it (m->l0, m->tbl0),
+ * found once, before the check pass: the entries above it that lead
+ * there are table entries the range lies strictly inside, where every
+ * body would only descend. A small operation on a four-level table so
+ * skips three of its four per-level bodies, twice. Those entries cannot
+ * change between the passes (on a shared table other writers link
+ * tables only into empty entries, and unlink none). A pass that prunes
+ * the tables it empties (unmap, move) calls prune_path() after its real
+ * pass, for the tables on the way down.
  */
 
 /* In a check pass, a table that does not exist yet: empty, or the split
@@ -75,6 +86,9 @@ struct PTK_NS(vtable) {
  * @nv_ok: Bit l: @nv_va[l] is set
  * @wrote: The real pass wrote a leaf since this was last cleared (copy
  *         takes back new tables that stay empty)
+ * @l0: The level of the table the passes start at...
+ * @tbl0: ...and the table (see descend())
+ * @path: The tables from the root down to @tbl0, by level
  */
 struct PTK_NS(mut) {
 	/* Zeroed at the start: */
@@ -91,6 +105,9 @@ struct PTK_NS(mut) {
 	struct ptk_pool pool[PTK_MAX_LEVELS];
 	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
 	ptk_va_t nv_va[PTK_MAX_LEVELS];
+	unsigned int l0;
+	void *tbl0;
+	void *path[PTK_MAX_LEVELS];
 };
 
 /* Whether the format has contiguous groups at any level. */
@@ -267,6 +284,45 @@ static void PTK_NS(drain_pools)(struct PTK_NS(mut) * m)
 	}
 }
 
+/*
+ * Find where the passes over [@va, @last] start: from the root, go down
+ * through the table entries the range lies strictly inside (not whole:
+ * there a body may act on the entry itself). Stop at anything else: a
+ * body reports it (an entry the range does not fit in, a leaf, an empty
+ * entry, a table entry that is malformed or points outside the table's
+ * memory).
+ */
+static PTK_ALWAYS_INLINE void PTK_NS(descend)(struct PTK_NS(mut) * m,
+					      ptk_va_t va, ptk_va_t last)
+{
+	const struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int l = ptkf_levels(f) - 1;
+	void *tbl = t->root;
+
+	m->path[l] = tbl;
+	for (; l > 0; l--) {
+		ptk_va_t smask = ptk_lg2_mask(ptkf_shift(f, l));
+		ptk_pte_t pte;
+
+		if ((va ^ last) & ~smask)
+			break; /* more than one entry */
+		if (!(va & smask) && (last & smask) == smask)
+			break; /* the entry whole */
+		pte = PTK_NS(ld)(f, tbl, PTK_NS(idx)(f, l, va));
+		if (ptkf_classify(f, l, pte) != PTK_ENTRY_TABLE)
+			break;
+		tbl = PTK_NS(child)(t, l, pte);
+		if (!tbl) {
+			tbl = m->path[l];
+			break;
+		}
+		m->path[l - 1] = tbl;
+	}
+	m->l0 = l;
+	m->tbl0 = tbl;
+}
+
 /* An operation's pass over the table: 0, or an error (check pass). */
 typedef int (*PTK_NS(pass_fn))(struct PTK_NS(mut) * m, void *arg);
 
@@ -276,6 +332,8 @@ typedef int (*PTK_NS(pass_fn))(struct PTK_NS(mut) * m, void *arg);
  * @g: The gather (never NULL here)
  * @pass: The operation's pass
  * @arg: Its argument struct
+ * @r: The range its passes start from (see descend()), or NULL: at the
+ *     root
  *
  * Return: 0, the check pass's error (nothing changed), PTK_ENOMEM
  * (nothing changed), or what the real pass returned: only harvest's and
@@ -284,7 +342,8 @@ typedef int (*PTK_NS(pass_fn))(struct PTK_NS(mut) * m, void *arg);
  */
 static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 				       struct ptk_gather *g,
-				       PTK_NS(pass_fn) pass, void *arg)
+				       PTK_NS(pass_fn) pass, void *arg,
+				       const struct ptk_range *r)
 {
 	unsigned int l, levels = ptkf_levels(t->fmt);
 	struct PTK_NS(mut) m;
@@ -299,6 +358,12 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 		m.v[l].split = false;
 	m.t = t;
 	m.g = g;
+	if (r) {
+		PTK_NS(descend)(&m, r->va, r->last);
+	} else {
+		m.l0 = levels - 1;
+		m.tbl0 = t->root;
+	}
 	m.check = true;
 	rc = pass(&m, arg);
 	if (!rc && m.need_mask)
@@ -654,4 +719,26 @@ static PTK_ALWAYS_INLINE void PTK_NS(prune)(struct PTK_NS(mut) * m,
 	PTK_NS(cur_set)(c, f, 0);
 	ptk_table__unlinked(t, l - 1, coa);
 	ptk_table__defer_free(t, m->g, coa, child, PTK_NS(tbl_lg2)(f, l - 1));
+}
+
+/*
+ * Real pass of an operation that prunes (unmap, move): the tables on the
+ * way down to m->tbl0, where the pass started, may have become
+ * empty. Unlink them from the bottom up, as the bodies would have.
+ */
+static void PTK_NS(prune_path)(struct PTK_NS(mut) * m, ptk_va_t va)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	unsigned int l;
+	struct ptk_cur c;
+
+	for (l = m->l0 + 1; l < ptkf_levels(f); l++) {
+		c.tbl = m->path[l];
+		c.idx = PTK_NS(idx)(f, l, va);
+		c.pte = PTK_NS(ld)(f, c.tbl, c.idx);
+		PTK_NS(prune)
+		(m, l, &c, m->path[l - 1], ptkf_table_oa(f, l, c.pte));
+		if (c.pte)
+			return;
+	}
 }

@@ -100,10 +100,17 @@ static PTK_ALWAYS_INLINE int PTK_NS(dst_table)(struct PTK_NS(mut) * m,
 					       void **tbl_out)
 {
 	const struct ptk_fmt *f = m->t->fmt;
-	ptk_va_t base = va & ~ptk_lg2_mask(ptkf_shift(f, l) + ptkf_bits(f, l));
+	ptk_va_t tmask = ptk_lg2_mask(ptkf_shift(f, l) + ptkf_bits(f, l));
+	ptk_va_t base = va & ~tmask;
 
 	if (mv->dc_tbl && mv->dc_l == l && mv->dc_va == base) {
 		*tbl_out = mv->dc_tbl;
+		return 0;
+	}
+	/* A table on the way down to where the passes start (it spans the
+	 * whole source range, and stays linked until the move is done). */
+	if (l >= m->l0 && base == (mv->va & ~tmask)) {
+		*tbl_out = m->path[l];
 		return 0;
 	}
 	return PTK_NS(dst_walk)(m, mv, l, va, base, tbl_out);
@@ -344,23 +351,28 @@ PTK_LEVELS_DEFINE(move,
 static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 {
 	struct PTK_NS(move_args) *mv = arg;
-	unsigned int top = ptkf_levels(m->t->fmt) - 1;
 	int rc;
 
 	mv->left = false;
-	rc = PTK_NS(move_at)(top, m, mv, m->t->root, mv->va, mv->last);
+	rc = PTK_NS(move_at)(m->l0, m, mv, m->tbl0, mv->va, mv->last);
 	if (rc)
 		return rc;
-	/* Nothing left in the source: the move pruned what it emptied. */
-	if (!m->check && !mv->left)
+	/* Nothing left in the source: the move pruned what it emptied
+	 * (below where it started). */
+	if (!m->check && !mv->left) {
+		PTK_NS(prune_path)(m, mv->va);
 		return 0;
+	}
 	/* Without PTK_MOVE_SPLIT and contiguous groups the unmap cannot
 	 * fail: the move checked the source's edges (a cut huge leaf, a
 	 * malformed entry). */
 	if (m->check && !(mv->flags & PTK_MOVE_SPLIT) &&
 	    !PTK_NS(has_groups)(m->t->fmt))
 		return 0;
-	return PTK_NS(unmap_at)(top, m, &mv->un, m->t->root, mv->va, mv->last);
+	rc = PTK_NS(unmap_at)(m->l0, m, &mv->un, m->tbl0, mv->va, mv->last);
+	if (!rc && !m->check)
+		PTK_NS(prune_path)(m, mv->va);
+	return rc;
 }
 
 static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -368,6 +380,7 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			struct ptk_gather *g)
 {
 	struct PTK_NS(move_args) mv;
+	struct ptk_range r;
 
 	/* (Every field is set: this is on the path of every small move.) */
 	mv.va = va;
@@ -381,5 +394,7 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	mv.un.va = va;
 	mv.un.last = last;
 	mv.un.flags = (flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;
-	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), &mv);
+	r.va = va;
+	r.last = last;
+	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), &mv, &r);
 }

@@ -421,8 +421,7 @@ static int PTK_NS(prot_pass)(struct PTK_NS(mut) * m, void *arg)
 {
 	struct PTK_NS(prot_args) *pa = arg;
 
-	return PTK_NS(prot_at)(ptkf_levels(m->t->fmt) - 1, m, pa, m->t->root,
-			       pa->va, pa->last);
+	return PTK_NS(prot_at)(m->l0, m, pa, m->tbl0, pa->va, pa->last);
 }
 
 static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -430,6 +429,7 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			   struct ptk_gather *g)
 {
 	struct PTK_NS(prot_args) pa;
+	struct ptk_range r;
 
 	PTK_MEMSET(&pa, 0, sizeof(pa));
 	pa.va = va;
@@ -438,5 +438,7 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	pa.rp.prot = prot;
 	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
 	PTK_NS(reprot_init)(t, &pa.rp);
-	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa);
+	r.va = va;
+	r.last = last;
+	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa, &r);
 }

@@ -135,15 +135,18 @@ PTK_LEVELS_DEFINE(unmap,
 static int PTK_NS(unmap_pass)(struct PTK_NS(mut) * m, void *arg)
 {
 	const struct PTK_NS(unmap_args) *ua = arg;
+	int rc = PTK_NS(unmap_at)(m->l0, m, ua, m->tbl0, ua->va, ua->last);
 
-	return PTK_NS(unmap_at)(ptkf_levels(m->t->fmt) - 1, m, ua, m->t->root,
-				ua->va, ua->last);
+	if (!rc && !m->check)
+		PTK_NS(prune_path)(m, ua->va);
+	return rc;
 }
 
 static int PTK_NS(unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			 unsigned int flags, struct ptk_gather *g)
 {
 	struct PTK_NS(unmap_args) ua = { va, last, flags };
+	struct ptk_range r = { va, last };
 
-	return PTK_NS(mutate)(t, g, PTK_NS(unmap_pass), &ua);
+	return PTK_NS(mutate)(t, g, PTK_NS(unmap_pass), &ua, &r);
 }
