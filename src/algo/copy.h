@@ -313,6 +313,8 @@ static int PTK_NS(copy)(struct ptk_table *dst, const struct ptk_table *src,
 	ca.last = last;
 	ca.cow = flags & PTK_COPY_COW;
 	ca.rp.cow = ca.cow;
-	PTK_NS(reprot_init)(dst, &ca.rp);
+	/* (Every level: the rule that lets protect skip the levels above
+	 * its range's size is argued for protect's body only.) */
+	PTK_NS(reprot_init)(dst, &ca.rp, ~(ptk_va_t)0);
 	return PTK_NS(mutate)(dst, g, PTK_NS(copy_pass), &ca, NULL);
 }

@@ -148,9 +148,15 @@ static uint32_t PTK_NS(prot_bits)(struct ptk_table *t)
 
 /*
  * Set up @rp for the levels of @t's format: the protection masks and,
- * for a separate protection, whether every rewrite encodes.
+ * for a separate protection, whether every rewrite encodes. Only the
+ * levels whose entries fit in a range of @span + 1 bytes can hold a
+ * whole leaf of it, the only kind rewritten (a leaf the range cuts is
+ * split first): the others keep ok[l] false, the rewrite worked out at
+ * the first leaf met (none is, in a range that small), and say nothing
+ * of @rp->sure. A one-page protect so encodes one level, not four.
  */
-static void PTK_NS(reprot_init)(struct ptk_table *t, struct PTK_NS(reprot) * rp)
+static void PTK_NS(reprot_init)(struct ptk_table *t, struct PTK_NS(reprot) * rp,
+				ptk_va_t span)
 {
 	const struct ptk_fmt *f = t->fmt;
 	bool sep = PTK_NS(prot_separate)(f);
@@ -170,7 +176,8 @@ static void PTK_NS(reprot_init)(struct ptk_table *t, struct PTK_NS(reprot) * rp)
 		rp->pmask[l] =
 			__atomic_load_n(&t->prot_bits[l], __ATOMIC_RELAXED);
 		rp->kmask[l] = sep ? rp->pmask[l] : ~ptkf_leaf_oa_mask(f, l);
-		if (!sep || !PTK_NS(ref_leaf)(f, l, &ref))
+		if (!sep || ptk_lg2_mask(ptkf_shift(f, l)) > span ||
+		    !PTK_NS(ref_leaf)(f, l, &ref))
 			continue;
 		if (!rp->cow) {
 			/* One rewrite for every leaf of the level; if it does
@@ -437,7 +444,7 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	pa.flags = flags;
 	pa.rp.prot = prot;
 	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
-	PTK_NS(reprot_init)(t, &pa.rp);
+	PTK_NS(reprot_init)(t, &pa.rp, last - va);
 	r.va = va;
 	r.last = last;
 	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa, &r);
