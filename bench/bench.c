@@ -78,6 +78,7 @@
 #define TARGET_MOVE_ALIGNED 1.50 /* one relink against one pointer copy */
 #define TARGET_PER_SLOT 2.00 /* ptk_build_set() per slot: as per leaf */
 #define TARGET_KERNEL 1.00 /* faster per page than the kernel */
+#define TARGET_SMALL 2.00 /* a one-page call (the row's own target) */
 
 #ifdef __GNUC__
 #define PTK_BENCH_NOINLINE __attribute__((noinline))
@@ -1578,6 +1579,76 @@ out:
 	return ret;
 }
 
+/*
+ * The small operations of a fault handler or an mprotect() of a few
+ * pages: on 4096 pages spread over a mapped 1 GiB (every 64th), R, then
+ * unmapped, then mapped RW again; the tables stay. Each call is an op.
+ */
+static int row_small(struct bench *b)
+{
+	const struct bench_cfg *c = &b->cfg;
+	const uint64_t npages = SZ_1G / SZ_4K, n = 4096, stride = 64;
+	struct bench_row *row;
+	struct pair p;
+	unsigned int r, side;
+	uint64_t t0, i;
+	int ret = -1;
+
+	row = row_add(b, "small_ops_4k", "op", TARGET_SMALL, c->range_reps,
+		      3 * n);
+	snprintf(row->desc, sizeof(row->desc),
+		 "one 4K page at a time, 4096 pages of a mapped 1 GiB: "
+		 "protect R, unmap, map RW (ptkit: protect and unmap each "
+		 "with a gather + ptk_table_flush, map without; baseline: "
+		 "tpt_protect, tpt_unmap, tpt_map)");
+	if (pair_init(&p) || pair_map_region(b, &p, DENSE_VA, npages, false))
+		goto out;
+	for (r = 0; r < c->range_reps; r++) {
+		for (side = 0; side < 2; side++) {
+			t0 = now_ns();
+			if ((side ^ r) & 1) {
+				for (i = 0; i < n; i++) {
+					uint64_t va =
+						DENSE_VA + i * stride * SZ_4K;
+
+					if (tpt_protect(&p.tp, va, SZ_4K,
+							TPT_NX) != 1 ||
+					    tpt_unmap(&p.tp, va, SZ_4K) ||
+					    tpt_map(&p.tp, va, SZ_4K,
+						    page_oa(false, i * stride),
+						    TPT_LEAF_BITS, 12)) {
+						bench_err("tailored small "
+							  "operation failed");
+						goto out;
+					}
+				}
+				keep_min(&row->base_ns, now_ns() - t0, 3 * n);
+				continue;
+			}
+			for (i = 0; i < n; i++) {
+				uint64_t va = DENSE_VA + i * stride * SZ_4K;
+
+				if (ptk_protect_flush(&p.t, va, SZ_4K,
+						      PTK_PROT_READ) ||
+				    ptk_unmap_flush(&p.t, va, SZ_4K) ||
+				    ptk_map_checked(b, &p, va, SZ_4K,
+						    page_oa(false, i * stride),
+						    12))
+					goto out;
+			}
+			keep_min(&row->ptk_ns, now_ns() - t0, 3 * n);
+		}
+		if (pair_check_region(b, &p, row->name, DENSE_VA, npages, false,
+				      TPT_LEAF_BITS) ||
+		    pair_check_tables(&p, row->name, 515))
+			goto out;
+	}
+	ret = 0;
+out:
+	pair_fini(&p);
+	return ret;
+}
+
 static int row_copy(struct bench *b)
 {
 	const struct bench_cfg *c = &b->cfg;
@@ -1637,25 +1708,35 @@ out:
 	return ret;
 }
 
-/* 1 GiB moved by @delta and back, each move a sample. */
+/*
+ * 1 GiB moved by @delta and back. A sample is one move, or for a
+ * relinking move (a few tens of ns, where this clock steps by 10 ns and
+ * a reading costs 20-30) MOVE_BATCH moves there and back: an odd number,
+ * so a sample ends with the range at its destination.
+ */
+#define MOVE_BATCH 31
+
 static int row_move(struct bench *b, const char *name, uint64_t delta,
 		    bool scattered)
 {
 	const struct bench_cfg *c = &b->cfg;
 	const uint64_t npages = SZ_1G / SZ_4K;
+	const unsigned int k = delta & (SZ_1G - 1) ? 1 : MOVE_BATCH;
 	uint64_t cur = DENSE_VA, to, t0;
 	struct bench_row *row;
 	struct pair p;
-	unsigned int r, side;
+	unsigned int r, side, j;
 	int ret = -1;
 
 	row = row_add(b, name, "page",
 		      delta & (SZ_1G - 1) ? TARGET_RANGE : TARGET_MOVE_ALIGNED,
-		      c->range_reps, npages);
+		      c->range_reps, npages * k);
 	if (!(delta & (SZ_1G - 1)))
 		snprintf(row->desc, sizeof(row->desc),
 			 "mremap: move 1 GiB of 4K pages by a 1 GiB multiple "
-			 "(the PMD table is relinked)");
+			 "(the PMD table is relinked), %u moves there and "
+			 "back a sample; ns per page moved",
+			 k);
 	else
 		snprintf(row->desc, sizeof(row->desc),
 			 "mremap: move 1 GiB of 4K pages (%s OAs) by 2 GiB + "
@@ -1669,16 +1750,22 @@ static int row_move(struct bench *b, const char *name, uint64_t delta,
 		for (side = 0; side < 2; side++) {
 			t0 = now_ns();
 			if ((side ^ r) & 1) {
-				if (tpt_move(&p.tp, cur, to, SZ_1G)) {
-					bench_err("tailored move failed");
-					goto out;
-				}
-				keep_min(&row->base_ns, now_ns() - t0, npages);
+				for (j = 0; j < k; j++)
+					if (tpt_move(&p.tp, j & 1 ? to : cur,
+						     j & 1 ? cur : to, SZ_1G)) {
+						bench_err("tailored move "
+							  "failed");
+						goto out;
+					}
+				keep_min(&row->base_ns, now_ns() - t0,
+					 npages * k);
 				continue;
 			}
-			if (ptk_move_flush(&p.t, cur, to, SZ_1G))
-				goto out;
-			keep_min(&row->ptk_ns, now_ns() - t0, npages);
+			for (j = 0; j < k; j++)
+				if (ptk_move_flush(&p.t, j & 1 ? to : cur,
+						   j & 1 ? cur : to, SZ_1G))
+					goto out;
+			keep_min(&row->ptk_ns, now_ns() - t0, npages * k);
 		}
 		if (pair_check_region(b, &p, row->name, to, npages, scattered,
 				      TPT_LEAF_BITS) ||
@@ -2800,7 +2887,7 @@ static void load_avg(char *buf, size_t size)
 /* Enough digits for sub-nanosecond figures (relinking moves). */
 static const char *ns_fmt(double v)
 {
-	return v < 0.1 ? "%12.5f" : "%12.3f";
+	return v < 0.1 ? "%12.4g" : "%12.3f";
 }
 
 static void print_json_row(const struct bench *b, const struct bench_row *r)
@@ -2844,7 +2931,7 @@ static void print_json_row(const struct bench *b, const struct bench_row *r)
 	}
 	printf(",\"unit\":");
 	json_str(r->unit);
-	printf(",\"ptkit_ns\":%.5f,\"baseline_ns\":%.5f,\"ratio\":%.4f",
+	printf(",\"ptkit_ns\":%.6g,\"baseline_ns\":%.6g,\"ratio\":%.4f",
 	       r->ptk_ns, r->base_ns, ratio);
 	if (r->kernel) {
 		printf(",\"pages\":%" PRIu64 ",\"note\":", r->ops);
@@ -2985,66 +3072,68 @@ static void print_legend(const struct bench *b)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ptkit bench [--quick] [--json] [--only "
-		   "WORD[,WORD...]]\n"
-		   "                   [--image FILE --format NAME --root "
-		   "VALUE]\n"
-		   "\n"
-		   "Measure ptkit (x86_64 format, heap provider) against a "
-		   "hand-written\n"
-		   "x86-64 page table in bench/, in one run: translate (hot, "
-		   "cold, and on\n"
-		   "a shared table beside a writer thread), map and unmap of "
-		   "1 GiB of 4K\n"
-		   "pages, dense and sparse walks, the cursor iterator (dense, "
-		   "against the\n"
-		   "machine's measured read bandwidth, and sparse), protect, "
-		   "copy-on-write\n"
-		   "copy, aligned and unaligned move, dirty harvest; then "
-		   "against the\n"
-		   "Linux kernel's mprotect, fork, mremap and munmap of a "
-		   "populated region\n"
-		   "(1 GiB; 64 MiB with --quick). Prints ns/op for both and "
-		   "the ratio\n"
-		   "ptkit/baseline (minimum of several repetitions). The "
-		   "hash_* rows\n"
-		   "measure the hashed table (ptkit/hash.h) with the radix "
-		   "engine as\n"
-		   "their baseline: translate, range operations, memory and "
-		   "cache lines\n"
-		   "per page (these under valgrind's lackey, when installed); "
-		   "see\n"
-		   "docs/RADIX_OR_HASH.md.\n"
-		   "\n"
-		   "  --quick   small sizes and few repetitions (a few "
-		   "seconds)\n"
-		   "  --json    one JSON object per row: name, ptkit_ns, "
-		   "baseline_ns, ratio, ...\n"
-		   "  --only WORD[,WORD...]\n"
-		   "            run only the row groups that make a row whose "
-		   "name\n"
-		   "            contains one of the words (e.g. --only "
-		   "protect,iter)\n"
-		   "  --image FILE --format NAME --root VALUE\n"
-		   "            also measure a real page table in a memory "
-		   "image: leaf\n"
-		   "            enumeration (leaves/s), translate (ns) and "
-		   "`ptkit dump`\n"
-		   "            (ms, qemu-tlb style where the format has it); "
-		   "VALUE is the\n"
-		   "            root register, as dump's --root takes it; the "
-		   "dump row\n"
-		   "            runs $PTKIT_BENCH_DUMP (another ptkit) when "
-		   "set; "
-		   "a dump\n"
-		   "            that fails fails the bench (status 2); e.g. "
-		   "the "
-		   "bundled\n"
-		   "            fixture after\n"
-		   "            gunzip -c tests/fixtures/x86_64/tables.elf.gz "
-		   "> t.elf,\n"
-		   "            with --format x86_64 --root 0x29bc000\n"
-		   "  --help    this text\n");
+	fprintf(f,
+		"usage: ptkit bench [--quick] [--json] [--only "
+		"WORD[,WORD...]]\n"
+		"                   [--image FILE --format NAME --root "
+		"VALUE]\n"
+		"\n"
+		"Measure ptkit (x86_64 format, heap provider) against a "
+		"hand-written\n"
+		"x86-64 page table in bench/, in one run: translate (hot, "
+		"cold, and on\n"
+		"a shared table beside a writer thread), map and unmap of "
+		"1 GiB of 4K\n"
+		"pages, dense and sparse walks, the cursor iterator (dense, "
+		"against the\n"
+		"machine's measured read bandwidth, and sparse), protect, "
+		"one-page\n"
+		"protect, unmap and map, copy-on-write copy, aligned and "
+		"unaligned\n"
+		"move, dirty harvest; then against the Linux kernel's mprotect, "
+		"fork,\n"
+		"mremap and munmap of a populated region (1 GiB; 64 MiB "
+		"with --quick).\n"
+		"Prints ns/op for both and the ratio ptkit/baseline (minimum of "
+		"several\n"
+		"repetitions). The hash_* rows measure the hashed table "
+		"(ptkit/hash.h)\n"
+		"with the radix engine as their baseline: translate, range "
+		"operations,\n"
+		"memory and cache lines per page (these under valgrind's "
+		"lackey, when\n"
+		"installed); see "
+		"docs/RADIX_OR_HASH.md.\n"
+		"\n"
+		"  --quick   small sizes and few repetitions (a few "
+		"seconds)\n"
+		"  --json    one JSON object per row: name, ptkit_ns, "
+		"baseline_ns, ratio, ...\n"
+		"  --only WORD[,WORD...]\n"
+		"            run only the row groups that make a row whose "
+		"name\n"
+		"            contains one of the words (e.g. --only "
+		"protect,iter)\n"
+		"  --image FILE --format NAME --root VALUE\n"
+		"            also measure a real page table in a memory "
+		"image: leaf\n"
+		"            enumeration (leaves/s), translate (ns) and "
+		"`ptkit dump`\n"
+		"            (ms, qemu-tlb style where the format has it); "
+		"VALUE is the\n"
+		"            root register, as dump's --root takes it; the "
+		"dump row\n"
+		"            runs $PTKIT_BENCH_DUMP (another ptkit) when "
+		"set; "
+		"a dump\n"
+		"            that fails fails the bench (status 2); e.g. "
+		"the "
+		"bundled\n"
+		"            fixture after\n"
+		"            gunzip -c tests/fixtures/x86_64/tables.elf.gz "
+		"> t.elf,\n"
+		"            with --format x86_64 --root 0x29bc000\n"
+		"  --help    this text\n");
 }
 
 /*
@@ -3067,6 +3156,7 @@ static const struct bench_group {
 	{ "walk_sparse iter_sparse", row_walk_sparse },
 	{ "iter_dram_64g iter_dram_64g_bandwidth", row_dram },
 	{ "protect_1g_4k", row_protect },
+	{ "small_ops_4k", row_small },
 	{ "copy_cow_1g_4k", row_copy },
 	{ "move_aligned_1g", row_move_aligned },
 	{ "move_unaligned_1g", row_move_unaligned },
