@@ -49,7 +49,7 @@
  * first entry straight to the last.
  *
  * Where the passes start: an operation that names its range starts both
- * passes at the deepest table that holds all of it (m->l0, m->tbl0),
+ * passes at the deepest table that holds all of it (m->path[m->l0]),
  * found once, before the check pass: the entries above it that lead
  * there are table entries the range lies strictly inside, where every
  * body would only descend. A small operation on a four-level table so
@@ -86,9 +86,8 @@ struct PTK_NS(vtable) {
  * @nv_ok: Bit l: @nv_va[l] is set
  * @wrote: The real pass wrote a leaf since this was last cleared (copy
  *         takes back new tables that stay empty)
- * @l0: The level of the table the passes start at...
- * @tbl0: ...and the table (see descend())
- * @path: The tables from the root down to @tbl0, by level
+ * @l0: The level of the table the passes start at (see descend())
+ * @path: The tables from the root down to that one, by level
  */
 struct PTK_NS(mut) {
 	/* Zeroed at the start: */
@@ -106,7 +105,6 @@ struct PTK_NS(mut) {
 	struct PTK_NS(vtable) v[PTK_MAX_LEVELS];
 	ptk_va_t nv_va[PTK_MAX_LEVELS];
 	unsigned int l0;
-	void *tbl0;
 	void *path[PTK_MAX_LEVELS];
 };
 
@@ -297,30 +295,26 @@ static PTK_ALWAYS_INLINE void PTK_NS(descend)(struct PTK_NS(mut) * m,
 {
 	const struct ptk_table *t = m->t;
 	const struct ptk_fmt *f = t->fmt;
-	unsigned int l = ptkf_levels(f) - 1;
-	void *tbl = t->root;
+	unsigned int l = m->l0;
 
-	m->path[l] = tbl;
 	for (; l > 0; l--) {
 		ptk_va_t smask = ptk_lg2_mask(ptkf_shift(f, l));
 		ptk_pte_t pte;
+		void *child;
 
 		if ((va ^ last) & ~smask)
 			break; /* more than one entry */
 		if (!(va & smask) && (last & smask) == smask)
 			break; /* the entry whole */
-		pte = PTK_NS(ld)(f, tbl, PTK_NS(idx)(f, l, va));
+		pte = PTK_NS(ld)(f, m->path[l], PTK_NS(idx)(f, l, va));
 		if (ptkf_classify(f, l, pte) != PTK_ENTRY_TABLE)
 			break;
-		tbl = PTK_NS(child)(t, l, pte);
-		if (!tbl) {
-			tbl = m->path[l];
+		child = PTK_NS(child)(t, l, pte);
+		if (!child)
 			break;
-		}
-		m->path[l - 1] = tbl;
+		m->path[l - 1] = child;
 	}
 	m->l0 = l;
-	m->tbl0 = tbl;
 }
 
 /* An operation's pass over the table: 0, or an error (check pass). */
@@ -358,12 +352,10 @@ static PTK_NOINLINE int PTK_NS(mutate)(struct ptk_table *t,
 		m.v[l].split = false;
 	m.t = t;
 	m.g = g;
-	if (r) {
+	m.l0 = levels - 1;
+	m.path[m.l0] = t->root;
+	if (r)
 		PTK_NS(descend)(&m, r->va, r->last);
-	} else {
-		m.l0 = levels - 1;
-		m.tbl0 = t->root;
-	}
 	m.check = true;
 	rc = pass(&m, arg);
 	if (!rc && m.need_mask)
@@ -723,7 +715,7 @@ static PTK_ALWAYS_INLINE void PTK_NS(prune)(struct PTK_NS(mut) * m,
 
 /*
  * Real pass of an operation that prunes (unmap, move): the tables on the
- * way down to m->tbl0, where the pass started, may have become
+ * way down to m->path[m->l0], where the pass started, may have become
  * empty. Unlink them from the bottom up, as the bodies would have.
  */
 static void PTK_NS(prune_path)(struct PTK_NS(mut) * m, ptk_va_t va)

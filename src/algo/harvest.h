@@ -331,7 +331,7 @@ static int PTK_NS(harv_pass)(struct PTK_NS(mut) * m, void *arg)
 	if (m->check &&
 	    (PTK_NS(trusted)(m->t) || !(ha->flags & PTK_HARVEST_CLEAR)))
 		return 0;
-	rc = PTK_NS(harv_at)(m->l0, m, ha, m->tbl0, ha->va, ha->last);
+	rc = PTK_NS(harv_at)(m->l0, m, ha, m->path[m->l0], ha->va, ha->last);
 	if (!rc && !m->check)
 		rc = PTK_NS(h_flush)(m, ha);
 	return rc;
@@ -342,7 +342,7 @@ static int PTK_NS(harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			   ptk_harvest_fn fn, void *arg, struct ptk_gather *g)
 {
 	struct PTK_NS(harv_args) ha;
-	struct ptk_range r;
+	struct ptk_range r = { va, last };
 
 	PTK_MEMSET(&ha, 0, sizeof(ha));
 	ha.va = va;
@@ -351,7 +351,5 @@ static int PTK_NS(harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	ha.fn = fn;
 	ha.arg = arg;
 	PTK_NS(ad_masks)(t->fmt, &ha, what);
-	r.va = va;
-	r.last = last;
 	return PTK_NS(mutate)(t, g, PTK_NS(harv_pass), &ha, &r);
 }

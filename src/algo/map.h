@@ -245,7 +245,7 @@ static int PTK_NS(map_pass)(struct PTK_NS(mut) * m, void *arg)
 {
 	const struct PTK_NS(map_args) *ma = arg;
 
-	return PTK_NS(map_at)(m->l0, m, ma, m->tbl0, ma->va0, ma->last);
+	return PTK_NS(map_at)(m->l0, m, ma, m->path[m->l0], ma->va0, ma->last);
 }
 
 /*
@@ -278,7 +278,7 @@ static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	const struct ptk_fmt *f = t->fmt;
 	unsigned int cap = (flags >> 8) & 0x3f;
 	struct PTK_NS(map_args) ma;
-	struct ptk_range r;
+	struct ptk_range r = { va, last };
 	int rc;
 
 	PTK_MEMSET(&ma, 0, sizeof(ma));
@@ -293,7 +293,5 @@ static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		return rc;
 	if (cap && cap < ptkf_shift(f, 0))
 		return PTK_EINVAL;
-	r.va = va;
-	r.last = last;
 	return PTK_NS(mutate)(t, g, PTK_NS(map_pass), &ma, &r);
 }

@@ -354,7 +354,7 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	int rc;
 
 	mv->left = false;
-	rc = PTK_NS(move_at)(m->l0, m, mv, m->tbl0, mv->va, mv->last);
+	rc = PTK_NS(move_at)(m->l0, m, mv, m->path[m->l0], mv->va, mv->last);
 	if (rc)
 		return rc;
 	/* Nothing left in the source: the move pruned what it emptied
@@ -369,7 +369,8 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	if (m->check && !(mv->flags & PTK_MOVE_SPLIT) &&
 	    !PTK_NS(has_groups)(m->t->fmt))
 		return 0;
-	rc = PTK_NS(unmap_at)(m->l0, m, &mv->un, m->tbl0, mv->va, mv->last);
+	rc = PTK_NS(unmap_at)(m->l0, m, &mv->un, m->path[m->l0], mv->va,
+			      mv->last);
 	if (!rc && !m->check)
 		PTK_NS(prune_path)(m, mv->va);
 	return rc;
@@ -380,7 +381,7 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			struct ptk_gather *g)
 {
 	struct PTK_NS(move_args) mv;
-	struct ptk_range r;
+	struct ptk_range r = { va, last };
 
 	/* (Every field is set: this is on the path of every small move.) */
 	mv.va = va;
@@ -394,7 +395,5 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	mv.un.va = va;
 	mv.un.last = last;
 	mv.un.flags = (flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;
-	r.va = va;
-	r.last = last;
 	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), &mv, &r);
 }

@@ -329,6 +329,17 @@ static PTK_ALWAYS_INLINE void PTK_NS(protect_run)(struct PTK_NS(mut) * m,
 	PTK_NS(cur_take)(c, f, l, k ? k : 1);
 }
 
+/*
+ * Check pass: whole entries can fail only without a sure rewrite or in a
+ * table ptkit did not write; else only the range's edges are looked at.
+ */
+static PTK_ALWAYS_INLINE bool
+PTK_NS(prot_edges)(const struct PTK_NS(mut) * m,
+		   const struct PTK_NS(prot_args) * pa)
+{
+	return m->check && pa->rp.sure && PTK_NS(trusted)(m->t);
+}
+
 PTK_LEVELS_DECLARE(prot,
 		   (struct PTK_NS(mut) * m, struct PTK_NS(prot_args) * pa,
 		    void *tbl, ptk_va_t va, ptk_va_t last),
@@ -341,9 +352,7 @@ PTK_BODY PTK_NS(prot_body)(unsigned int l, struct PTK_NS(mut) * m,
 	struct ptk_table *t = m->t;
 	const struct ptk_fmt *f = t->fmt;
 	bool split_ok = pa->flags & PTK_PROTECT_SPLIT;
-	/* Check pass: whole entries can fail only without a sure rewrite or
-	 * in a table ptkit did not write. */
-	bool edges = m->check && pa->rp.sure && PTK_NS(trusted)(t);
+	bool edges = PTK_NS(prot_edges)(m, pa);
 	struct ptk_cur c;
 	ptk_pte_t n;
 	int rc;
@@ -428,13 +437,13 @@ static int PTK_NS(prot_pass)(struct PTK_NS(mut) * m, void *arg)
 {
 	struct PTK_NS(prot_args) *pa = arg;
 
-	/* Check pass, a range inside one leaf table of a trusted table,
-	 * every rewrite sure, no groups there: only whole leaves, each one
-	 * rewritten, which cannot fail, and no table to make. */
-	if (m->check && m->l0 == 0 && pa->rp.sure && PTK_NS(trusted)(m->t) &&
+	/* Check pass of a range inside one leaf table without groups, where
+	 * only the edges can fail: every entry is whole, nothing to look at
+	 * and no table to make. */
+	if (PTK_NS(prot_edges)(m, pa) && m->l0 == 0 &&
 	    !ptkf_contig_lg2(m->t->fmt, 0))
 		return 0;
-	return PTK_NS(prot_at)(m->l0, m, pa, m->tbl0, pa->va, pa->last);
+	return PTK_NS(prot_at)(m->l0, m, pa, m->path[m->l0], pa->va, pa->last);
 }
 
 static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
@@ -442,7 +451,7 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			   struct ptk_gather *g)
 {
 	struct PTK_NS(prot_args) pa;
-	struct ptk_range r;
+	struct ptk_range r = { va, last };
 
 	PTK_MEMSET(&pa, 0, sizeof(pa));
 	pa.va = va;
@@ -451,7 +460,5 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	pa.rp.prot = prot;
 	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
 	PTK_NS(reprot_init)(t, &pa.rp, last - va);
-	r.va = va;
-	r.last = last;
 	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa, &r);
 }

@@ -143,7 +143,7 @@ static int PTK_NS(unmap_pass)(struct PTK_NS(mut) * m, void *arg)
 	 * can fail or needs a table. */
 	if (m->check && m->l0 == 0 && !ptkf_contig_lg2(m->t->fmt, 0))
 		return 0;
-	rc = PTK_NS(unmap_at)(m->l0, m, ua, m->tbl0, ua->va, ua->last);
+	rc = PTK_NS(unmap_at)(m->l0, m, ua, m->path[m->l0], ua->va, ua->last);
 	if (!rc && !m->check)
 		PTK_NS(prune_path)(m, ua->va);
 	return rc;
