@@ -1004,6 +1004,67 @@ PTK_TEST(move_relink_lands_in_emptied)
 	relink_fini(&r);
 }
 
+#define NO_PT (~(ptk_oa_t)0)
+
+/* ptk_walk() hook: the OA of the first level-0 table entered. */
+static int pt_oa_pre(const struct ptk_walk_table *tb, void *arg)
+{
+	ptk_oa_t *oa = arg;
+
+	if (tb->level == 0 && *oa == NO_PT)
+		*oa = tb->oa;
+	return 0;
+}
+
+static ptk_oa_t pt_oa(const struct ptk_table *t, uint64_t va)
+{
+	const struct ptk_walk_ops ops = { .pre_table = pt_oa_pre };
+	ptk_oa_t oa = NO_PT;
+
+	PTK_EXPECT_OK(ptk_walk(t, va, 0x1000, &ops, &oa));
+	return oa;
+}
+
+/*
+ * A move of one whole PD entry (one 2M leaf table) to an empty slot:
+ * relinked where the table is not shared. On a shared table a reader
+ * may hold the table under its old address, so it must not be relinked:
+ * the destination gets a table of its own.
+ */
+PTK_TEST(move_relink_one_entry_shared)
+{
+	static const unsigned int flags[2] = { 0, PTK_TABLE_SHARED };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct counting_mem m;
+		struct ptk_gather g;
+		struct ptk_table t;
+		ptk_oa_t src_pt;
+
+		counting_mem_init(&m, true);
+		PTK_ASSERT_OK(ptk_table_create(&t, &ptk_fmt_x86_64, &m.mem,
+					       flags[i]));
+		PTK_ASSERT_OK(
+			ptk_map(&t, 0x40201000, 0x1000, 0x9000, &rw, 0, NULL));
+		src_pt = pt_oa(&t, 0x40201000);
+		PTK_EXPECT(src_pt != NO_PT);
+		ptk_gather_init(&g);
+		PTK_EXPECT_OK(
+			ptk_move(&t, 0x40200000, 0x40a00000, 0x200000, 0, &g));
+		ptk_table_flush(&t, &g);
+		PTK_EXPECT_RC(ptk_translate(&t, 0x40201000, NULL), PTK_ENOENT);
+		PTK_EXPECT_OK(ptk_translate(&t, 0x40a01000, NULL));
+		if (flags[i])
+			PTK_EXPECT(pt_oa(&t, 0x40a01000) != src_pt);
+		else
+			PTK_EXPECT_EQ(pt_oa(&t, 0x40a01000), src_pt);
+		ptk_table_destroy(&t);
+		PTK_EXPECT_EQ(m.heap.stats.live, 0);
+		ptk_mem_heap_fini(&m.heap);
+	}
+}
+
 /*
  * Failures change nothing: a destination slot in use, a malformed entry
  * after two good ones, and (when a destination table is missing, so
@@ -1024,6 +1085,11 @@ PTK_TEST(move_relink_failures)
 	relink_probe(&r, 0x40201000, 0x9000);
 	relink_probe(&r, 0x40400000, 0xa000);
 	relink_probe(&r, 0x40a01000, ~UINT64_C(0));
+	/* the same with one PD entry (a move that is one relink) */
+	PTK_EXPECT_RC(relink_move(&r, 0x40400000, 0x40c00000, 0x200000, &g),
+		      PTK_EEXIST);
+	relink_probe(&r, 0x40400000, 0xa000);
+	relink_probe(&r, 0x40c00000, 0xc000);
 #if PTK_DEBUG < 3
 	/*
 	 * (At PTK_DEBUG=3 every mutation ends in a full check, which stops
@@ -1059,6 +1125,13 @@ PTK_TEST(move_relink_failures)
 	memcpy(r.before, r.a.buf, r.a.size);
 	ptk_gather_init(&g);
 	PTK_EXPECT_RC(ptk_move(&r.t, 0x40200000, UINT64_C(0x80200000), 0x400000,
+			       0, &g),
+		      PTK_ENOMEM);
+	PTK_EXPECT(memcmp(r.before, r.a.buf, r.a.size) == 0);
+	PTK_EXPECT_EQ(g.nr, 0);
+	/* the same with one PD entry: no PD to relink it into */
+	ptk_gather_init(&g);
+	PTK_EXPECT_RC(ptk_move(&r.t, 0x40400000, UINT64_C(0x80400000), 0x200000,
 			       0, &g),
 		      PTK_ENOMEM);
 	PTK_EXPECT(memcmp(r.before, r.a.buf, r.a.size) == 0);
@@ -1144,6 +1217,7 @@ static const struct ptk_test tests[] = {
 	PTK_TEST_ENTRY(move_relink_tables),
 	PTK_TEST_ENTRY(move_relink_prunes),
 	PTK_TEST_ENTRY(move_relink_lands_in_emptied),
+	PTK_TEST_ENTRY(move_relink_one_entry_shared),
 	PTK_TEST_ENTRY(move_relink_failures),
 #if PTK_DEBUG < 3
 	PTK_TEST_ENTRY(descent_stops_at_malformed),

@@ -237,5 +237,5 @@ static int PTK_NS(build)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	ba.flags = flags;
 	ba.fn = fn;
 	ba.arg = arg;
-	return PTK_NS(mutate)(t, g, PTK_NS(build_pass), &ba, NULL);
+	return PTK_NS(mutate)(t, g, PTK_NS(build_pass), NULL, &ba, NULL);
 }

@@ -316,5 +316,5 @@ static int PTK_NS(copy)(struct ptk_table *dst, const struct ptk_table *src,
 	/* (Every level: the rule that lets protect skip the levels above
 	 * its range's size is argued for protect's body only.) */
 	PTK_NS(reprot_init)(dst, &ca.rp, ~(ptk_va_t)0);
-	return PTK_NS(mutate)(dst, g, PTK_NS(copy_pass), &ca, NULL);
+	return PTK_NS(mutate)(dst, g, PTK_NS(copy_pass), NULL, &ca, NULL);
 }

@@ -351,5 +351,5 @@ static int PTK_NS(harvest)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	ha.fn = fn;
 	ha.arg = arg;
 	PTK_NS(ad_masks)(t->fmt, &ha, what);
-	return PTK_NS(mutate)(t, g, PTK_NS(harv_pass), &ha, &r);
+	return PTK_NS(mutate)(t, g, PTK_NS(harv_pass), NULL, &ha, &r);
 }

@@ -293,5 +293,5 @@ static int PTK_NS(map)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 		return rc;
 	if (cap && cap < ptkf_shift(f, 0))
 		return PTK_EINVAL;
-	return PTK_NS(mutate)(t, g, PTK_NS(map_pass), &ma, &r);
+	return PTK_NS(mutate)(t, g, PTK_NS(map_pass), NULL, &ma, &r);
 }

@@ -353,6 +353,9 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	struct PTK_NS(move_args) *mv = arg;
 	int rc;
 
+	mv->un.va = mv->va;
+	mv->un.last = mv->last;
+	mv->un.flags = (mv->flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;
 	mv->left = false;
 	rc = PTK_NS(move_at)(m->l0, m, mv, m->path[m->l0], mv->va, mv->last);
 	if (rc)
@@ -376,6 +379,54 @@ static int PTK_NS(move_pass)(struct PTK_NS(mut) * m, void *arg)
 	return rc;
 }
 
+/*
+ * The shortcut of a move that is one relink (an aligned mremap of what
+ * one table entry spans): the range is exactly the entry at m->path[m->l0]
+ * where the passes would start, that entry is a table, and the
+ * destination's slot is empty in a table that exists. Then the move is
+ * two stores, checked before the first, and needs neither the passes nor
+ * tables. Anything else is left to them (they also report what is wrong).
+ */
+static int PTK_NS(move_one)(struct PTK_NS(mut) * m, void *arg)
+{
+	struct PTK_NS(move_args) *mv = arg;
+	struct ptk_table *t = m->t;
+	const struct ptk_fmt *f = t->fmt;
+	unsigned int l = m->l0;
+	ptk_va_t smask = ptk_lg2_mask(ptkf_shift(f, l));
+	ptk_va_t dva = mv->va + mv->delta;
+	struct ptk_cur c;
+	uint64_t didx;
+	void *dtbl;
+
+	/* One whole entry, to a place of the same alignment; not on a
+	 * shared table (see move_body()), nor an entry of the root. */
+	if (l == 0 || l == ptkf_levels(f) - 1 || (mv->va & smask) ||
+	    mv->last != (mv->va | smask) || (mv->delta & smask) ||
+	    ptk_table__shared(t))
+		return PTK__PASSES;
+	c.tbl = m->path[l];
+	c.idx = PTK_NS(idx)(f, l, mv->va);
+	c.pte = PTK_NS(ld)(f, c.tbl, c.idx);
+	if (ptkf_classify(f, l, c.pte) != PTK_ENTRY_TABLE ||
+	    !PTK_NS(cur_child)(&c, t, l))
+		return PTK__PASSES;
+	if (PTK_NS(dst_table)(m, mv, l, dva, &dtbl) || !dtbl)
+		return PTK__PASSES;
+	didx = PTK_NS(idx)(f, l, dva);
+	if (ptkf_classify(f, l, PTK_NS(ld)(f, dtbl, didx)) != PTK_ENTRY_EMPTY)
+		return PTK__PASSES;
+	m->check = false;
+	PTK_NS(st)(f, dtbl, didx, c.pte);
+	PTK_NS(cur_set)(&c, f, 0);
+	PTK_NS(gather)(m, mv->va, mv->last);
+	/* The table the entry left may be empty now, unless it holds the
+	 * destination. */
+	if (dtbl != c.tbl)
+		PTK_NS(prune_path)(m, mv->va);
+	return 0;
+}
+
 static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 			ptk_va_t new_va, unsigned int flags,
 			struct ptk_gather *g)
@@ -392,8 +443,6 @@ static int PTK_NS(move)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	mv.dc_l = 0;
 	mv.dc_tbl = NULL;
 	mv.dc_va = 0;
-	mv.un.va = va;
-	mv.un.last = last;
-	mv.un.flags = (flags & PTK_MOVE_SPLIT) ? PTK_UNMAP_SPLIT : 0;
-	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), &mv, &r);
+	return PTK_NS(mutate)(t, g, PTK_NS(move_pass), PTK_NS(move_one), &mv,
+			      &r);
 }

@@ -460,5 +460,5 @@ static int PTK_NS(protect)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	pa.rp.prot = prot;
 	pa.rp.enc = (flags & PTK_PROTECT_SUPERSET) ? PTK_ENC_SUPERSET : 0;
 	PTK_NS(reprot_init)(t, &pa.rp, last - va);
-	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), &pa, &r);
+	return PTK_NS(mutate)(t, g, PTK_NS(prot_pass), NULL, &pa, &r);
 }

@@ -78,7 +78,7 @@ static int PTK_NS(split)(struct ptk_table *t, ptk_va_t va, unsigned int l,
 {
 	struct PTK_NS(one_args) sa = { va, l };
 
-	return PTK_NS(mutate)(t, g, PTK_NS(split_pass), &sa, NULL);
+	return PTK_NS(mutate)(t, g, PTK_NS(split_pass), NULL, &sa, NULL);
 }
 
 static int PTK_NS(collapse_pass)(struct PTK_NS(mut) * m, void *arg)
@@ -143,5 +143,5 @@ static int PTK_NS(collapse)(struct ptk_table *t, ptk_va_t va, unsigned int l,
 {
 	struct PTK_NS(one_args) sa = { va, l };
 
-	return PTK_NS(mutate)(t, g, PTK_NS(collapse_pass), &sa, NULL);
+	return PTK_NS(mutate)(t, g, PTK_NS(collapse_pass), NULL, &sa, NULL);
 }

@@ -155,5 +155,5 @@ static int PTK_NS(unmap)(struct ptk_table *t, ptk_va_t va, ptk_va_t last,
 	struct PTK_NS(unmap_args) ua = { va, last, flags };
 	struct ptk_range r = { va, last };
 
-	return PTK_NS(mutate)(t, g, PTK_NS(unmap_pass), &ua, &r);
+	return PTK_NS(mutate)(t, g, PTK_NS(unmap_pass), NULL, &ua, &r);
 }
