@@ -65,7 +65,7 @@
  * descent, and either makes the change or declines, having changed
  * nothing, and the passes run. An aligned mremap of what one entry spans
  * is two stores: through the passes the whole call took 689 instructions
- * against a hand-written relink's 296, with the shortcut 404. mutate() is
+ * against a hand-written relink's 296, with the shortcut 400. mutate() is
  * inlined into each operation (one copy each, some 80 KiB of code in
  * all), so that the pass and the shortcut are direct calls.
  */
