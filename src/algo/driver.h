@@ -374,7 +374,7 @@ PTK_NS(mutate)(struct ptk_table *t, struct ptk_gather *g, PTK_NS(pass_fn) pass,
 		rc = shortcut(&m, arg);
 		if (rc != PTK__PASSES)
 			goto out;
-		m.check = true;
+		/* (What a look-ahead of the shortcut counted.) */
 		m.need_mask = 0;
 		m.nv_ok = 0;
 	}

@@ -232,6 +232,42 @@ static PTK_ALWAYS_INLINE void PTK_NS(move_prune)(struct PTK_NS(mut) * m,
 	PTK_NS(prune)(m, l, c, child, ptkf_table_oa(f, l, c->pte));
 }
 
+/*
+ * The destination slot of the relink of the table entry at @c (level
+ * @l): its table in *@dtbl (NULL in the check pass: one the real pass
+ * makes) and its index in *@didx. PTK_EEXIST when the slot is in use.
+ */
+static PTK_ALWAYS_INLINE int PTK_NS(relink_slot)(struct PTK_NS(mut) * m,
+						 struct PTK_NS(move_args) * mv,
+						 unsigned int l,
+						 const struct ptk_cur *c,
+						 void **dtbl, uint64_t *didx)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+	ptk_va_t dva = c->e_va + mv->delta;
+	int rc = PTK_NS(dst_table)(m, mv, l, dva, dtbl);
+
+	if (rc)
+		return rc;
+	*didx = PTK_NS(idx)(f, l, dva);
+	if (*dtbl &&
+	    ptkf_classify(f, l, PTK_NS(ld)(f, *dtbl, *didx)) != PTK_ENTRY_EMPTY)
+		return PTK_EEXIST;
+	return 0;
+}
+
+/* Real pass: move the table entry at @c (level @l) to that slot. */
+static PTK_ALWAYS_INLINE void PTK_NS(relink)(struct PTK_NS(mut) * m,
+					     unsigned int l, struct ptk_cur *c,
+					     void *dtbl, uint64_t didx)
+{
+	const struct ptk_fmt *f = m->t->fmt;
+
+	PTK_NS(st)(f, dtbl, didx, c->pte);
+	PTK_NS(cur_set)(c, f, 0);
+	PTK_NS(gather)(m, c->e_va, PTK_NS(cur_e_last)(c, f, l));
+}
+
 PTK_LEVELS_DECLARE(move,
 		   (struct PTK_NS(mut) * m, struct PTK_NS(move_args) * mv,
 		    void *tbl, ptk_va_t va, ptk_va_t last),
@@ -283,21 +319,11 @@ PTK_BODY PTK_NS(move_body)(unsigned int l, struct PTK_NS(mut) * m,
 				break;
 			}
 			/* Aligned: relink the whole table. */
-			rc = PTK_NS(dst_table)(m, mv, l, c.e_va + mv->delta,
-					       &dtbl);
+			rc = PTK_NS(relink_slot)(m, mv, l, &c, &dtbl, &didx);
 			if (rc)
 				return rc;
-			didx = PTK_NS(idx)(f, l, c.e_va + mv->delta);
-			if (dtbl &&
-			    ptkf_classify(f, l, PTK_NS(ld)(f, dtbl, didx)) !=
-				    PTK_ENTRY_EMPTY)
-				return PTK_EEXIST;
-			if (!m->check) {
-				PTK_NS(st)(f, dtbl, didx, c.pte);
-				PTK_NS(cur_set)(&c, f, 0);
-				PTK_NS(gather)
-				(m, c.e_va, PTK_NS(cur_e_last)(&c, f, l));
-			}
+			if (!m->check)
+				PTK_NS(relink)(m, l, &c, dtbl, didx);
 			break;
 		}
 		case PTK_ENTRY_LEAF:
@@ -394,7 +420,6 @@ static int PTK_NS(move_one)(struct PTK_NS(mut) * m, void *arg)
 	const struct ptk_fmt *f = t->fmt;
 	unsigned int l = m->l0;
 	ptk_va_t smask = ptk_lg2_mask(ptkf_shift(f, l));
-	ptk_va_t dva = mv->va + mv->delta;
 	struct ptk_cur c;
 	uint64_t didx;
 	void *dtbl;
@@ -406,20 +431,16 @@ static int PTK_NS(move_one)(struct PTK_NS(mut) * m, void *arg)
 	    ptk_table__shared(t))
 		return PTK__PASSES;
 	c.tbl = m->path[l];
+	c.e_va = mv->va;
 	c.idx = PTK_NS(idx)(f, l, mv->va);
 	c.pte = PTK_NS(ld)(f, c.tbl, c.idx);
 	if (ptkf_classify(f, l, c.pte) != PTK_ENTRY_TABLE ||
 	    !PTK_NS(cur_child)(&c, t, l))
 		return PTK__PASSES;
-	if (PTK_NS(dst_table)(m, mv, l, dva, &dtbl) || !dtbl)
-		return PTK__PASSES;
-	didx = PTK_NS(idx)(f, l, dva);
-	if (ptkf_classify(f, l, PTK_NS(ld)(f, dtbl, didx)) != PTK_ENTRY_EMPTY)
+	if (PTK_NS(relink_slot)(m, mv, l, &c, &dtbl, &didx) || !dtbl)
 		return PTK__PASSES;
 	m->check = false;
-	PTK_NS(st)(f, dtbl, didx, c.pte);
-	PTK_NS(cur_set)(&c, f, 0);
-	PTK_NS(gather)(m, mv->va, mv->last);
+	PTK_NS(relink)(m, l, &c, dtbl, didx);
 	/* The table the entry left may be empty now, unless it holds the
 	 * destination. */
 	if (dtbl != c.tbl)
